@@ -12,7 +12,11 @@ export default tseslint.config(
         },
         rules: {
             "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true, allowBoolean: true }],
-            "@typescript-eslint/no-floating-promises": "error",
+            "@typescript-eslint/no-floating-promises": [
+                "error",
+                // node:test's describe/it return promises the runner itself awaits.
+                { allowForKnownSafeCalls: [{ from: "package", package: "node:test", name: ["describe", "it", "test", "before", "after", "beforeEach", "afterEach"] }] },
+            ],
             "@typescript-eslint/no-explicit-any": "error",
             "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
             "no-console": "off",

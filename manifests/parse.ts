@@ -1,0 +1,55 @@
+import * as yaml from "js-yaml";
+import { KubeObject, Problem, formatProblems } from "./types";
+
+/**
+ * Reads a multi-document YAML render (the output of `kustomize build`) into plain
+ * objects. Empty documents and `List` wrappers are flattened away. Every malformed
+ * document is reported, with the source name and line, in one error.
+ */
+export function parseManifests(text: string, source: string): KubeObject[] {
+    let docs: unknown[];
+    try {
+        // JSON_SCHEMA keeps strings such as "on", "yes" or "0755" as written.
+        docs = yaml.loadAll(text, undefined, { filename: source, json: true, schema: yaml.JSON_SCHEMA });
+    } catch (err) {
+        if (err instanceof yaml.YAMLException) {
+            const line = err.mark ? err.mark.line + 1 : 0;
+            throw new Error(`${source}:${line}: not valid YAML: ${err.reason}`);
+        }
+        throw err;
+    }
+    const objects: KubeObject[] = [];
+    const problems: Problem[] = [];
+    const visit = (doc: unknown, where: string): void => {
+        if (doc === null || doc === undefined) {
+            return;
+        }
+        if (!isRecord(doc)) {
+            problems.push({ where, value: JSON.stringify(doc).slice(0, 60), rule: "a document must be a Kubernetes object" });
+            return;
+        }
+        if (typeof doc.kind === "string" && doc.kind.endsWith("List") && Array.isArray(doc.items)) {
+            doc.items.forEach((item, i) => visit(item, `${where} items[${i}]`));
+            return;
+        }
+        const meta = doc.metadata;
+        if (typeof doc.apiVersion !== "string" || typeof doc.kind !== "string" || !isRecord(meta) || typeof meta.name !== "string") {
+            problems.push({
+                where,
+                value: `${String(doc.kind)} ${isRecord(meta) ? String(meta.name) : "(no metadata)"}`,
+                rule: "an object needs apiVersion, kind and metadata.name",
+            });
+            return;
+        }
+        objects.push(doc as KubeObject);
+    };
+    docs.forEach((doc, i) => visit(doc, `${source} document ${i + 1}`));
+    if (problems.length > 0) {
+        throw new Error(formatProblems(`${source}: ${problems.length} malformed object(s)`, problems));
+    }
+    return objects;
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
