@@ -1,0 +1,450 @@
+/**
+ * The HTTPS edge of Kubeflow (issue 5) as plain objects: the Istio gateway
+ * `kubeflow/kubeflow-gateway`, the `istio-system/istio-ingressgateway` LoadBalancer
+ * Service on the static public IP, the cert-manager Certificate behind port 443 and,
+ * for Let's Encrypt, the ACME ClusterIssuer. No Pulumi here: components/istio-gateway.ts
+ * and components/certificate.ts create what these functions return.
+ */
+import { isIP } from "node:net";
+import { isRecord } from "./parse";
+import { KubeObject, Problem, apiGroup, formatProblems, objectKey } from "./types";
+
+export const GATEWAY_NAMESPACE = "kubeflow";
+export const GATEWAY_NAME = "kubeflow-gateway";
+export const INGRESS_NAMESPACE = "istio-system";
+export const INGRESS_SERVICE_NAME = "istio-ingressgateway";
+/** Certificate and Secret share this name; the ingress gateway reads the Secret by credentialName. */
+export const TLS_SECRET_NAME = "istio-ingressgateway-certs";
+/** Present in every supported render (cert-manager's kustomization). */
+export const SELF_SIGNING_ISSUER = "kubeflow-self-signing-issuer";
+export const ACME_ISSUER = "kubeflow-letsencrypt";
+export const ACME_ACCOUNT_KEY_SECRET = "kubeflow-letsencrypt-account-key";
+export const LETSENCRYPT_PRODUCTION = "https://acme-v02.api.letsencrypt.org/directory";
+export const ACME_CHALLENGE_PREFIX = "/.well-known/acme-challenge/";
+/** Istio's readiness endpoint on every gateway pod. */
+export const STATUS_PORT = 15021;
+export const STATUS_PATH = "/healthz/ready";
+
+const DEFAULT_SELECTOR: Readonly<Record<string, string>> = { istio: "ingressgateway" };
+const AZ = "service.beta.kubernetes.io";
+
+export interface EdgeSettings {
+    /** Public DNS name, e.g. `<label>.<region>.cloudapp.azure.com`. */
+    hostname: string;
+    /** The static public IP the load balancer binds. */
+    publicIp: string;
+    /** Azure resource name of that public IP. */
+    publicIpName: string;
+    /** Resource group holding the public IP (usually not the node resource group). */
+    publicIpResourceGroup: string;
+    issuer: "self-signed" | "letsencrypt";
+    /** ACME account contact; required for letsencrypt. */
+    acmeEmail?: string;
+    /** ACME directory; Let's Encrypt production when absent (set the staging URL to test). */
+    acmeServer?: string;
+}
+
+/** The upstream objects the edge replaces; the platform drops them from the render. */
+export function isEdgeObject(o: KubeObject): boolean {
+    const group = apiGroup(o.apiVersion);
+    const { name, namespace } = o.metadata;
+    if (o.kind === "Gateway" && group === "networking.istio.io") {
+        return namespace === GATEWAY_NAMESPACE && name === GATEWAY_NAME;
+    }
+    if (o.kind === "Service" && group === "") {
+        return namespace === INGRESS_NAMESPACE && name === INGRESS_SERVICE_NAME;
+    }
+    // No render ships one today; if a release starts to, it must not fight ours.
+    return o.kind === "Certificate" && group === "cert-manager.io" && name === TLS_SECRET_NAME;
+}
+
+/**
+ * The Kubeflow gateway with HTTPS.
+ *
+ * Port 80 keeps hosts `*` on purpose. Istio builds one route table for all HTTP
+ * servers on a port and keys virtual hosts by host name; a server with httpsRedirect
+ * marks every virtual host of its own hosts as TLS-only, whichever gateway added it
+ * (pilot/pkg/networking/core/gateway.go, buildGatewayHTTPRouteConfig). cert-manager's
+ * HTTP-01 Ingress becomes a virtual host for the exact hostname; with `*` here that
+ * exact host stays plain HTTP and wins Envoy's domain match for the challenge, while
+ * every other request falls to `*` and is redirected. Listing the hostname on port 80
+ * would redirect the challenge too (istio/istio#27643, #33593).
+ *
+ * Port 443 serves the hostname only: the Entra redirect URI and the session cookies
+ * work on that name alone, and an SNI-bound listener refuses TLS for anything else.
+ * The upstream VirtualServices use hosts `*`, which Istio intersects with the
+ * server's hosts, so they still match.
+ */
+export function buildGateway(upstreamGateway: KubeObject, settings: EdgeSettings): KubeObject {
+    if (apiGroup(upstreamGateway.apiVersion) !== "networking.istio.io" || upstreamGateway.kind !== "Gateway" || !isEdgeObject(upstreamGateway)) {
+        throw new Error(`buildGateway: expected Gateway ${GATEWAY_NAMESPACE}/${GATEWAY_NAME}, got ${objectKey(upstreamGateway)}`);
+    }
+    const upstreamSpec = isRecord(upstreamGateway.spec) ? upstreamGateway.spec : {};
+    const selector = stringMap(upstreamSpec.selector) ?? { ...DEFAULT_SELECTOR };
+    return {
+        apiVersion: upstreamGateway.apiVersion,
+        kind: "Gateway",
+        metadata: keptMetadata(upstreamGateway),
+        spec: {
+            selector,
+            servers: [
+                {
+                    hosts: ["*"],
+                    port: { name: "http", number: 80, protocol: "HTTP" },
+                    tls: { httpsRedirect: true },
+                },
+                {
+                    hosts: [settings.hostname],
+                    port: { name: "https", number: 443, protocol: "HTTPS" },
+                    tls: { mode: "SIMPLE", credentialName: TLS_SECRET_NAME, minProtocolVersion: "TLSV1_2" },
+                },
+            ],
+        },
+    };
+}
+
+/**
+ * The ingress gateway Service as an Azure LoadBalancer on the static IP.
+ *
+ * The IP is named by annotation (`azure-pip-name`, plus its resource group), not by
+ * the deprecated `spec.loadBalancerIP`. Azure's probe would otherwise be derived per
+ * port: HTTP `/` on port 80 gets Istio's 404 for an unknown route, HTTPS on 443 has
+ * no certificate for the probe. Every port is therefore probed over HTTP on the
+ * status port's node port at `/healthz/ready` (cloud-provider-azure's
+ * `port_{port}_health-probe_*` annotations; the AKS app-routing Istio gateway uses
+ * the same). Those annotations assume externalTrafficPolicy Cluster, set explicitly.
+ * Only the status, HTTP and HTTPS ports are published; older releases also list
+ * Istio's TCP/TLS passthrough ports, which nothing in Kubeflow uses from outside.
+ */
+export function buildIngressService(upstreamService: KubeObject, settings: EdgeSettings): KubeObject {
+    if (upstreamService.kind !== "Service" || !isEdgeObject(upstreamService)) {
+        throw new Error(`buildIngressService: expected Service ${INGRESS_NAMESPACE}/${INGRESS_SERVICE_NAME}, got ${objectKey(upstreamService)}`);
+    }
+    const spec = isRecord(upstreamService.spec) ? upstreamService.spec : {};
+    const upstreamPorts = Array.isArray(spec.ports) ? spec.ports.filter(isRecord) : [];
+    const wanted = [STATUS_PORT, 80, 443];
+    const ports = wanted.map((number) => {
+        const found = upstreamPorts.find((p) => p.port === number);
+        if (!found) {
+            throw new Error(`buildIngressService: the release's ${INGRESS_NAMESPACE}/${INGRESS_SERVICE_NAME} has no port ${number}`);
+        }
+        // nodePort values are cluster state; carrying a stale one would conflict.
+        const port = { ...found };
+        delete port.nodePort;
+        return port;
+    });
+    const selector = stringMap(spec.selector);
+    if (!selector) {
+        throw new Error(`buildIngressService: the release's ${INGRESS_NAMESPACE}/${INGRESS_SERVICE_NAME} has no selector`);
+    }
+    const annotations: Record<string, string> = {
+        ...(upstreamService.metadata.annotations ?? {}),
+        [`${AZ}/azure-pip-name`]: settings.publicIpName,
+        [`${AZ}/azure-load-balancer-resource-group`]: settings.publicIpResourceGroup,
+    };
+    for (const number of wanted) {
+        annotations[`${AZ}/port_${number}_health-probe_protocol`] = "http";
+        annotations[`${AZ}/port_${number}_health-probe_port`] = String(STATUS_PORT);
+        annotations[`${AZ}/port_${number}_health-probe_request-path`] = STATUS_PATH;
+    }
+    return {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { ...keptMetadata(upstreamService), annotations },
+        spec: {
+            type: "LoadBalancer",
+            externalTrafficPolicy: "Cluster",
+            selector,
+            ports,
+        },
+    };
+}
+
+/**
+ * The certificate behind port 443.
+ *
+ * Self-signed: a leaf signed by itself, so cert-manager writes it as `ca.crt` too;
+ * isCA stays false because Firefox refuses a CA certificate as a server certificate
+ * (MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY), which the v1.1 guide's `isCA: true`
+ * ran into. The IP SAN is kept for the issue's "IP in ipAddresses".
+ * ACME: no IP SAN (Let's Encrypt does not issue for IPs here), and a temporary
+ * self-signed certificate while the first order runs, so the HTTPS listener has a
+ * credential from the start instead of an absent Secret.
+ * commonName is limited to 64 characters by X.509; longer hostnames rely on the SAN.
+ */
+export function buildCertificate(settings: EdgeSettings): KubeObject {
+    const acme = settings.issuer === "letsencrypt";
+    const spec: Record<string, unknown> = {
+        secretName: TLS_SECRET_NAME,
+        issuerRef: { group: "cert-manager.io", kind: "ClusterIssuer", name: acme ? ACME_ISSUER : SELF_SIGNING_ISSUER },
+        dnsNames: [settings.hostname],
+        // Let's Encrypt fixes 90 days; renew with 30 left, as it recommends.
+        duration: acme ? "2160h" : "8760h",
+        renewBefore: "720h",
+        privateKey: { algorithm: "RSA", size: 2048, rotationPolicy: "Always" },
+        usages: ["digital signature", "key encipherment", "server auth"],
+    };
+    if (settings.hostname.length <= 64) {
+        spec.commonName = settings.hostname;
+    }
+    if (!acme) {
+        spec.ipAddresses = [settings.publicIp];
+    }
+    return {
+        apiVersion: "cert-manager.io/v1",
+        kind: "Certificate",
+        metadata: {
+            name: TLS_SECRET_NAME,
+            namespace: INGRESS_NAMESPACE,
+            ...(acme ? { annotations: { "cert-manager.io/issue-temporary-certificate": "true" } } : {}),
+        },
+        spec,
+    };
+}
+
+/**
+ * Extra objects for `issuer: letsencrypt`: the ACME ClusterIssuer. Empty for self-signed.
+ *
+ * HTTP-01 is solved through cert-manager's Ingress solver with class `istio`: istiod
+ * turns that Ingress into a gateway server plus a VirtualService for the exact
+ * hostname on the `istio: ingressgateway` pods (mesh default ingressControllerMode
+ * STRICT honours the class annotation; the renders define no IngressClass, so
+ * `ingressClassName` would not be picked up, and cert-manager before 1.12 lacks it).
+ * No routing object of ours is needed: the gateway's port 80 hosts `*` leave that
+ * exact-host route unredirected (see buildGateway). The auth exemption for the
+ * challenge path lives in the authservice's own objects: exemptAcmeChallenge.
+ */
+export function buildAcmeObjects(settings: EdgeSettings): KubeObject[] {
+    if (settings.issuer !== "letsencrypt") {
+        return [];
+    }
+    return [
+        {
+            apiVersion: "cert-manager.io/v1",
+            kind: "ClusterIssuer",
+            metadata: { name: ACME_ISSUER },
+            spec: {
+                acme: {
+                    server: settings.acmeServer ?? LETSENCRYPT_PRODUCTION,
+                    email: settings.acmeEmail ?? "",
+                    privateKeySecretRef: { name: ACME_ACCOUNT_KEY_SECRET },
+                    solvers: [{ http01: { ingress: { class: "istio" } } }],
+                },
+            },
+        },
+    ];
+}
+
+/**
+ * Whether an upstream object authenticates requests at the ingress gateway and so
+ * must let the ACME challenge through: the CUSTOM (oauth2-proxy) and DENY
+ * (require-JWT) AuthorizationPolicies on the gateway in Kubeflow >= 1.9, and the
+ * oidc-authservice parameters (`SKIP_AUTH_URLS`) behind the ext_authz EnvoyFilter
+ * of 1.7/1.8. An ALLOW policy cannot override CUSTOM or DENY, hence the edit.
+ */
+export function isAcmeExemptionTarget(o: KubeObject): boolean {
+    if (o.kind === "ConfigMap" && apiGroup(o.apiVersion) === "") {
+        return isRecord(o.data) && typeof o.data.SKIP_AUTH_URLS === "string";
+    }
+    if (o.kind !== "AuthorizationPolicy" || apiGroup(o.apiVersion) !== "security.istio.io" || o.metadata.namespace !== INGRESS_NAMESPACE) {
+        return false;
+    }
+    const spec = isRecord(o.spec) ? o.spec : {};
+    if (spec.action !== "CUSTOM" && spec.action !== "DENY") {
+        return false;
+    }
+    const labels = isRecord(spec.selector) ? stringMap(spec.selector.matchLabels) : undefined;
+    // No selector: the policy covers every workload of istio-system, the gateway included.
+    return labels === undefined || labels.app === "istio-ingressgateway" || labels.istio === "ingressgateway";
+}
+
+/**
+ * A copy of an exemption target that no longer intercepts the ACME challenge path;
+ * other objects are returned unchanged. Idempotent. For policies, every rule gets the
+ * path in the notPaths of each operation (a rule without `to` gets one), so no rule
+ * matches a challenge request while every other request matches as before.
+ */
+export function exemptAcmeChallenge(o: KubeObject): KubeObject {
+    if (!isAcmeExemptionTarget(o)) {
+        return o;
+    }
+    const copy = structuredClone(o);
+    if (copy.kind === "ConfigMap") {
+        const data = copy.data as Record<string, string>;
+        const urls = data.SKIP_AUTH_URLS.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+        if (!urls.includes(ACME_CHALLENGE_PREFIX)) {
+            urls.push(ACME_CHALLENGE_PREFIX);
+        }
+        data.SKIP_AUTH_URLS = urls.join(",");
+        return copy;
+    }
+    const spec = copy.spec as Record<string, unknown>;
+    const pattern = `${ACME_CHALLENGE_PREFIX}*`;
+    const rules = Array.isArray(spec.rules) && spec.rules.length > 0 ? spec.rules.filter(isRecord) : [{}];
+    for (const rule of rules) {
+        const to = Array.isArray(rule.to) && rule.to.length > 0 ? rule.to.filter(isRecord) : [{}];
+        for (const t of to) {
+            const op = isRecord(t.operation) ? t.operation : {};
+            const notPaths = Array.isArray(op.notPaths) ? op.notPaths.filter((p): p is string => typeof p === "string") : [];
+            if (!notPaths.includes(pattern)) {
+                notPaths.push(pattern);
+            }
+            op.notPaths = notPaths;
+            t.operation = op;
+        }
+        rule.to = to;
+    }
+    spec.rules = rules;
+    return copy;
+}
+
+/** The command that saves the self-signed certificate (its own CA) for trusting it. */
+export function caFetchCommand(): string {
+    return `kubectl -n ${INGRESS_NAMESPACE} get secret ${TLS_SECRET_NAME} -o jsonpath='{.data.ca\\.crt}' | base64 -d > kubeflow-ca.crt`;
+}
+
+/** README / stack-output text: how to trust the self-signed certificate. */
+export function trustInstructions(hostname: string): string {
+    return [
+        `The certificate of https://${hostname}/ is self-signed (cert-manager ClusterIssuer ${SELF_SIGNING_ISSUER}).`,
+        "It is its own CA: cert-manager writes the same certificate as tls.crt and ca.crt. Save it with:",
+        "",
+        `    ${caFetchCommand()}`,
+        "",
+        "Browser: import kubeflow-ca.crt as a trusted certificate (Windows: certmgr, Trusted Root Certification",
+        "Authorities; macOS: Keychain Access, System, then 'Always Trust'; Firefox: Settings, Certificates, Authorities).",
+        "",
+        "Kubeflow Pipelines SDK: pass the file as the CA bundle, for example",
+        `    kfp.Client(host="https://${hostname}/pipeline", ssl_ca_cert="kubeflow-ca.crt", ...)`,
+        "",
+        "The certificate is re-issued with a new key on renewal (rotationPolicy Always, yearly):",
+        "fetch and trust it again then. Use tls.issuer letsencrypt for a publicly trusted certificate.",
+    ].join("\n");
+}
+
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const AZURE_RESOURCE_NAME = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,78}[A-Za-z0-9_])?$/;
+const AZURE_RESOURCE_GROUP = /^[-\w.()]{0,89}[-\w()]$/u;
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+/** Every problem with the edge settings, each naming `${prefix}.<field>`, the value and the rule. */
+export function validateEdgeSettings(settings: EdgeSettings, prefix = "edge"): Problem[] {
+    const problems: Problem[] = [];
+    const add = (field: string, value: unknown, rule: string): void => {
+        problems.push({ where: `${prefix}.${field}`, value: JSON.stringify(value ?? null), rule });
+    };
+    const { hostname, publicIp, publicIpName, publicIpResourceGroup, issuer, acmeEmail, acmeServer } = settings;
+
+    if (isIP(hostname) !== 0) {
+        add("hostname", hostname, "must be a DNS name, not an IP address (the sign-in redirect URI and the certificate need a name)");
+    } else if (hostname.length === 0 || hostname.length > 253 || !hostname.split(".").every((l) => DNS_LABEL.test(l))) {
+        add("hostname", hostname, "must be a lower-case DNS name (labels of a-z, 0-9 and '-', at most 63 characters each, 253 in all)");
+    } else if (!hostname.includes(".")) {
+        add("hostname", hostname, "must be fully qualified (e.g. <label>.<region>.cloudapp.azure.com)");
+    }
+    if (isIP(publicIp) === 0) {
+        add("publicIp", publicIp, "must be an IP address");
+    }
+    if (!AZURE_RESOURCE_NAME.test(publicIpName)) {
+        add("publicIpName", publicIpName, "must be an Azure resource name: 1-80 of letters, digits, '.', '-', '_', starting with a letter or digit");
+    }
+    if (!AZURE_RESOURCE_GROUP.test(publicIpResourceGroup)) {
+        add("publicIpResourceGroup", publicIpResourceGroup, "must be an Azure resource group name: 1-90 of letters, digits, '.', '-', '_', '(', ')', not ending in '.'");
+    }
+    if (issuer !== "self-signed" && issuer !== "letsencrypt") {
+        add("issuer", issuer, "must be 'self-signed' or 'letsencrypt'");
+    }
+    if (issuer === "letsencrypt") {
+        if (acmeEmail === undefined || acmeEmail.length === 0) {
+            add("acmeEmail", acmeEmail, "is required with issuer 'letsencrypt' (ACME account contact for expiry notices)");
+        } else if (!EMAIL.test(acmeEmail)) {
+            add("acmeEmail", acmeEmail, "must be an e-mail address");
+        }
+        if (acmeServer !== undefined && !/^https:\/\/\S+$/.test(acmeServer)) {
+            add("acmeServer", acmeServer, "must be an https:// ACME directory URL");
+        }
+    }
+    return problems;
+}
+
+/** The schema validators, loaded once (the kubernetes-models packages are ESM only). */
+interface Validatable {
+    validate(): void;
+}
+type ModelClass = new (data: object) => Validatable;
+
+let models: Promise<Map<string, ModelClass>> | undefined;
+
+// tsc rewrites `import()` to `require()` under "module": "commonjs", and these
+// packages export only an "import" condition; indirect eval keeps a real import().
+const importEsm = (0, eval)("(specifier) => import(specifier)") as (specifier: string) => Promise<Record<string, unknown>>;
+
+function loadModels(): Promise<Map<string, ModelClass>> {
+    const sources: Array<[string, string, string]> = [
+        ["v1/Service", "kubernetes-models/v1/Service", "Service"],
+        ["networking.istio.io/v1alpha3/Gateway", "@kubernetes-models/istio/networking.istio.io/v1alpha3/Gateway", "Gateway"],
+        ["networking.istio.io/v1beta1/Gateway", "@kubernetes-models/istio/networking.istio.io/v1beta1/Gateway", "Gateway"],
+        ["networking.istio.io/v1/Gateway", "@kubernetes-models/istio/networking.istio.io/v1/Gateway", "Gateway"],
+        ["cert-manager.io/v1/Certificate", "@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate", "Certificate"],
+        ["cert-manager.io/v1/ClusterIssuer", "@kubernetes-models/cert-manager/cert-manager.io/v1/ClusterIssuer", "ClusterIssuer"],
+        ["security.istio.io/v1beta1/AuthorizationPolicy", "@kubernetes-models/istio/security.istio.io/v1beta1/AuthorizationPolicy", "AuthorizationPolicy"],
+        ["security.istio.io/v1/AuthorizationPolicy", "@kubernetes-models/istio/security.istio.io/v1/AuthorizationPolicy", "AuthorizationPolicy"],
+        ["v1/ConfigMap", "kubernetes-models/v1/ConfigMap", "ConfigMap"],
+    ];
+    models ??= Promise.all(
+        sources.map(async ([key, specifier, exported]) => {
+            const mod = await importEsm(specifier);
+            return [key, mod[exported] as ModelClass] as const;
+        }),
+    ).then((entries) => new Map(entries));
+    return models;
+}
+
+/**
+ * Validates each object against its published schema (Kubernetes, Istio,
+ * cert-manager) and throws one error listing every problem. Asynchronous because
+ * the schema packages are ES modules, loaded on first use.
+ */
+export async function validateEdgeObjects(objs: readonly KubeObject[]): Promise<void> {
+    const byType = await loadModels();
+    const problems: Problem[] = [];
+    for (const o of objs) {
+        const Model = byType.get(`${o.apiVersion}/${o.kind}`);
+        if (!Model) {
+            problems.push({ where: objectKey(o), value: `${o.apiVersion} ${o.kind}`, rule: "no schema known for this kind and version" });
+            continue;
+        }
+        try {
+            new Model(o).validate();
+        } catch (err) {
+            problems.push({ where: objectKey(o), value: "schema", rule: err instanceof Error ? err.message : String(err) });
+        }
+    }
+    if (problems.length > 0) {
+        throw new Error(formatProblems(`${problems.length} edge object(s) do not match their schema`, problems));
+    }
+}
+
+function keptMetadata(o: KubeObject): KubeObject["metadata"] {
+    const { name, namespace, labels, annotations } = o.metadata;
+    return {
+        name,
+        ...(namespace !== undefined ? { namespace } : {}),
+        ...(labels !== undefined ? { labels: { ...labels } } : {}),
+        ...(annotations !== undefined ? { annotations: { ...annotations } } : {}),
+    };
+}
+
+function stringMap(value: unknown): Record<string, string> | undefined {
+    if (!isRecord(value) || Object.keys(value).length === 0) {
+        return undefined;
+    }
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(value)) {
+        if (typeof v !== "string") {
+            return undefined;
+        }
+        out[k] = v;
+    }
+    return out;
+}
