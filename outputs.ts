@@ -1,0 +1,68 @@
+/**
+ * The stack's output contract: names and types. A consumer stack imports this module
+ * to read this stack through a StackReference with the right types.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+export interface StackOutputs {
+    /** `https://<hostname>/`: where users sign in. */
+    kubeflowUrl: string;
+    /** Public host name of the deployment. */
+    hostname: string;
+    /** The static public IP the ingress gateway is bound to. */
+    ingressIp: string;
+    /** Resource group of the cluster. */
+    resourceGroupName: string;
+    /** AKS cluster name. */
+    clusterName: string;
+    /** Admin kubeconfig of the cluster (secret). */
+    kubeconfig: string;
+    /** Client id of the Entra application the authservice signs in with. */
+    oidcClientId: string;
+    /** `https://login.microsoftonline.com/<tenant>/v2.0`. */
+    oidcIssuerUrl: string;
+    /** Entra tenant id. */
+    tenantId: string;
+    /** Kubeflow release deployed, e.g. 26.03. */
+    kubeflowRelease: string;
+    /** The cluster's OIDC issuer, for workload identity federation. */
+    clusterOidcIssuerUrl: string;
+}
+
+export const OUTPUT_NAMES = [
+    "kubeflowUrl",
+    "hostname",
+    "ingressIp",
+    "resourceGroupName",
+    "clusterName",
+    "kubeconfig",
+    "oidcClientId",
+    "oidcIssuerUrl",
+    "tenantId",
+    "kubeflowRelease",
+    "clusterOidcIssuerUrl",
+] as const satisfies readonly (keyof StackOutputs)[];
+
+/** Outputs that are Pulumi secrets. */
+export const SECRET_OUTPUTS: readonly (keyof StackOutputs)[] = ["kubeconfig"];
+
+export type StackOutputValues = { readonly [K in keyof StackOutputs]: pulumi.Output<StackOutputs[K]> };
+
+/** Reads every output of a kubeflow-azure stack through a StackReference, typed. */
+export function readStack(ref: pulumi.StackReference): StackOutputValues {
+    const read = <K extends keyof StackOutputs>(key: K): pulumi.Output<StackOutputs[K]> =>
+        ref.requireOutput(key) as pulumi.Output<StackOutputs[K]>;
+    return {
+        kubeflowUrl: read("kubeflowUrl"),
+        hostname: read("hostname"),
+        ingressIp: read("ingressIp"),
+        resourceGroupName: read("resourceGroupName"),
+        clusterName: read("clusterName"),
+        kubeconfig: pulumi.secret(read("kubeconfig")),
+        oidcClientId: read("oidcClientId"),
+        oidcIssuerUrl: read("oidcIssuerUrl"),
+        tenantId: read("tenantId"),
+        kubeflowRelease: read("kubeflowRelease"),
+        clusterOidcIssuerUrl: read("clusterOidcIssuerUrl"),
+    };
+}

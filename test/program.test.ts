@@ -1,0 +1,256 @@
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import { MOCK, Mocks, RecordedResource, SECRET_PLAINTEXTS, installMocks, isSecretOutput, isSecretValue, plaintextLeaks, promiseOf } from "./mocks";
+import { stackConfig } from "./stack-files";
+
+// Mocks first: the program's modules must see them when they load.
+let mocks: Mocks;
+let program: typeof import("../program");
+let config: typeof import("../config");
+let authservice: typeof import("../manifests/authservice");
+let outputs: typeof import("../outputs");
+
+before(async () => {
+    mocks = await installMocks();
+    program = await import("../program");
+    config = await import("../config");
+    authservice = await import("../manifests/authservice");
+    outputs = await import("../outputs");
+});
+
+async function run(stack: string, overrides: Record<string, unknown> = {}): Promise<import("../program").Deployment> {
+    mocks.reset();
+    const cfg = config.resolveConfig(stackConfig(stack, overrides), stack);
+    const deployment = program.deploy(cfg);
+    await Promise.all(Object.values(deployment.outputs).map((o) => promiseOf(o as import("@pulumi/pulumi").Output<unknown>)));
+    await mocks.settle();
+    return deployment;
+}
+
+const T = {
+    rg: "azure-native:resources:ResourceGroup",
+    ip: "azure-native:network:PublicIPAddress",
+    identity: "azure-native:managedidentity:UserAssignedIdentity",
+    role: "azure-native:authorization:RoleAssignment",
+    cluster: "azure-native:containerservice:ManagedCluster",
+    app: "azuread:index/application:Application",
+    sp: "azuread:index/servicePrincipal:ServicePrincipal",
+    password: "azuread:index/applicationPassword:ApplicationPassword",
+    groupAssignment: "azuread:index/appRoleAssignment:AppRoleAssignment",
+    k8sProvider: "pulumi:providers:kubernetes",
+} as const;
+
+const input = <T = unknown>(r: RecordedResource, path: string): T =>
+    path.split(".").reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], r.inputs) as T;
+
+describe("the Azure graph (dev stack)", () => {
+    let d: import("../program").Deployment;
+    before(async () => {
+        d = await run("dev");
+    });
+
+    it("creates a Standard static public IP with the DNS label in its own resource group", () => {
+        const ip = mocks.one(T.ip);
+        assert.equal(input(ip, "sku.name"), "Standard");
+        assert.equal(input(ip, "publicIPAllocationMethod"), "Static");
+        assert.equal(input(ip, "dnsSettings.domainNameLabel"), "kf-dev");
+        assert.equal(input(ip, "location"), "westeurope");
+        const endpointGroup = mocks.byUrn(ip.parent);
+        assert.equal(endpointGroup?.type, "kubeflow-azure:azure:PublicEndpoint");
+        assert.equal(mocks.ofType(T.rg).length, 2, "one group for the address, one for the cluster");
+    });
+
+    it("registers the Entra app for this tenant with the authservice redirect URI on the public host", () => {
+        const app = mocks.one(T.app);
+        assert.equal(input(app, "signInAudience"), "AzureADMyOrg");
+        const hostname = "kf-dev.westeurope.cloudapp.azure.com";
+        assert.deepEqual(input(app, "web.redirectUris"), [`https://${hostname}/oauth2/callback`]);
+        assert.deepEqual(input(app, "web.redirectUris"), [authservice.redirectUri("oauth2-proxy", hostname)]);
+        assert.deepEqual(input(app, "groupMembershipClaims"), ["None"]);
+        assert.deepEqual(input(app, "optionalClaims.idTokens"), [{ name: "email", essential: false }]);
+        assert.equal(input(app, "api.requestedAccessTokenVersion"), 2);
+        const access = input<{ resourceAppId: string; resourceAccesses: { id: string; type: string }[] }[]>(app, "requiredResourceAccesses");
+        assert.equal(access.length, 1);
+        assert.equal(access[0].resourceAppId, "00000003-0000-0000-c000-000000000000");
+        assert.deepEqual(access[0].resourceAccesses.map((a) => a.type), ["Scope", "Scope", "Scope", "Scope"]);
+        assert.deepEqual(access[0].resourceAccesses.map((a) => a.id).sort(), [
+            "14dad69e-099b-42c9-810b-d002981feec1", "37f7f235-527c-4136-accd-4a02d197296e",
+            "64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0", "e1fe6dd8-ba31-4d61-89e7-88639da4683d",
+        ]);
+        assert.deepEqual(input(app, "owners"), [MOCK.deployerObjectId]);
+    });
+
+    it("creates the service principal and a client secret with an end date", () => {
+        const sp = mocks.one(T.sp);
+        assert.equal(input(sp, "clientId"), MOCK.clientId);
+        assert.equal(input(sp, "appRoleAssignmentRequired"), false, "unrestricted sign-in by default");
+        assert.equal(mocks.ofType(T.groupAssignment).length, 0);
+        const password = mocks.one(T.password);
+        assert.equal(input(password, "endDateRelative"), "8760h");
+        assert.deepEqual(input(password, "rotateWhenChanged"), { rotation: "1" });
+        assert.ok(password.additionalSecretOutputs.includes("value"));
+    });
+
+    it("grants the cluster identity Network Contributor on the public IP's resource group", () => {
+        const identity = mocks.one(T.identity);
+        const role = mocks.one(T.role);
+        assert.equal(input(role, "principalId"), "88888888-7777-6666-5555-444444444444");
+        assert.equal(input(role, "principalType"), "ServicePrincipal");
+        assert.match(input(role, "roleDefinitionId"), /\/roleDefinitions\/4d97b98b-1d4f-4787-a291-c67834d212e7$/);
+        assert.match(input(role, "roleDefinitionId"), new RegExp(`^/subscriptions/${MOCK.subscriptionId}/`));
+        const ipGroup = mocks.ofType(T.rg).find((g) => g.name.includes("endpoint"));
+        assert.ok(ipGroup);
+        assert.match(input(role, "scope"), /resourceGroups\/kf-dev-endpoint-rg/);
+        assert.ok(role.dependencies.includes(identity.urn));
+        assert.ok(role.dependencies.includes(ipGroup.urn));
+    });
+
+    it("creates the cluster with its identity, RBAC, Entra, OIDC issuer, workload identity, overlay and patch upgrades", () => {
+        const c = mocks.one(T.cluster);
+        const identity = mocks.one(T.identity);
+        assert.equal(input(c, "identity.type"), "UserAssigned");
+        assert.deepEqual(input(c, "identity.userAssignedIdentities"), [`/subscriptions/${MOCK.subscriptionId}/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${identity.name}9abc`]);
+        assert.ok(c.dependencies.includes(identity.urn), "identity first");
+        assert.equal(input(c, "enableRBAC"), true);
+        assert.equal(input(c, "aadProfile.managed"), true);
+        assert.equal(input(c, "aadProfile.tenantID"), MOCK.tenantId);
+        assert.equal(input(c, "oidcIssuerProfile.enabled"), true);
+        assert.equal(input(c, "securityProfile.workloadIdentity.enabled"), true);
+        assert.equal(input(c, "networkProfile.networkPlugin"), "azure");
+        assert.equal(input(c, "networkProfile.networkPluginMode"), "overlay");
+        assert.equal(input(c, "autoUpgradeProfile.upgradeChannel"), "patch");
+        assert.equal(input(c, "kubernetesVersion"), "1.34");
+        assert.equal(input(c, "sku.tier"), "Free");
+        assert.equal(input(c, "apiServerAccessProfile"), undefined, "no allow-list configured");
+        const pools = input<Record<string, unknown>[]>(c, "agentPoolProfiles");
+        assert.deepEqual(pools.map((p) => [p.name, p.mode]), [["system", "System"], ["user", "User"]]);
+        assert.equal(pools[0].count, 2);
+        assert.equal(pools[0].vmSize, "Standard_D4s_v5");
+        assert.deepEqual([pools[1].enableAutoScaling, pools[1].minCount, pools[1].maxCount], [true, 0, 2]);
+        assert.equal(pools[1].scaleSetPriority, "Spot", "dev uses spot user nodes");
+        assert.deepEqual(c.ignoreChanges, ["agentPoolProfiles[1].count"]);
+    });
+
+    it("builds exactly one Kubernetes provider, from the admin kubeconfig, as a secret", async () => {
+        const providers = mocks.ofType(T.k8sProvider);
+        assert.equal(providers.length, 1);
+        assert.ok(isSecretValue(providers[0].inputs.kubeconfig), "kubeconfig input is a secret");
+        assert.equal(await promiseOf(d.outputs.kubeconfig), MOCK.kubeconfig);
+        const credentials = mocks.invokes.filter((i) => i.token === "azure-native:containerservice:listManagedClusterAdminCredentials");
+        assert.equal(credentials.length, 1);
+    });
+
+    it("no Kubernetes resource falls back to the default provider", () => {
+        const provider = mocks.one(T.k8sProvider);
+        for (const r of mocks.resources.filter((x) => x.custom && x.type.startsWith("kubernetes:"))) {
+            assert.ok(r.provider.startsWith(`${provider.urn}::`), `${r.type} ${r.name} uses ${r.provider || "the default provider"}`);
+        }
+    });
+
+    it("exports exactly the contract's outputs with their values", async () => {
+        assert.deepEqual(Object.keys(d.outputs).sort(), [...outputs.OUTPUT_NAMES].sort());
+        assert.equal(await promiseOf(d.outputs.kubeflowUrl), "https://kf-dev.westeurope.cloudapp.azure.com/");
+        assert.equal(await promiseOf(d.outputs.hostname), "kf-dev.westeurope.cloudapp.azure.com");
+        assert.equal(await promiseOf(d.outputs.ingressIp), MOCK.ipAddress);
+        assert.equal(await promiseOf(d.outputs.oidcClientId), MOCK.clientId);
+        assert.equal(await promiseOf(d.outputs.tenantId), MOCK.tenantId);
+        assert.equal(await promiseOf(d.outputs.oidcIssuerUrl), `https://login.microsoftonline.com/${MOCK.tenantId}/v2.0`);
+        assert.equal(await promiseOf(d.outputs.kubeflowRelease), "26.03");
+        assert.equal(await promiseOf(d.outputs.clusterOidcIssuerUrl), MOCK.clusterOidcIssuer);
+        assert.match(await promiseOf(d.outputs.resourceGroupName), /^kf-dev-cluster-rg/);
+        assert.match(await promiseOf(d.outputs.clusterName), /^kf-dev-cluster-aks/);
+    });
+
+    it("marks the secret outputs secret and only those", async () => {
+        for (const name of outputs.OUTPUT_NAMES) {
+            assert.equal(await isSecretOutput(d.outputs[name]), outputs.SECRET_OUTPUTS.includes(name), name);
+        }
+        assert.ok(await isSecretOutput(d.entraApp.clientSecret));
+        assert.equal(await promiseOf(d.entraApp.clientSecret), MOCK.clientSecret);
+    });
+
+    it("lets no secret reach a resource input in plaintext", () => {
+        for (const r of mocks.resources) {
+            assert.deepEqual(plaintextLeaks(r.inputs, SECRET_PLAINTEXTS), [], `${r.type} ${r.name}`);
+        }
+    });
+
+    it("keeps the Entra app and the public endpoint independent of the cluster, and the cluster of the Entra app", () => {
+        const cluster = mocks.one(T.cluster);
+        const clusterSide = new Set([cluster.urn, mocks.one(T.identity).urn, mocks.one(T.k8sProvider).urn]);
+        const entraSide = mocks.resources.filter((r) => r.type.startsWith("azuread:") || r.type.startsWith("random:"));
+        const endpointSide = [mocks.one(T.ip), ...mocks.ofType(T.rg).filter((g) => g.name.includes("endpoint"))];
+        for (const r of [...entraSide, ...endpointSide]) {
+            const deps = mocks.transitiveDependencies(r.urn);
+            for (const c of clusterSide) {
+                assert.ok(!deps.has(c), `${r.name} waits on ${c}`);
+            }
+        }
+        const clusterDeps = mocks.transitiveDependencies(cluster.urn);
+        for (const r of entraSide) {
+            assert.ok(!clusterDeps.has(r.urn), `cluster waits on ${r.name}`);
+        }
+        // The one edge from the endpoint into the cluster side: the role on the IP's group.
+        const role = mocks.one(T.role);
+        assert.ok(mocks.transitiveDependencies(role.urn).has(endpointSide[1].urn));
+    });
+
+    it("protects nothing in dev", () => {
+        assert.deepEqual(mocks.resources.filter((r) => r.protect).map((r) => r.name), []);
+    });
+
+    it("answered every invoke the program made from the mocks", () => {
+        assert.deepEqual([...new Set(mocks.invokes.map((i) => i.token))].sort(), [
+            "azure-native:authorization:getClientConfig",
+            "azure-native:containerservice:listManagedClusterAdminCredentials",
+        ]);
+    });
+});
+
+describe("the Azure graph (prod stack)", () => {
+    before(async () => {
+        await run("prod", { "kubeflow-azure:allowedGroupIds": ["0a0a0a0a-1b1b-2c2c-3d3d-4e4e4e4e4e4e", "5f5f5f5f-6a6a-7b7b-8c8c-9d9d9d9d9d9d"], "kubeflow-azure:tenantId": "AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE" });
+    });
+
+    it("protects the cluster, the resource groups and the Entra app", () => {
+        const protectedTypes = mocks.resources.filter((r) => r.protect).map((r) => r.type).sort();
+        assert.deepEqual(protectedTypes, [T.cluster, T.ip, T.rg, T.rg, T.app].sort());
+    });
+
+    it("uses the Standard tier, zones, the allow-list and regular user nodes", () => {
+        const c = mocks.one(T.cluster);
+        assert.equal(input(c, "sku.tier"), "Standard");
+        assert.deepEqual(input(c, "apiServerAccessProfile.authorizedIPRanges"), ["203.0.113.0/24"]);
+        const pools = input<Record<string, unknown>[]>(c, "agentPoolProfiles");
+        assert.deepEqual(pools[0].availabilityZones, ["1", "2", "3"]);
+        assert.equal(pools[1].scaleSetPriority, undefined);
+        assert.deepEqual(input(mocks.one(T.ip), "zones"), ["1", "2", "3"]);
+    });
+
+    it("restricts sign-in to the configured groups", () => {
+        assert.equal(input(mocks.one(T.sp), "appRoleAssignmentRequired"), true);
+        const assignments = mocks.ofType(T.groupAssignment);
+        assert.deepEqual(assignments.map((a) => input(a, "principalObjectId")).sort(), ["0a0a0a0a-1b1b-2c2c-3d3d-4e4e4e4e4e4e", "5f5f5f5f-6a6a-7b7b-8c8c-9d9d9d9d9d9d"]);
+        for (const a of assignments) {
+            assert.equal(input(a, "appRoleId"), "00000000-0000-0000-0000-000000000000");
+            assert.equal(input(a, "resourceObjectId"), "56565656-7878-9090-1212-343434343434");
+        }
+    });
+
+    it("uses the configured tenant for the cluster's Entra integration", () => {
+        assert.equal(input(mocks.one(T.cluster), "aadProfile.tenantID"), "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee");
+    });
+
+    it("issues the client secret for the configured validity", () => {
+        assert.equal(input(mocks.one(T.password), "endDateRelative"), `${180 * 24}h`);
+    });
+});
+
+describe("the oidc-authservice releases", () => {
+    it("register the callback that image serves on the same host", async () => {
+        await run("dev", { "kubeflow-azure:kubeflowRelease": "v1.7.0", "kubeflow-azure:kubernetesVersion": "1.25" });
+        const uris = input<string[]>(mocks.one(T.app), "web.redirectUris");
+        assert.deepEqual(uris, [authservice.redirectUri("oidc-authservice", "kf-dev.westeurope.cloudapp.azure.com")]);
+        assert.ok(uris[0].startsWith("https://kf-dev.westeurope.cloudapp.azure.com/"));
+    });
+});
