@@ -510,7 +510,8 @@ function requirements(authservice: Release["authservice"]): Requirement[] {
                   { what: "ConfigMap oauth2-proxy/oauth2-proxy-*", why: "the authservice configuration to patch for Entra ID", matches: (o) => is(o, "", "ConfigMap", "oauth2-proxy") && /^oauth2-proxy(-[a-z0-9]{10})?$/.test(o.metadata.name) },
               ]
             : [
-                  { what: "StatefulSet istio-system/authservice", why: "the authservice of this release", matches: (o) => is(o, "apps", "StatefulSet", "istio-system", "authservice") },
+                  // v1.7 names it authservice, v1.8 oidc-authservice.
+                  { what: "StatefulSet istio-system/authservice or oidc-authservice", why: "the authservice of this release", matches: (o) => is(o, "apps", "StatefulSet", "istio-system") && /^(oidc-)?authservice$/.test(o.metadata.name) },
                   { what: "ConfigMap istio-system/oidc-authservice-parameters", why: "the authservice configuration to patch for Entra ID", matches: (o) => is(o, "", "ConfigMap", "istio-system", "oidc-authservice-parameters") },
               ];
     return [...common, ...auth];
