@@ -1,0 +1,1107 @@
+/**
+ * The release's authservice, rewritten for Microsoft Entra ID. Pure functions over
+ * plain objects: the Authservice component deploys what `configureAuthservice`
+ * returns and creates the credential Secret itself, with Pulumi secret values.
+ *
+ * Two flavours exist in the supported releases:
+ * - oauth2-proxy (Kubeflow >= 1.9): an Istio ext-authz provider; it signs the user in
+ *   and hands the ID token to the gateway, whose RequestAuthentication turns the
+ *   `email` claim into `kubeflow-userid`.
+ * - oidc-authservice (Kubeflow 1.7/1.8, arrikto image): an Envoy ext-authz filter that
+ *   keeps its own session and sets `kubeflow-userid` itself.
+ */
+import { createHash } from "node:crypto";
+import { isRecord } from "./parse";
+import { KubeObject, Problem, formatProblems, objectKey } from "./types";
+
+export type AuthFlavour = "oauth2-proxy" | "oidc-authservice";
+
+export interface EntraAuthSettings {
+    /** Directory (tenant) id of the Entra tenant. */
+    readonly tenantId: string;
+    /** Application (client) id of the Entra app registration. */
+    readonly clientId: string;
+    /** Public host name the site is served on (no scheme, no path). */
+    readonly hostname: string;
+    /** Name of the Secret the component creates beside the workload (see `secret.keys`). */
+    readonly secretName: string;
+    /** Put on the pod template, e.g. a checksum of the secret values, so a rotation rolls the pods. */
+    readonly podAnnotations: Readonly<Record<string, string>>;
+    /** oauth2-proxy `email_domains`; unset keeps the release's list (every domain). */
+    readonly emailDomains?: readonly string[];
+}
+
+/** The Secret the workload reads its credentials from; the component creates it. */
+export interface AuthSecretRef {
+    readonly name: string;
+    readonly namespace: string;
+    /** Keys the workload reads: client id, client secret and (oauth2-proxy) cookie secret, in that order. */
+    readonly keys: readonly string[];
+}
+
+export interface ConfiguredAuthservice {
+    /** The rewritten objects to deploy. No Secret is among them. */
+    readonly objects: KubeObject[];
+    readonly secret: AuthSecretRef;
+}
+
+/** The user id header every Kubeflow web app reads. */
+export const USERID_HEADER = "kubeflow-userid";
+/** The claim that names the user: Entra's `email` (an optional claim the app registration must emit). */
+export const USERID_CLAIM = "email";
+/** The annotation that carries a digest of the rewritten configuration on the pod template. */
+export const CONFIG_CHECKSUM_ANNOTATION = "kubeflow-azure/authservice-config-checksum";
+
+// Scopes: `groups` is a dex scope Entra does not know (it fails the sign-in);
+// offline_access gives oauth2-proxy a refresh token, without which the one-hour
+// Entra ID token would expire long before the 24h session cookie does.
+const OAUTH2_PROXY_SCOPES = ["openid", "profile", "email", "offline_access"];
+// The seed guide's scopes; the arrikto image adds `openid` itself.
+const OIDC_AUTHSERVICE_SCOPES = ["profile", "email"];
+// Shorter than the one-hour Entra ID token lifetime, with margin for lifetime
+// policies and clock skew: the gateway rejects an expired ID token outright.
+const OAUTH2_PROXY_COOKIE_REFRESH = "30m";
+// oauth2-proxy's own default, used when the release names no cookie.
+const OAUTH2_PROXY_DEFAULT_COOKIE = "_oauth2_proxy";
+// The cookie name of the Kubeflow oauth2-proxy config in every supported release.
+const KUBEFLOW_OAUTH2_PROXY_COOKIE = "oauth2_proxy_kubeflow";
+// Compiled into the arrikto image (userSessionCookie); not configurable.
+const OIDC_AUTHSERVICE_COOKIE = "authservice_session";
+// Compiled into the arrikto image: the callback is served at <AUTHSERVICE_URL_PREFIX>oidc/callback.
+const OIDC_AUTHSERVICE_CALLBACK = "oidc/callback";
+// The release default of AUTHSERVICE_URL_PREFIX in 1.7 and 1.8.
+const OIDC_AUTHSERVICE_DEFAULT_PREFIX = "/authservice/";
+
+const OAUTH2_PROXY_CFG_KEY = "oauth2_proxy.cfg";
+const OAUTH2_PROXY_SECRET_KEYS = { clientId: "client-id", clientSecret: "client-secret", cookieSecret: "cookie-secret" } as const;
+const OIDC_AUTHSERVICE_SECRET_KEYS = { clientId: "CLIENT_ID", clientSecret: "CLIENT_SECRET" } as const;
+const OAUTH2_PROXY_CREDENTIAL_ENV = {
+    OAUTH2_PROXY_CLIENT_ID: OAUTH2_PROXY_SECRET_KEYS.clientId,
+    OAUTH2_PROXY_CLIENT_SECRET: OAUTH2_PROXY_SECRET_KEYS.clientSecret,
+    OAUTH2_PROXY_COOKIE_SECRET: OAUTH2_PROXY_SECRET_KEYS.cookieSecret,
+} as const;
+
+// ---------------------------------------------------------------------------
+// Entra endpoints
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
+
+export function issuerUrl(tenantId: string): string {
+    return `https://login.microsoftonline.com/${tenantId}/v2.0`;
+}
+
+export function jwksUri(tenantId: string): string {
+    return `https://login.microsoftonline.com/${tenantId}/discovery/v2.0/keys`;
+}
+
+export function authorizeUrl(tenantId: string): string {
+    return `https://login.microsoftonline.com/${tenantId}/oauth2/v2.0/authorize`;
+}
+
+/**
+ * The redirect URI the authservice sends to Entra and the Entra app registration
+ * must list. Both sides call this function, so they cannot differ.
+ */
+export function redirectUri(flavour: AuthFlavour, hostname: string): string {
+    return flavour === "oauth2-proxy"
+        ? `https://${hostname}/oauth2/callback`
+        : `https://${hostname}${OIDC_AUTHSERVICE_DEFAULT_PREFIX}${OIDC_AUTHSERVICE_CALLBACK}`;
+}
+
+/**
+ * The session cookie a browser holds after sign-in (what the KFP SDK's `cookies=`
+ * needs). With objects, read from the release's configuration; without, the value
+ * every supported release uses. oauth2-proxy splits a cookie larger than 4 KB into
+ * `<name>_0`, `<name>_1`, ...: Entra sessions often are.
+ */
+export function sessionCookieName(flavour: AuthFlavour, objects?: readonly KubeObject[]): string {
+    if (flavour === "oidc-authservice") {
+        return OIDC_AUTHSERVICE_COOKIE;
+    }
+    if (!objects) {
+        return KUBEFLOW_OAUTH2_PROXY_COOKIE;
+    }
+    const cfg = objects.find(isOauth2ProxyConfigMap);
+    if (!cfg) {
+        throw new Error(`no ConfigMap with ${OAUTH2_PROXY_CFG_KEY} among ${objects.length} object(s): cannot read the cookie name`);
+    }
+    const name = parseOauth2ProxyConfig(configMapData(cfg)[OAUTH2_PROXY_CFG_KEY] ?? "").get("cookie_name");
+    return typeof name === "string" && name !== "" ? name : OAUTH2_PROXY_DEFAULT_COOKIE;
+}
+
+// ---------------------------------------------------------------------------
+// Selection
+
+/**
+ * The release objects the Authservice component owns for this flavour: those
+ * `configureAuthservice` rewrites or replaces. Every one of them names dex or holds
+ * an authservice credential; the platform must not deploy them itself.
+ */
+export function isAuthserviceObject(o: KubeObject, flavour: AuthFlavour): boolean {
+    if (o.kind === "AuthorizationPolicy" || o.kind === "RequestAuthentication") {
+        // Both flavours: nothing that trusts or exempts dex may stay behind.
+        return o.kind === "RequestAuthentication" ? trustsDex(o) : namesDex(o.spec);
+    }
+    if (flavour === "oauth2-proxy") {
+        return (
+            (o.kind === "Deployment" && podContainers(o).some((c) => /(^|\/)oauth2-proxy(:|@|$)/.test(c.image ?? ""))) ||
+            isOauth2ProxyConfigMap(o) ||
+            isOauth2ProxyParameters(o) ||
+            (o.kind === "Secret" && hasKeys(secretKeys(o), Object.values(OAUTH2_PROXY_SECRET_KEYS)))
+        );
+    }
+    return (
+        (o.kind === "StatefulSet" && podContainers(o).some((c) => /oidc-authservice(:|@|$)/.test(c.image ?? ""))) ||
+        isOidcAuthserviceParameters(o) ||
+        (o.kind === "Secret" && hasKeys(secretKeys(o), Object.values(OIDC_AUTHSERVICE_SECRET_KEYS)))
+    );
+}
+
+function isOauth2ProxyConfigMap(o: KubeObject): boolean {
+    return o.kind === "ConfigMap" && OAUTH2_PROXY_CFG_KEY in configMapData(o);
+}
+
+function isOauth2ProxyParameters(o: KubeObject): boolean {
+    const data = configMapData(o);
+    return o.kind === "ConfigMap" && ("EXTRA_JWT_ISSUERS" in data || "ALLOW_SELF_SIGNED_ISSUER" in data);
+}
+
+function isOidcAuthserviceParameters(o: KubeObject): boolean {
+    return o.kind === "ConfigMap" && "OIDC_PROVIDER" in configMapData(o);
+}
+
+const DEX_PATH = /^\/dex(\/|\*|$)/;
+const DEX_URL = /\/\/dex[.:/]|\/dex(\/|$)/;
+
+function trustsDex(o: KubeObject): boolean {
+    const rules = isRecord(o.spec) && Array.isArray(o.spec.jwtRules) ? o.spec.jwtRules : [];
+    return rules.some((r) => isRecord(r) && typeof r.issuer === "string" && DEX_URL.test(r.issuer));
+}
+
+/** Whether a value names dex: a path under /dex or a URL of the dex service. */
+function namesDex(value: unknown): boolean {
+    if (typeof value === "string") {
+        return DEX_PATH.test(value) || DEX_URL.test(value) || /^\^\/dex\//.test(value);
+    }
+    if (Array.isArray(value)) {
+        return value.some(namesDex);
+    }
+    return isRecord(value) && Object.values(value).some(namesDex);
+}
+
+// ---------------------------------------------------------------------------
+// Configuration
+
+/**
+ * Rewrites the handed-over objects for Entra ID. Returns what to deploy (no Secret)
+ * and the Secret the workload now reads. Every missing or unexpected object is
+ * reported at once.
+ */
+export function configureAuthservice(handed: readonly KubeObject[], flavour: AuthFlavour, settings: EntraAuthSettings): ConfiguredAuthservice {
+    const problems = settingsProblems(settings);
+    if (problems.length > 0) {
+        throw new Error(formatProblems("invalid Entra authservice settings", problems));
+    }
+    // Anything else handed over would silently vanish from the deployment.
+    const foreign = handed.filter((o) => !isAuthserviceObject(o, flavour));
+    if (foreign.length > 0) {
+        throw new Error(
+            formatProblems(
+                `${flavour}: objects handed over that the authservice does not own`,
+                foreign.map((o) => ({ where: objectKey(o), value: o.kind, rule: "only objects selected by isAuthserviceObject may be handed over" })),
+            ),
+        );
+    }
+    const objects = structuredClone([...handed]);
+    const result = flavour === "oauth2-proxy" ? configureOauth2Proxy(objects, settings) : configureOidcAuthservice(objects, settings);
+    const leftovers = result.objects.filter((o) => /(?<![a-z])dex(?![a-z])/i.test(JSON.stringify(o)));
+    if (leftovers.length > 0) {
+        throw new Error(
+            formatProblems(
+                `${flavour}: the rewritten objects still name dex`,
+                leftovers.map((o) => ({ where: objectKey(o), value: "names dex", rule: "nothing of dex may remain" })),
+            ),
+        );
+    }
+    return result;
+}
+
+function settingsProblems(s: EntraAuthSettings): Problem[] {
+    const problems: Problem[] = [];
+    if (!GUID.test(s.tenantId)) {
+        problems.push({ where: "tenantId", value: s.tenantId, rule: "must be a tenant GUID" });
+    }
+    if (!GUID.test(s.clientId)) {
+        problems.push({ where: "clientId", value: s.clientId, rule: "must be an application (client) GUID" });
+    }
+    if (!HOSTNAME.test(s.hostname)) {
+        problems.push({ where: "hostname", value: s.hostname, rule: "must be a lower-case DNS name without scheme, port or path" });
+    }
+    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(s.secretName) || s.secretName.length > 253) {
+        problems.push({ where: "secretName", value: s.secretName, rule: "must be a Kubernetes object name" });
+    }
+    for (const d of s.emailDomains ?? []) {
+        if (d === "" || /[\s"]/.test(d)) {
+            problems.push({ where: "emailDomains", value: JSON.stringify(d), rule: "must be a domain or *" });
+        }
+    }
+    return problems;
+}
+
+function configureOauth2Proxy(objects: KubeObject[], s: EntraAuthSettings): ConfiguredAuthservice {
+    const problems: Problem[] = [];
+    const deployments = objects.filter((o) => o.kind === "Deployment");
+    if (deployments.length !== 1) {
+        problems.push({ where: "oauth2-proxy", value: `${deployments.length} Deployment(s)`, rule: "exactly one oauth2-proxy Deployment must be handed over" });
+    }
+    const deployment = deployments[0];
+    const container = deployment ? podContainers(deployment).find((c) => /oauth2-proxy/.test(c.image ?? "")) : undefined;
+    if (deployment && !container) {
+        problems.push({ where: objectKey(deployment), value: "no oauth2-proxy container", rule: "the Deployment must run the oauth2-proxy image" });
+    }
+    const ns = deployment?.metadata.namespace ?? "";
+    const mounted = deployment ? mountedConfigMap(deployment, OAUTH2_PROXY_CFG_KEY, objects) : { names: [] };
+    const cfgMap = mounted.found;
+    if (deployment && !cfgMap) {
+        problems.push({
+            where: "oauth2-proxy",
+            value: `ConfigMap ${ns}/${mounted.names.join(",") || "(none mounted)"}`,
+            rule: `the ConfigMap holding ${OAUTH2_PROXY_CFG_KEY} that the Deployment mounts must be handed over`,
+        });
+    }
+    const paramNames = new Set((container?.env ?? []).map((e) => e.valueFrom?.configMapKeyRef?.name).filter((n): n is string => n !== undefined));
+    const params = objects.filter((o) => o.kind === "ConfigMap" && paramNames.has(o.metadata.name) && o.metadata.namespace === ns);
+    for (const name of paramNames) {
+        if (!params.some((p) => p.metadata.name === name)) {
+            problems.push({ where: "oauth2-proxy", value: `ConfigMap ${ns}/${name}`, rule: "every ConfigMap the Deployment's env reads must be handed over" });
+        }
+    }
+    const requestAuths = objects.filter((o) => o.kind === "RequestAuthentication");
+    if (requestAuths.length === 0) {
+        problems.push({
+            where: "oauth2-proxy",
+            value: "no RequestAuthentication",
+            rule: "the gateway's RequestAuthentication (the one trusting dex) must be handed over: it is what maps the token to kubeflow-userid",
+        });
+    }
+    if (problems.length > 0 || !deployment || !container || !cfgMap) {
+        throw new Error(formatProblems("oauth2-proxy: cannot configure for Entra ID", problems));
+    }
+
+    const issuer = issuerUrl(s.tenantId);
+    const audiences = [s.clientId, `api://${s.clientId}`];
+    setConfigMapData(cfgMap, { [OAUTH2_PROXY_CFG_KEY]: renderOauth2ProxyConfig(configMapData(cfgMap)[OAUTH2_PROXY_CFG_KEY] ?? "", s) });
+
+    const paramValues: Record<string, string> = {
+        // The site is HTTPS only: the session cookie must never travel in clear.
+        FORCE_HTTPS: "true",
+        // Entra's endpoints carry publicly trusted certificates: verify them.
+        ALLOW_SELF_SIGNED_ISSUER: "false",
+        // Bearer tokens for the app's API scope (api://<client id>/.default) carry this audience.
+        EXTRA_JWT_ISSUERS: audiences.slice(1).map((a) => `${issuer}=${a}`).join(","),
+    };
+    for (const p of params) {
+        const data = configMapData(p);
+        for (const key of Object.keys(data)) {
+            if (key in paramValues) {
+                data[key] = paramValues[key];
+            }
+        }
+        setConfigMapData(p, data);
+    }
+
+    container.env = [
+        ...(container.env ?? []).filter((e) => !(e.name in OAUTH2_PROXY_CREDENTIAL_ENV)),
+        ...Object.entries(OAUTH2_PROXY_CREDENTIAL_ENV).map(([name, key]) => ({ name, valueFrom: { secretKeyRef: { name: s.secretName, key } } })),
+    ];
+    for (const e of container.env) {
+        if (e.valueFrom?.secretKeyRef && e.valueFrom.secretKeyRef.name !== s.secretName) {
+            throw new Error(`oauth2-proxy: env ${e.name} reads Secret ${e.valueFrom.secretKeyRef.name}, which is not deployed`);
+        }
+    }
+
+    const rewritten: KubeObject[] = [deployment, cfgMap, ...params];
+    for (const ra of requestAuths) {
+        rewritten.push(entraRequestAuthentication(ra, s));
+    }
+    for (const ap of objects.filter((o) => o.kind === "AuthorizationPolicy")) {
+        rewritten.push(withoutDexPaths(ap));
+    }
+    annotatePodTemplate(deployment, s.podAnnotations, [cfgMap, ...params]);
+    return {
+        objects: rewritten,
+        secret: { name: s.secretName, namespace: ns, keys: Object.values(OAUTH2_PROXY_SECRET_KEYS) },
+    };
+}
+
+/**
+ * The oauth2-proxy config for Entra, derived from the release's: the release's
+ * choices (cookie name, expiry, api_routes, upstream, headers, sign-in page) are
+ * kept; every option that points at dex or breaks Entra is replaced.
+ */
+function renderOauth2ProxyConfig(releaseCfg: string, s: EntraAuthSettings): string {
+    const cfg = parseOauth2ProxyConfig(releaseCfg);
+    // dex endpoints and the discovery bypass that relied on them; Entra's discovery
+    // document gives absolute endpoints the browser can reach.
+    for (const key of ["login_url", "redeem_url", "oidc_jwks_url", "profile_url", "validate_url", "skip_oidc_discovery", "relative_redirect_url"]) {
+        cfg.delete(key);
+    }
+    // Entra answers prompt=none with interaction_required whenever it cannot sign the
+    // user in silently; without a prompt it signs in silently when it can anyway.
+    cfg.delete("prompt");
+    cfg.delete("approval_prompt");
+    // Entra omits email_verified; oauth2-proxy only refuses an explicit false, so the
+    // insecure override is not needed and stays off.
+    cfg.delete("insecure_oidc_allow_unverified_email");
+    // Credentials come from the Secret through the environment, never from here.
+    for (const key of ["client_id", "client_secret", "client_secret_file", "cookie_secret", "cookie_secret_file"]) {
+        cfg.delete(key);
+    }
+    const skipRoutes = cfg.get("skip_auth_routes");
+    if (Array.isArray(skipRoutes)) {
+        const kept = skipRoutes.filter((r) => !namesDex(String(r)));
+        if (kept.length > 0) {
+            cfg.set("skip_auth_routes", kept);
+        } else {
+            cfg.delete("skip_auth_routes");
+        }
+    }
+    cfg.set("provider", "oidc");
+    cfg.set("provider_display_name", "Microsoft Entra ID");
+    cfg.set("oidc_issuer_url", issuerUrl(s.tenantId));
+    cfg.set("scope", OAUTH2_PROXY_SCOPES.join(" "));
+    cfg.set("oidc_email_claim", USERID_CLAIM);
+    cfg.set("redirect_url", redirectUri("oauth2-proxy", s.hostname));
+    cfg.set("cookie_secure", true);
+    cfg.set("cookie_refresh", OAUTH2_PROXY_COOKIE_REFRESH);
+    // The gateway reads the user from this token (see the RequestAuthentication).
+    cfg.set("set_authorization_header", true);
+    if (!cfg.has("cookie_name")) {
+        cfg.set("cookie_name", KUBEFLOW_OAUTH2_PROXY_COOKIE);
+    }
+    if (s.emailDomains && s.emailDomains.length > 0) {
+        cfg.set("email_domains", [...s.emailDomains]);
+    } else if (!cfg.has("email_domains")) {
+        cfg.set("email_domains", ["*"]);
+    }
+    return serializeOauth2ProxyConfig(cfg);
+}
+
+function entraRequestAuthentication(ra: KubeObject, s: EntraAuthSettings): KubeObject {
+    const spec = isRecord(ra.spec) ? ra.spec : {};
+    // A new name: the dex one is not deployed at all, and no trace of dex may remain.
+    const name = ra.metadata.name.replace(/dex/gi, "entra");
+    return {
+        apiVersion: ra.apiVersion,
+        kind: ra.kind,
+        metadata: { name: name === ra.metadata.name ? `entra-${name}` : name, namespace: ra.metadata.namespace },
+        spec: {
+            ...(spec.selector !== undefined ? { selector: spec.selector } : {}),
+            jwtRules: [
+                {
+                    issuer: issuerUrl(s.tenantId),
+                    jwksUri: jwksUri(s.tenantId),
+                    // Every app of the tenant shares the issuer: only tokens meant for this
+                    // app (ID tokens from oauth2-proxy, API tokens of the KFP SDK) count.
+                    audiences: [s.clientId, `api://${s.clientId}`],
+                    forwardOriginalToken: true,
+                    fromHeaders: [{ name: "Authorization", prefix: "Bearer " }],
+                    outputClaimToHeaders: [{ header: USERID_HEADER, claim: USERID_CLAIM }],
+                },
+            ],
+        },
+    };
+}
+
+function withoutDexPaths(ap: KubeObject): KubeObject {
+    const strip = (value: unknown): unknown => {
+        if (Array.isArray(value)) {
+            return value.filter((v) => !(typeof v === "string" && namesDex(v))).map(strip);
+        }
+        if (isRecord(value)) {
+            return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, strip(v)]));
+        }
+        return value;
+    };
+    return { ...ap, spec: strip(ap.spec) };
+}
+
+function configureOidcAuthservice(objects: KubeObject[], s: EntraAuthSettings): ConfiguredAuthservice {
+    const problems: Problem[] = [];
+    const sets = objects.filter((o) => o.kind === "StatefulSet");
+    if (sets.length !== 1) {
+        problems.push({ where: "oidc-authservice", value: `${sets.length} StatefulSet(s)`, rule: "exactly one authservice StatefulSet must be handed over" });
+    }
+    const sts = sets[0];
+    const container = sts ? podContainers(sts).find((c) => /oidc-authservice/.test(c.image ?? "")) : undefined;
+    if (sts && !container) {
+        problems.push({ where: objectKey(sts), value: "no oidc-authservice container", rule: "the StatefulSet must run the oidc-authservice image" });
+    }
+    const ns = sts?.metadata.namespace ?? "";
+    const paramNames = (container?.envFrom ?? []).map((e) => e.configMapRef?.name).filter((n): n is string => n !== undefined);
+    const params = objects.filter((o) => o.kind === "ConfigMap" && paramNames.includes(o.metadata.name) && o.metadata.namespace === ns);
+    for (const name of paramNames) {
+        if (!params.some((p) => p.metadata.name === name)) {
+            problems.push({ where: "oidc-authservice", value: `ConfigMap ${ns}/${name}`, rule: "every ConfigMap the StatefulSet's envFrom reads must be handed over" });
+        }
+    }
+    const main = params.find(isOidcAuthserviceParameters);
+    if (container && params.length === paramNames.length && !main) {
+        problems.push({ where: "oidc-authservice", value: "no OIDC_PROVIDER", rule: "one ConfigMap read by the StatefulSet must hold the OIDC parameters" });
+    }
+    if (problems.length > 0 || !sts || !container || !main) {
+        throw new Error(formatProblems("oidc-authservice: cannot configure for Entra ID", problems));
+    }
+
+    const data = configMapData(main);
+    const prefix = data.AUTHSERVICE_URL_PREFIX ?? "";
+    if (prefix !== OIDC_AUTHSERVICE_DEFAULT_PREFIX) {
+        // The image serves its callback under this prefix; redirectUri() assumes the default.
+        throw new Error(
+            `oidc-authservice: ${objectKey(main)} AUTHSERVICE_URL_PREFIX is ${JSON.stringify(prefix)}; ` +
+                `the callback (and the redirect URI registered on the Entra app) assumes ${OIDC_AUTHSERVICE_DEFAULT_PREFIX}`,
+        );
+    }
+    for (const key of ["CLIENT_ID", "CLIENT_SECRET", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET"]) {
+        delete data[key];
+    }
+    Object.assign(data, {
+        OIDC_PROVIDER: issuerUrl(s.tenantId),
+        OIDC_AUTH_URL: authorizeUrl(s.tenantId),
+        OIDC_SCOPES: OIDC_AUTHSERVICE_SCOPES.join(" "),
+        REDIRECT_URL: redirectUri("oidc-authservice", s.hostname),
+        SKIP_AUTH_URLS: (data.SKIP_AUTH_URLS ?? "")
+            .split(",")
+            .map((u) => u.trim())
+            .filter((u) => u !== "" && !namesDex(u))
+            .join(","),
+        USERID_HEADER: USERID_HEADER,
+        USERID_PREFIX: "",
+        USERID_CLAIM: USERID_CLAIM,
+    });
+    setConfigMapData(main, data);
+
+    // Only the component's Secret: the release's (with its well-known default secret) is not deployed.
+    container.envFrom = [...(container.envFrom ?? []).filter((e) => !e.secretRef), { secretRef: { name: s.secretName } }];
+    container.env = (container.env ?? []).filter((e) => !(Object.values(OIDC_AUTHSERVICE_SECRET_KEYS) as string[]).includes(e.name));
+    if (container.env.length === 0) {
+        delete container.env;
+    }
+    annotatePodTemplate(sts, s.podAnnotations, params);
+    return {
+        objects: [sts, ...params, ...objects.filter((o) => o.kind === "AuthorizationPolicy").map(withoutDexPaths)],
+        secret: { name: s.secretName, namespace: ns, keys: Object.values(OIDC_AUTHSERVICE_SECRET_KEYS) },
+    };
+}
+
+function annotatePodTemplate(workload: KubeObject, annotations: Readonly<Record<string, string>>, configs: readonly KubeObject[]): void {
+    const template = podTemplate(workload);
+    const digest = createHash("sha256");
+    for (const c of configs) {
+        digest.update(`${objectKey(c)}\n${JSON.stringify(sortedRecord(configMapData(c)))}\n`);
+    }
+    const meta = isRecord(template.metadata) ? template.metadata : {};
+    const existing = isRecord(meta.annotations) ? (meta.annotations as Record<string, string>) : {};
+    // The ConfigMaps keep their names, so nothing else would roll the pods when they change.
+    template.metadata = { ...meta, annotations: { ...existing, ...annotations, [CONFIG_CHECKSUM_ANNOTATION]: digest.digest("hex").slice(0, 32) } };
+}
+
+// ---------------------------------------------------------------------------
+// Large Entra tokens
+
+/** The header-field limit Kubeflow upstream documents for gunicorn web apps behind Entra. */
+export const GUNICORN_FIELD_LIMIT = 32000;
+
+/**
+ * Mitigations for Entra's large tokens and session cookies, as upstream documents
+ * them (kubeflow/manifests common/oauth2-proxy "Known issues"), over the whole
+ * render; objects they do not concern are returned unchanged:
+ * - the Python (gunicorn) web apps get `--limit-request-field_size 32000` in
+ *   GUNICORN_CMD_ARGS: gunicorn refuses any header field over 8190 bytes, and the
+ *   Cookie header carrying an Entra session is larger;
+ * - the metadata-grpc route drops the Cookie header: gRPC refuses request metadata
+ *   beyond its limit ("received initial metadata size exceeds limit"), and the
+ *   metadata service needs no cookie.
+ */
+export function mitigateLargeTokens(objects: readonly KubeObject[]): KubeObject[] {
+    return objects.map((o) => {
+        if (o.kind === "Deployment" && podContainers(o).some(isGunicornWebApp)) {
+            const copy = structuredClone(o);
+            for (const c of podContainers(copy).filter(isGunicornWebApp)) {
+                const env = c.env ?? [];
+                const current = env.find((e) => e.name === "GUNICORN_CMD_ARGS");
+                const value = withFieldLimit(current?.value ?? "");
+                c.env = current ? env.map((e) => (e === current ? { name: e.name, value } : e)) : [...env, { name: "GUNICORN_CMD_ARGS", value }];
+            }
+            return copy;
+        }
+        if (o.kind === "VirtualService" && isMetadataGrpcRoute(o)) {
+            const copy = structuredClone(o);
+            const spec = copy.spec as { http: Array<Record<string, unknown>> };
+            for (const route of spec.http) {
+                const headers = isRecord(route.headers) ? route.headers : {};
+                const request = isRecord(headers.request) ? headers.request : {};
+                const remove = Array.isArray(request.remove) ? (request.remove as unknown[]).map(String) : [];
+                if (!remove.some((h) => h.toLowerCase() === "cookie")) {
+                    remove.push("Cookie");
+                }
+                route.headers = { ...headers, request: { ...request, remove } };
+            }
+            return copy;
+        }
+        return o;
+    });
+}
+
+// The Kubeflow CRUD web apps (jupyter, volumes, tensorboards) and the KServe models
+// web app are Flask apps served by gunicorn; their containers are named *-web-app.
+function isGunicornWebApp(c: Container): boolean {
+    return /-web-app$/.test(c.name);
+}
+
+function withFieldLimit(args: string): string {
+    const flag = /--limit-request-field[_-]size(?:=|\s+)(\d+)/;
+    const m = flag.exec(args);
+    if (m) {
+        return Number(m[1]) === 0 || Number(m[1]) >= GUNICORN_FIELD_LIMIT ? args : args.replace(flag, `--limit-request-field_size ${GUNICORN_FIELD_LIMIT}`);
+    }
+    return `${args} --limit-request-field_size ${GUNICORN_FIELD_LIMIT}`.trim();
+}
+
+function isMetadataGrpcRoute(o: KubeObject): boolean {
+    const http = isRecord(o.spec) && Array.isArray(o.spec.http) ? o.spec.http : [];
+    return (
+        http.length > 0 &&
+        http.every((r) => isRecord(r)) &&
+        JSON.stringify(http).includes('"host":"metadata-envoy-service.')
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Reading back
+
+export interface SecretKeyReference {
+    readonly secret: string;
+    /** undefined when the whole Secret is read through envFrom. */
+    readonly key?: string;
+}
+
+/** Where a credential comes from: a Secret (good) or a literal in a ConfigMap, env or args (never acceptable). */
+export type CredentialSource = { readonly from: "secret"; readonly ref: SecretKeyReference } | { readonly from: "literal"; readonly where: string } | { readonly from: "missing" };
+
+export interface GatewayJwtRule {
+    readonly issuer: string;
+    readonly jwksUri?: string;
+    readonly audiences: readonly string[];
+    readonly forwardOriginalToken: boolean;
+    readonly outputClaimToHeaders: ReadonlyArray<{ readonly header: string; readonly claim: string }>;
+}
+
+/** The settings the deployed objects make effective, as the workload would read them. */
+export interface EffectiveAuthSettings {
+    readonly flavour: AuthFlavour;
+    readonly issuer: string;
+    /** Endpoints from OIDC discovery on the issuer (true) or configured by hand. */
+    readonly discovery: boolean;
+    /** Hand-set endpoint options (login_url, redeem_url, OIDC_AUTH_URL, ...). */
+    readonly endpoints: Readonly<Record<string, string>>;
+    readonly scopes: readonly string[];
+    readonly prompt?: string;
+    readonly redirectUrl: string;
+    readonly userIdHeader: string;
+    readonly userIdClaim: string;
+    readonly userIdPrefix: string;
+    readonly cookieName: string;
+    /** undefined: the image sets no Secure flag and offers no option (oidc-authservice). */
+    readonly cookieSecure?: boolean;
+    readonly cookieExpire?: string;
+    readonly cookieRefresh?: string;
+    readonly skipAuthRoutes: readonly string[];
+    readonly apiRoutes: readonly string[];
+    readonly credentials: {
+        readonly clientId: CredentialSource;
+        readonly clientSecret: CredentialSource;
+        readonly cookieSecret?: CredentialSource;
+    };
+    readonly allowUnverifiedEmail: boolean;
+    readonly tlsVerify: boolean;
+    readonly bearerTokens: { readonly enabled: boolean; readonly extraIssuers: readonly string[] };
+    /** The gateway's RequestAuthentication rules among the objects. */
+    readonly gatewayJwtRules: readonly GatewayJwtRule[];
+    /** Paths the AuthorizationPolicies among the objects exempt from authentication. */
+    readonly exemptPaths: readonly string[];
+    readonly podAnnotations: Readonly<Record<string, string>>;
+}
+
+/**
+ * Reads the effective authservice settings back from objects (the output of
+ * `configureAuthservice`, or the release's own for comparison), following the
+ * workload's precedence: oauth2-proxy reads flags over environment over config file.
+ */
+export function effectiveSettings(objects: readonly KubeObject[], flavour: AuthFlavour): EffectiveAuthSettings {
+    return flavour === "oauth2-proxy" ? effectiveOauth2Proxy(objects) : effectiveOidcAuthservice(objects);
+}
+
+type OptionValue = { value: CfgValue; where: string } | { secret: SecretKeyReference };
+
+function effectiveOauth2Proxy(objects: readonly KubeObject[]): EffectiveAuthSettings {
+    const deployment = objects.find((o) => o.kind === "Deployment" && podContainers(o).some((c) => /oauth2-proxy/.test(c.image ?? "")));
+    if (!deployment) {
+        throw new Error("no oauth2-proxy Deployment among the objects");
+    }
+    const container = podContainers(deployment).find((c) => /oauth2-proxy/.test(c.image ?? "")) as Container;
+    const ns = deployment.metadata.namespace;
+    const options = new Map<string, OptionValue>();
+    const { names, found: cfgMap } = mountedConfigMap(deployment, OAUTH2_PROXY_CFG_KEY, objects);
+    if (!cfgMap) {
+        throw new Error(`no ConfigMap with ${OAUTH2_PROXY_CFG_KEY} that the oauth2-proxy Deployment mounts (${names.join(", ") || "none"}) is among the objects`);
+    }
+    for (const [k, v] of parseOauth2ProxyConfig(configMapData(cfgMap)[OAUTH2_PROXY_CFG_KEY] ?? "")) {
+        options.set(k, { value: v, where: `${objectKey(cfgMap)} ${OAUTH2_PROXY_CFG_KEY}` });
+    }
+    for (const e of container.env ?? []) {
+        if (!e.name.startsWith("OAUTH2_PROXY_")) {
+            continue;
+        }
+        const key = e.name.slice("OAUTH2_PROXY_".length).toLowerCase();
+        const resolved = resolveEnv(e, objects, ns);
+        if (resolved !== undefined) {
+            options.set(key, resolved);
+        }
+    }
+    for (const arg of container.args ?? []) {
+        const m = /^--([a-z0-9-]+)(?:=(.*))?$/.exec(arg);
+        if (m) {
+            options.set(m[1].replace(/-/g, "_"), { value: m[2] ?? true, where: `${objectKey(deployment)} args` });
+        }
+    }
+    const str = (key: string): string | undefined => {
+        const o = options.get(key);
+        return o && "value" in o ? (Array.isArray(o.value) ? o.value.join(",") : String(o.value)) : undefined;
+    };
+    const list = (key: string): string[] => {
+        const o = options.get(key);
+        if (!o || !("value" in o)) {
+            return [];
+        }
+        return Array.isArray(o.value) ? o.value.map(String) : String(o.value).split(",").filter((v) => v !== "");
+    };
+    const bool = (key: string, dflt: boolean): boolean => {
+        const v = str(key);
+        return v === undefined ? dflt : v === "true";
+    };
+    const credential = (key: string): CredentialSource => {
+        const o = options.get(key);
+        if (!o) {
+            return { from: "missing" };
+        }
+        return "secret" in o ? { from: "secret", ref: o.secret } : { from: "literal", where: o.where };
+    };
+    const endpoints: Record<string, string> = {};
+    for (const key of ["login_url", "redeem_url", "oidc_jwks_url", "profile_url", "validate_url"]) {
+        const v = str(key);
+        if (v !== undefined) {
+            endpoints[key] = v;
+        }
+    }
+    const gatewayJwtRules = jwtRulesOf(objects);
+    const userRule = gatewayJwtRules.flatMap((r) => r.outputClaimToHeaders).find((h) => h.header === USERID_HEADER);
+    return {
+        flavour: "oauth2-proxy",
+        issuer: str("oidc_issuer_url") ?? "",
+        discovery: !bool("skip_oidc_discovery", false),
+        endpoints,
+        scopes: (str("scope") ?? "").split(/\s+/).filter((x) => x !== ""),
+        prompt: str("prompt"),
+        redirectUrl: str("redirect_url") ?? "",
+        // oauth2-proxy hands the gateway the token; the gateway names the user.
+        userIdHeader: userRule?.header ?? "",
+        userIdClaim: userRule?.claim ?? "",
+        userIdPrefix: "",
+        cookieName: str("cookie_name") ?? OAUTH2_PROXY_DEFAULT_COOKIE,
+        cookieSecure: bool("cookie_secure", true),
+        cookieExpire: str("cookie_expire"),
+        cookieRefresh: str("cookie_refresh"),
+        skipAuthRoutes: list("skip_auth_routes"),
+        apiRoutes: list("api_routes"),
+        credentials: { clientId: credential("client_id"), clientSecret: credential("client_secret"), cookieSecret: credential("cookie_secret") },
+        allowUnverifiedEmail: bool("insecure_oidc_allow_unverified_email", false),
+        tlsVerify: !bool("ssl_insecure_skip_verify", false),
+        bearerTokens: { enabled: bool("skip_jwt_bearer_tokens", false), extraIssuers: list("extra_jwt_issuers") },
+        gatewayJwtRules,
+        exemptPaths: exemptPathsOf(objects),
+        podAnnotations: podAnnotationsOf(deployment),
+    };
+}
+
+function effectiveOidcAuthservice(objects: readonly KubeObject[]): EffectiveAuthSettings {
+    const sts = objects.find((o) => o.kind === "StatefulSet" && podContainers(o).some((c) => /oidc-authservice/.test(c.image ?? "")));
+    if (!sts) {
+        throw new Error("no oidc-authservice StatefulSet among the objects");
+    }
+    const container = podContainers(sts).find((c) => /oidc-authservice/.test(c.image ?? "")) as Container;
+    const ns = sts.metadata.namespace;
+    const env = new Map<string, OptionValue>();
+    // Kubernetes semantics: envFrom in order, later sources win; env wins over envFrom.
+    for (const from of container.envFrom ?? []) {
+        if (from.configMapRef) {
+            const cm = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === from.configMapRef?.name && o.metadata.namespace === ns);
+            for (const [k, v] of Object.entries(cm ? configMapData(cm) : {})) {
+                env.set(`${from.prefix ?? ""}${k}`, { value: v, where: cm ? objectKey(cm) : "" });
+            }
+        }
+        if (from.secretRef) {
+            // The Secret's keys are unknown here; the credentials are looked up in it by name.
+            for (const k of Object.values(OIDC_AUTHSERVICE_SECRET_KEYS)) {
+                env.set(`${from.prefix ?? ""}${k}`, { secret: { secret: from.secretRef.name } });
+            }
+        }
+    }
+    for (const e of container.env ?? []) {
+        const resolved = resolveEnv(e, objects, ns);
+        if (resolved !== undefined) {
+            env.set(e.name, resolved);
+        }
+    }
+    const str = (key: string): string | undefined => {
+        const o = env.get(key);
+        return o && "value" in o ? String(o.value) : undefined;
+    };
+    const credential = (key: string): CredentialSource => {
+        const o = env.get(key);
+        if (!o) {
+            return { from: "missing" };
+        }
+        return "secret" in o ? { from: "secret", ref: o.secret } : { from: "literal", where: o.where };
+    };
+    const prefix = str("AUTHSERVICE_URL_PREFIX") ?? "";
+    const scopes = (str("OIDC_SCOPES") ?? "openid,email").split(/[\s,]+/).filter((x) => x !== "");
+    const authUrl = str("OIDC_AUTH_URL");
+    return {
+        flavour: "oidc-authservice",
+        issuer: str("OIDC_PROVIDER") ?? "",
+        discovery: true,
+        endpoints: authUrl ? { OIDC_AUTH_URL: authUrl } : {},
+        // The image always asks for openid, whatever is configured.
+        scopes: scopes.includes("openid") ? scopes : ["openid", ...scopes],
+        redirectUrl: str("REDIRECT_URL") || `${prefix.endsWith("/") ? prefix : `${prefix}/`}${OIDC_AUTHSERVICE_CALLBACK}`,
+        userIdHeader: str("USERID_HEADER") ?? USERID_HEADER,
+        userIdClaim: str("USERID_CLAIM") ?? USERID_CLAIM,
+        userIdPrefix: str("USERID_PREFIX") ?? "",
+        cookieName: OIDC_AUTHSERVICE_COOKIE,
+        skipAuthRoutes: [prefix, ...(str("SKIP_AUTH_URLS") ?? "").split(",").map((u) => u.trim())].filter((u) => u !== ""),
+        apiRoutes: [],
+        credentials: { clientId: credential("CLIENT_ID"), clientSecret: credential("CLIENT_SECRET") },
+        allowUnverifiedEmail: false,
+        // The image always verifies the provider's certificate (CA_BUNDLE only adds roots).
+        tlsVerify: true,
+        bearerTokens: { enabled: false, extraIssuers: [] },
+        gatewayJwtRules: jwtRulesOf(objects),
+        exemptPaths: exemptPathsOf(objects),
+        podAnnotations: podAnnotationsOf(sts),
+    };
+}
+
+function resolveEnv(e: EnvVar, objects: readonly KubeObject[], ns: string | undefined): OptionValue | undefined {
+    if (e.value !== undefined) {
+        return { value: e.value, where: `env ${e.name}` };
+    }
+    const cmRef = e.valueFrom?.configMapKeyRef;
+    if (cmRef) {
+        const cm = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === cmRef.name && o.metadata.namespace === ns);
+        const v = cm ? configMapData(cm)[cmRef.key] : undefined;
+        return v === undefined ? undefined : { value: v, where: `${cm ? objectKey(cm) : cmRef.name} ${cmRef.key}` };
+    }
+    const secretRef = e.valueFrom?.secretKeyRef;
+    return secretRef ? { secret: { secret: secretRef.name, key: secretRef.key } } : undefined;
+}
+
+function jwtRulesOf(objects: readonly KubeObject[]): GatewayJwtRule[] {
+    return objects
+        .filter((o) => o.kind === "RequestAuthentication")
+        .flatMap((o): unknown[] => (isRecord(o.spec) && Array.isArray(o.spec.jwtRules) ? (o.spec.jwtRules as unknown[]) : []))
+        .filter(isRecord)
+        .map((r) => ({
+            issuer: typeof r.issuer === "string" ? r.issuer : "",
+            jwksUri: typeof r.jwksUri === "string" ? r.jwksUri : undefined,
+            audiences: Array.isArray(r.audiences) ? r.audiences.map(String) : [],
+            forwardOriginalToken: r.forwardOriginalToken === true,
+            outputClaimToHeaders: (Array.isArray(r.outputClaimToHeaders) ? r.outputClaimToHeaders : [])
+                .filter(isRecord)
+                .map((h) => ({ header: String(h.header), claim: String(h.claim) })),
+        }));
+}
+
+function exemptPathsOf(objects: readonly KubeObject[]): string[] {
+    const paths = new Set<string>();
+    for (const ap of objects.filter((o) => o.kind === "AuthorizationPolicy")) {
+        const rules = isRecord(ap.spec) && Array.isArray(ap.spec.rules) ? ap.spec.rules : [];
+        for (const rule of rules.filter(isRecord)) {
+            for (const to of (Array.isArray(rule.to) ? rule.to : []).filter(isRecord)) {
+                const op = isRecord(to.operation) ? to.operation : {};
+                for (const p of Array.isArray(op.notPaths) ? op.notPaths : []) {
+                    paths.add(String(p));
+                }
+            }
+        }
+    }
+    return [...paths];
+}
+
+function podAnnotationsOf(workload: KubeObject): Record<string, string> {
+    const meta = podTemplate(workload).metadata;
+    return isRecord(meta) && isRecord(meta.annotations) ? { ...(meta.annotations as Record<string, string>) } : {};
+}
+
+// ---------------------------------------------------------------------------
+// oauth2-proxy config file (the TOML subset it uses: key = string | bool | number | [list])
+
+export type CfgScalar = string | number | boolean;
+export type CfgValue = CfgScalar | CfgScalar[];
+
+/** Parses an oauth2_proxy.cfg. Throws on anything outside the subset, naming the line. */
+export function parseOauth2ProxyConfig(text: string): Map<string, CfgValue> {
+    const out = new Map<string, CfgValue>();
+    let i = 0;
+    let line = 1;
+    const fail = (msg: string): never => {
+        throw new Error(`oauth2_proxy.cfg line ${line}: ${msg}`);
+    };
+    const skipSpace = (newlines: boolean): void => {
+        while (i < text.length) {
+            const ch = text[i];
+            if (ch === "#") {
+                while (i < text.length && text[i] !== "\n") i++;
+            } else if (ch === " " || ch === "\t" || ch === "\r" || (newlines && ch === "\n")) {
+                if (ch === "\n") line++;
+                i++;
+            } else {
+                return;
+            }
+        }
+    };
+    const scalar = (): CfgScalar => {
+        if (text[i] === '"' || text[i] === "'") {
+            const quote = text[i++];
+            let s = "";
+            while (i < text.length && text[i] !== quote) {
+                if (text[i] === "\n") fail("unterminated string");
+                if (quote === '"' && text[i] === "\\") {
+                    const esc = text[i + 1];
+                    const map: Record<string, string> = { n: "\n", t: "\t", r: "\r", '"': '"', "\\": "\\" };
+                    if (!(esc in map)) fail(`unsupported escape \\${esc}`);
+                    s += map[esc];
+                    i += 2;
+                } else {
+                    s += text[i++];
+                }
+            }
+            if (i >= text.length) fail("unterminated string");
+            i++;
+            return s;
+        }
+        const m = /^(true|false|-?\d+(\.\d+)?)/.exec(text.slice(i));
+        if (!m) fail(`unsupported value ${JSON.stringify(text.slice(i, i + 20))}`);
+        const token = (m as RegExpExecArray)[0];
+        i += token.length;
+        return token === "true" ? true : token === "false" ? false : Number(token);
+    };
+    for (;;) {
+        skipSpace(true);
+        if (i >= text.length) {
+            return out;
+        }
+        const key = /^[A-Za-z0-9_-]+/.exec(text.slice(i))?.[0] ?? fail(`expected a key at ${JSON.stringify(text.slice(i, i + 20))}`);
+        i += key.length;
+        skipSpace(false);
+        if (text[i] !== "=") fail(`expected = after ${key}`);
+        i++;
+        skipSpace(false);
+        let value: CfgValue;
+        if (text[i] === "[") {
+            i++;
+            const items: CfgScalar[] = [];
+            for (;;) {
+                skipSpace(true);
+                if (text[i] === "]") {
+                    i++;
+                    break;
+                }
+                items.push(scalar());
+                skipSpace(true);
+                if (text[i] === ",") {
+                    i++;
+                } else if (text[i] !== "]") {
+                    fail(`expected , or ] in the list of ${key}`);
+                }
+            }
+            value = items;
+        } else {
+            value = scalar();
+        }
+        skipSpace(false);
+        if (i < text.length && text[i] !== "\n") fail(`unexpected text after the value of ${key}`);
+        out.set(key, value);
+    }
+}
+
+export function serializeOauth2ProxyConfig(cfg: ReadonlyMap<string, CfgValue>): string {
+    const lit = (v: CfgScalar): string => (typeof v === "string" ? JSON.stringify(v) : String(v));
+    return [...cfg]
+        .map(([k, v]) => (Array.isArray(v) ? `${k} = [\n${v.map((x) => `  ${lit(x)},\n`).join("")}]` : `${k} = ${lit(v)}`))
+        .join("\n")
+        .concat("\n");
+}
+
+// ---------------------------------------------------------------------------
+// Schemas
+
+interface Validatable {
+    validate(): void;
+}
+type ModelClass = new (data: object) => Validatable;
+
+// tsc turns import() into require() under "module": "commonjs", and the
+// kubernetes-models packages export only an "import" condition.
+const importEsm = (0, eval)("(specifier) => import(specifier)") as (specifier: string) => Promise<Record<string, unknown>>;
+
+const SCHEMA_SOURCES: ReadonlyArray<readonly [string, string, string]> = [
+    ["v1/ConfigMap", "kubernetes-models/v1/ConfigMap", "ConfigMap"],
+    ["apps/v1/Deployment", "kubernetes-models/apps/v1/Deployment", "Deployment"],
+    ["apps/v1/StatefulSet", "kubernetes-models/apps/v1/StatefulSet", "StatefulSet"],
+    ["security.istio.io/v1beta1/RequestAuthentication", "@kubernetes-models/istio/security.istio.io/v1beta1/RequestAuthentication", "RequestAuthentication"],
+    ["security.istio.io/v1/RequestAuthentication", "@kubernetes-models/istio/security.istio.io/v1/RequestAuthentication", "RequestAuthentication"],
+    ["security.istio.io/v1beta1/AuthorizationPolicy", "@kubernetes-models/istio/security.istio.io/v1beta1/AuthorizationPolicy", "AuthorizationPolicy"],
+    ["security.istio.io/v1/AuthorizationPolicy", "@kubernetes-models/istio/security.istio.io/v1/AuthorizationPolicy", "AuthorizationPolicy"],
+    ["networking.istio.io/v1alpha3/VirtualService", "@kubernetes-models/istio/networking.istio.io/v1alpha3/VirtualService", "VirtualService"],
+    ["networking.istio.io/v1beta1/VirtualService", "@kubernetes-models/istio/networking.istio.io/v1beta1/VirtualService", "VirtualService"],
+];
+
+let schemas: Promise<Map<string, ModelClass>> | undefined;
+
+function loadSchemas(): Promise<Map<string, ModelClass>> {
+    schemas ??= Promise.all(
+        SCHEMA_SOURCES.map(async ([key, specifier, exported]) => [key, (await importEsm(specifier))[exported] as ModelClass] as const),
+    ).then((entries) => new Map(entries));
+    return schemas;
+}
+
+/**
+ * Validates each object against its published schema and throws one error listing
+ * every problem; an object of a kind without a schema here is a problem too.
+ * Asynchronous because the schema packages are ES modules, loaded on first use.
+ */
+export async function validateAuthObjects(objects: readonly KubeObject[]): Promise<void> {
+    const byType = await loadSchemas();
+    const problems: Problem[] = [];
+    for (const o of objects) {
+        const Model = byType.get(`${o.apiVersion}/${o.kind}`);
+        if (!Model) {
+            problems.push({ where: objectKey(o), value: `${o.apiVersion} ${o.kind}`, rule: "no schema known for this kind and version" });
+            continue;
+        }
+        try {
+            new Model(o).validate();
+        } catch (err) {
+            problems.push({ where: objectKey(o), value: "schema", rule: err instanceof Error ? err.message : String(err) });
+        }
+    }
+    if (problems.length > 0) {
+        throw new Error(formatProblems(`${problems.length} authservice object(s) do not match their schema`, problems));
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Small accessors over plain objects
+
+interface EnvVar {
+    name: string;
+    value?: string;
+    valueFrom?: {
+        configMapKeyRef?: { name: string; key: string };
+        secretKeyRef?: { name: string; key: string };
+        [k: string]: unknown;
+    };
+}
+
+interface EnvFromSource {
+    prefix?: string;
+    configMapRef?: { name: string };
+    secretRef?: { name: string };
+}
+
+interface Container {
+    name: string;
+    image?: string;
+    args?: string[];
+    env?: EnvVar[];
+    envFrom?: EnvFromSource[];
+    [k: string]: unknown;
+}
+
+function podTemplate(o: KubeObject): Record<string, unknown> {
+    const spec = isRecord(o.spec) ? o.spec : undefined;
+    const template = spec && isRecord(spec.template) ? spec.template : undefined;
+    if (!template) {
+        throw new Error(`${objectKey(o)} has no pod template`);
+    }
+    return template;
+}
+
+function podContainers(o: KubeObject): Container[] {
+    const spec = isRecord(o.spec) ? o.spec : undefined;
+    const template = spec && isRecord(spec.template) ? spec.template : undefined;
+    const podSpec = template && isRecord(template.spec) ? template.spec : undefined;
+    return podSpec && Array.isArray(podSpec.containers) ? (podSpec.containers.filter(isRecord) as unknown as Container[]) : [];
+}
+
+/** The ConfigMaps a workload mounts that may provide the given key (whole, through items, or by subPath). */
+function mountedConfigMapNames(o: KubeObject, key: string): string[] {
+    const template = podTemplate(o);
+    const podSpec = isRecord(template.spec) ? template.spec : {};
+    const volumes = Array.isArray(podSpec.volumes) ? podSpec.volumes.filter(isRecord) : [];
+    const mounts = podContainers(o).flatMap((c) => (Array.isArray(c.volumeMounts) ? c.volumeMounts.filter(isRecord) : []));
+    const names: string[] = [];
+    for (const v of volumes) {
+        const cm = isRecord(v.configMap) ? v.configMap : undefined;
+        if (!cm || typeof cm.name !== "string") {
+            continue;
+        }
+        const items = Array.isArray(cm.items) ? cm.items.filter(isRecord) : [];
+        const provides = items.length > 0 ? items.some((it) => it.key === key) : mounts.some((m) => m.name === v.name && (m.subPath === undefined || m.subPath === key));
+        if (provides) {
+            names.push(cm.name);
+        }
+    }
+    return names;
+}
+
+/** The mounted ConfigMap among the objects that holds the key. */
+function mountedConfigMap(workload: KubeObject, key: string, objects: readonly KubeObject[]): { names: string[]; found?: KubeObject } {
+    const names = mountedConfigMapNames(workload, key);
+    const found = objects.find(
+        (o) => o.kind === "ConfigMap" && o.metadata.namespace === workload.metadata.namespace && names.includes(o.metadata.name) && key in configMapData(o),
+    );
+    return { names, found };
+}
+
+function configMapData(o: KubeObject): Record<string, string> {
+    return isRecord(o.data) ? ({ ...o.data } as Record<string, string>) : {};
+}
+
+function setConfigMapData(o: KubeObject, data: Record<string, string>): void {
+    o.data = data;
+}
+
+function secretKeys(o: KubeObject): string[] {
+    return [...Object.keys(isRecord(o.data) ? o.data : {}), ...Object.keys(isRecord(o.stringData) ? o.stringData : {})];
+}
+
+function hasKeys(keys: readonly string[], wanted: readonly string[]): boolean {
+    return wanted.every((k) => keys.includes(k));
+}
+
+function sortedRecord(r: Record<string, string>): Record<string, string> {
+    return Object.fromEntries(Object.entries(r).sort(([a], [b]) => a.localeCompare(b)));
+}
