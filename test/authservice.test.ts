@@ -1,0 +1,446 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import {
+    AuthFlavour,
+    CONFIG_CHECKSUM_ANNOTATION,
+    EntraAuthSettings,
+    GUNICORN_FIELD_LIMIT,
+    configureAuthservice,
+    effectiveSettings,
+    isAuthserviceObject,
+    issuerUrl,
+    mitigateLargeTokens,
+    parseOauth2ProxyConfig,
+    redirectUri,
+    serializeOauth2ProxyConfig,
+    sessionCookieName,
+    validateAuthObjects,
+} from "../manifests/authservice";
+import { isRecord } from "../manifests/parse";
+import { KubeObject, objectKey } from "../manifests/types";
+import { availableRenders, loadRender, skipWithoutRenders } from "./upstream";
+
+const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+const CLIENT = "0c1f7a52-3e5b-4d8c-9a61-5b2f8d3e4c10";
+const HOST = "kf.westeurope.cloudapp.azure.com";
+const SETTINGS: EntraAuthSettings = {
+    tenantId: TENANT,
+    clientId: CLIENT,
+    hostname: HOST,
+    secretName: "authservice-entra",
+    podAnnotations: { "kubeflow-azure/secret-checksum": "0123abcd" },
+};
+
+function flavourOf(release: string): AuthFlavour {
+    return release === "v1.7.0" || release === "v1.8.1" ? "oidc-authservice" : "oauth2-proxy";
+}
+
+function containersOf(o: KubeObject): Array<Record<string, unknown>> {
+    const spec = o.spec as { template: { spec: { containers: Array<Record<string, unknown>> } } };
+    return spec.template.spec.containers;
+}
+
+function envOf(o: KubeObject): Array<{ name: string; value?: string; valueFrom?: Record<string, unknown> }> {
+    return containersOf(o).flatMap((c) => (Array.isArray(c.env) ? (c.env as Array<{ name: string; value?: string; valueFrom?: Record<string, unknown> }>) : []));
+}
+
+/** Every string value in an object, with its path. */
+function strings(value: unknown, path = ""): Array<[string, string]> {
+    if (typeof value === "string") {
+        return [[path, value]];
+    }
+    if (Array.isArray(value)) {
+        return value.flatMap((v, i) => strings(v, `${path}[${i}]`));
+    }
+    return isRecord(value) ? Object.entries(value).flatMap(([k, v]) => strings(v, `${path}.${k}`)) : [];
+}
+
+/** The credential values the release ships (decoded from its Secrets), which must not survive anywhere. */
+function releaseCredentials(objs: readonly KubeObject[]): string[] {
+    return objs
+        .filter((o) => o.kind === "Secret" && isRecord(o.data))
+        .flatMap((o) => Object.values(o.data as Record<string, string>).map((v) => Buffer.from(v, "base64").toString("utf8")))
+        .filter((v) => v.length >= 8);
+}
+
+describe("Entra endpoints", () => {
+    it("issuer and redirect URIs are absolute https URLs on the tenant and host", () => {
+        assert.equal(issuerUrl(TENANT), `https://login.microsoftonline.com/${TENANT}/v2.0`);
+        assert.equal(redirectUri("oauth2-proxy", HOST), `https://${HOST}/oauth2/callback`);
+        // The arrikto image serves its callback at <AUTHSERVICE_URL_PREFIX>oidc/callback (not the v1.1 guide's /login/oidc).
+        assert.equal(redirectUri("oidc-authservice", HOST), `https://${HOST}/authservice/oidc/callback`);
+    });
+
+    it("session cookie names", () => {
+        assert.equal(sessionCookieName("oauth2-proxy"), "oauth2_proxy_kubeflow");
+        assert.equal(sessionCookieName("oidc-authservice"), "authservice_session");
+    });
+});
+
+describe("configureAuthservice on the real renders", { skip: skipWithoutRenders() }, () => {
+    for (const release of availableRenders()) {
+        const flavour = flavourOf(release);
+        describe(`${release} (${flavour})`, () => {
+            const render = loadRender(release);
+            const handed = render.filter((o) => isAuthserviceObject(o, flavour));
+            const result = configureAuthservice(handed, flavour, SETTINGS);
+            const eff = effectiveSettings(result.objects, flavour);
+            const keys = handed.map(objectKey).sort();
+
+            it("selects exactly the release's authservice objects", () => {
+                const expected =
+                    flavour === "oauth2-proxy"
+                        ? [
+                              "/ConfigMap:oauth2-proxy/oauth2-proxy-hk55gm96k4",
+                              "/ConfigMap:oauth2-proxy/oauth2-proxy-parameters-74659b6648",
+                              "/Secret:oauth2-proxy/oauth2-proxy-h675gf55ht",
+                              "apps/Deployment:oauth2-proxy/oauth2-proxy",
+                              "security.istio.io/AuthorizationPolicy:istio-system/istio-ingressgateway-oauth2-proxy",
+                              "security.istio.io/AuthorizationPolicy:istio-system/istio-ingressgateway-require-jwt",
+                              "security.istio.io/RequestAuthentication:istio-system/dex-jwt",
+                          ]
+                        : [
+                              "/ConfigMap:istio-system/oidc-authservice-parameters",
+                              "/Secret:istio-system/oidc-authservice-client",
+                              `apps/StatefulSet:istio-system/${release === "v1.7.0" ? "authservice" : "oidc-authservice"}`,
+                          ];
+                assert.deepEqual(keys, expected.sort());
+            });
+
+            it("leaves no object outside the selection that trusts or exempts dex for the authservice", () => {
+                const rest = render.filter((o) => !isAuthserviceObject(o, flavour) && o.metadata.namespace !== "auth");
+                const dexy = rest.filter((o) => /dex\.auth\.svc|"\/dex\/|"\^\/dex\//.test(JSON.stringify(o)));
+                assert.deepEqual(dexy.map(objectKey), []);
+            });
+
+            it("uses the Entra issuer with OIDC discovery, and no dex endpoint", () => {
+                assert.equal(eff.issuer, issuerUrl(TENANT));
+                assert.equal(eff.discovery, true);
+                for (const url of Object.values(eff.endpoints)) {
+                    assert.match(url, new RegExp(`^https://login\\.microsoftonline\\.com/${TENANT}/`));
+                }
+                if (flavour === "oauth2-proxy") {
+                    assert.deepEqual(eff.endpoints, {});
+                } else {
+                    assert.equal(eff.endpoints.OIDC_AUTH_URL, `https://login.microsoftonline.com/${TENANT}/oauth2/v2.0/authorize`);
+                }
+            });
+
+            it("asks for openid, profile and email, never groups, and no prompt=none", () => {
+                for (const s of ["openid", "profile", "email"]) {
+                    assert.ok(eff.scopes.includes(s), `scope ${s} in ${eff.scopes.join(" ")}`);
+                }
+                assert.ok(!eff.scopes.includes("groups"));
+                assert.notEqual(eff.prompt, "none");
+                if (flavour === "oidc-authservice") {
+                    assert.deepEqual(eff.scopes, ["openid", "profile", "email"]);
+                }
+            });
+
+            it("redirects to exactly redirectUri()", () => {
+                assert.equal(eff.redirectUrl, redirectUri(flavour, HOST));
+            });
+
+            it("names the user by the email claim in kubeflow-userid, without prefix", () => {
+                assert.equal(eff.userIdHeader, "kubeflow-userid");
+                assert.equal(eff.userIdClaim, "email");
+                assert.equal(eff.userIdPrefix, "");
+            });
+
+            it("reads every credential from the component's Secret", () => {
+                assert.equal(result.secret.name, SETTINGS.secretName);
+                const ns = result.objects.find((o) => o.kind === "Deployment" || o.kind === "StatefulSet")?.metadata.namespace;
+                assert.equal(result.secret.namespace, ns);
+                const creds = [eff.credentials.clientId, eff.credentials.clientSecret, ...(eff.credentials.cookieSecret ? [eff.credentials.cookieSecret] : [])];
+                assert.equal(creds.length, result.secret.keys.length);
+                creds.forEach((c, i) => {
+                    assert.equal(c.from, "secret", JSON.stringify(c));
+                    if (c.from === "secret") {
+                        assert.equal(c.ref.secret, SETTINGS.secretName);
+                        // envFrom reads the whole Secret; a keyed reference must name the advertised key.
+                        assert.equal(c.ref.key ?? result.secret.keys[i], result.secret.keys[i]);
+                    }
+                });
+                assert.deepEqual(result.secret.keys, flavour === "oauth2-proxy" ? ["client-id", "client-secret", "cookie-secret"] : ["CLIENT_ID", "CLIENT_SECRET"]);
+            });
+
+            it("deploys no Secret and no credential literal", () => {
+                assert.deepEqual(result.objects.filter((o) => o.kind === "Secret").map(objectKey), []);
+                const secrets = releaseCredentials(render);
+                assert.ok(secrets.length > 0, "the release ships default credentials to look for");
+                for (const [path, value] of strings(result.objects)) {
+                    for (const secret of secrets) {
+                        assert.ok(!value.includes(secret), `release credential at ${path}`);
+                    }
+                }
+                for (const o of result.objects.filter((x) => x.kind === "ConfigMap")) {
+                    for (const key of Object.keys(o.data as Record<string, string>)) {
+                        assert.doesNotMatch(key, /secret|client_id/i, `${objectKey(o)} ${key}`);
+                    }
+                    const cfg = (o.data as Record<string, string>)["oauth2_proxy.cfg"];
+                    if (cfg !== undefined) {
+                        const keysInCfg = [...parseOauth2ProxyConfig(cfg).keys()];
+                        assert.deepEqual(keysInCfg.filter((k) => /client_id|client_secret|cookie_secret/.test(k)), []);
+                    }
+                }
+                for (const e of result.objects.filter((o) => o.kind === "Deployment" || o.kind === "StatefulSet").flatMap(envOf)) {
+                    if (/CLIENT_ID|CLIENT_SECRET|COOKIE_SECRET/.test(e.name)) {
+                        assert.equal(e.value, undefined, `${e.name} is a literal`);
+                        assert.ok(isRecord(e.valueFrom?.secretKeyRef), `${e.name} reads a Secret`);
+                    }
+                }
+            });
+
+            it("puts the given pod annotations and a config checksum on the pod template", () => {
+                assert.equal(eff.podAnnotations["kubeflow-azure/secret-checksum"], "0123abcd");
+                assert.match(eff.podAnnotations[CONFIG_CHECKSUM_ANNOTATION] ?? "", /^[0-9a-f]{32}$/);
+                const other = configureAuthservice(handed, flavour, { ...SETTINGS, hostname: "kf2.westeurope.cloudapp.azure.com" });
+                assert.notEqual(effectiveSettings(other.objects, flavour).podAnnotations[CONFIG_CHECKSUM_ANNOTATION], eff.podAnnotations[CONFIG_CHECKSUM_ANNOTATION]);
+            });
+
+            it("leaves nothing of dex in the returned objects", () => {
+                assert.ok(!JSON.stringify(result.objects).toLowerCase().includes("dex"));
+                assert.deepEqual(
+                    eff.skipAuthRoutes.filter((r) => r.includes("dex")),
+                    [],
+                );
+                assert.deepEqual(
+                    eff.exemptPaths.filter((p) => p.includes("dex")),
+                    [],
+                );
+            });
+
+            it("returns objects that match their schemas", async () => {
+                await validateAuthObjects(result.objects);
+            });
+
+            it("does not change the handed objects", () => {
+                assert.deepEqual(handed, render.filter((o) => isAuthserviceObject(o, flavour)));
+            });
+
+            if (flavour === "oauth2-proxy") {
+                it("sets secure cookies and keeps the release's cookie name, expiry and api routes", () => {
+                    const release = effectiveSettings(handed, flavour);
+                    assert.equal(release.cookieSecure, false, "the release serves plain HTTP by default");
+                    assert.equal(eff.cookieSecure, true);
+                    assert.equal(eff.cookieName, release.cookieName);
+                    assert.equal(eff.cookieName, sessionCookieName(flavour, handed));
+                    assert.equal(eff.cookieExpire, release.cookieExpire);
+                    assert.deepEqual(eff.apiRoutes, release.apiRoutes);
+                    assert.ok(eff.apiRoutes.length > 0);
+                    // Entra ID tokens live an hour; the gateway rejects an expired one, so the session refreshes sooner.
+                    assert.ok(eff.scopes.includes("offline_access"));
+                    assert.match(eff.cookieRefresh ?? "", /^([1-5]?\d)m$/);
+                });
+
+                it("verifies Entra's TLS and does not need the unverified-email override", () => {
+                    assert.equal(eff.tlsVerify, true);
+                    assert.equal(eff.allowUnverifiedEmail, false);
+                });
+
+                it("accepts bearer tokens only for this app", () => {
+                    assert.equal(eff.bearerTokens.enabled, true);
+                    assert.deepEqual(eff.bearerTokens.extraIssuers, [`${issuerUrl(TENANT)}=api://${CLIENT}`]);
+                });
+
+                it("has the gateway trust the Entra issuer for this app, forward the token and map email", () => {
+                    assert.deepEqual(eff.gatewayJwtRules, [
+                        {
+                            issuer: issuerUrl(TENANT),
+                            jwksUri: `https://login.microsoftonline.com/${TENANT}/discovery/v2.0/keys`,
+                            audiences: [CLIENT, `api://${CLIENT}`],
+                            forwardOriginalToken: true,
+                            outputClaimToHeaders: [{ header: "kubeflow-userid", claim: "email" }],
+                        },
+                    ]);
+                    const ra = result.objects.find((o) => o.kind === "RequestAuthentication");
+                    assert.equal(ra?.metadata.namespace, "istio-system");
+                    assert.deepEqual((ra?.spec as Record<string, unknown>).selector, { matchLabels: { app: "istio-ingressgateway" } });
+                });
+
+                it("keeps requiring a JWT everywhere but the oauth2 routes", () => {
+                    assert.deepEqual(eff.exemptPaths, ["/oauth2/*"]);
+                    const deny = result.objects.find((o) => o.kind === "AuthorizationPolicy" && (o.spec as Record<string, unknown>).action === "DENY");
+                    assert.ok(deny, "the require-jwt policy is deployed");
+                    assert.match(JSON.stringify(deny.spec), /"notRequestPrincipals":\["\*"\]/);
+                });
+            } else {
+                it("skips authentication only under the authservice's own prefix", () => {
+                    assert.deepEqual(eff.skipAuthRoutes, ["/authservice/"]);
+                });
+            }
+        });
+    }
+});
+
+describe("mitigateLargeTokens on the real renders", { skip: skipWithoutRenders() }, () => {
+    for (const release of availableRenders()) {
+        it(`${release}: raises gunicorn's header limit and keeps the cookie from metadata-grpc`, () => {
+            const render = loadRender(release);
+            const out = mitigateLargeTokens(render);
+            assert.equal(out.length, render.length);
+            const webApps = out.filter((o) => o.kind === "Deployment" && containersOf(o).some((c) => /-web-app$/.test(String(c.name))));
+            assert.ok(webApps.length >= 4, webApps.map(objectKey).join(", "));
+            for (const o of webApps) {
+                const args = envOf(o).find((e) => e.name === "GUNICORN_CMD_ARGS")?.value ?? "";
+                assert.match(args, new RegExp(`--limit-request-field_size ${GUNICORN_FIELD_LIMIT}`), objectKey(o));
+                assert.equal(args.match(/limit-request-field/g)?.length, 1, `one flag in ${objectKey(o)}: ${args}`);
+            }
+            const vs = out.find((o) => o.kind === "VirtualService" && o.metadata.name === "metadata-grpc");
+            assert.ok(vs, "metadata-grpc route present");
+            for (const route of (vs.spec as { http: Array<{ headers?: { request?: { remove?: string[] } } }> }).http) {
+                assert.deepEqual(route.headers?.request?.remove, ["Cookie"]);
+            }
+            assert.deepEqual(mitigateLargeTokens(out), out, "idempotent");
+            const untouched = render.filter((o) => !(o.kind === "Deployment" || o.kind === "VirtualService"));
+            assert.ok(untouched.every((o) => out.includes(o)), "other objects are returned as they are");
+        });
+    }
+});
+
+describe("mitigateLargeTokens on fixtures", () => {
+    const webApp = (env?: Array<{ name: string; value: string }>): KubeObject => ({
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: "jupyter-web-app-deployment", namespace: "kubeflow" },
+        spec: { selector: {}, template: { spec: { containers: [{ name: "jupyter-web-app", image: "x", ...(env ? { env } : {}) }] } } },
+    });
+    const args = (o: KubeObject): string | undefined => envOf(o).find((e) => e.name === "GUNICORN_CMD_ARGS")?.value;
+
+    it("keeps other gunicorn arguments and raises a lower limit", () => {
+        assert.equal(args(mitigateLargeTokens([webApp([{ name: "GUNICORN_CMD_ARGS", value: "--workers 2 --limit-request-field_size 8190" }])])[0]), `--workers 2 --limit-request-field_size ${GUNICORN_FIELD_LIMIT}`);
+        assert.equal(args(mitigateLargeTokens([webApp([{ name: "GUNICORN_CMD_ARGS", value: "--workers 2" }])])[0]), `--workers 2 --limit-request-field_size ${GUNICORN_FIELD_LIMIT}`);
+        assert.equal(args(mitigateLargeTokens([webApp([{ name: "GUNICORN_CMD_ARGS", value: "--limit-request-field_size 65000" }])])[0]), "--limit-request-field_size 65000");
+        assert.equal(args(mitigateLargeTokens([webApp()])[0]), `--limit-request-field_size ${GUNICORN_FIELD_LIMIT}`);
+    });
+
+    it("leaves non-gunicorn workloads alone", () => {
+        const ui: KubeObject = { ...webApp(), metadata: { name: "ml-pipeline-ui", namespace: "kubeflow" } };
+        (ui.spec as { template: { spec: { containers: Array<{ name: string }> } } }).template.spec.containers[0].name = "ml-pipeline-ui";
+        assert.equal(mitigateLargeTokens([ui])[0], ui);
+    });
+});
+
+describe("configureAuthservice on fixtures", () => {
+    const oauth2Deployment = (): KubeObject => ({
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: "oauth2-proxy", namespace: "oauth2-proxy" },
+        spec: {
+            selector: { matchLabels: { app: "oauth2-proxy" } },
+            template: {
+                metadata: { labels: { app: "oauth2-proxy" } },
+                spec: {
+                    containers: [
+                        {
+                            name: "oauth2-proxy",
+                            image: "quay.io/oauth2-proxy/oauth2-proxy:v7.6.0",
+                            args: ["--config=/etc/oauth2_proxy/oauth2_proxy.cfg"],
+                            env: [
+                                { name: "OAUTH2_PROXY_CLIENT_SECRET", valueFrom: { secretKeyRef: { name: "old", key: "client-secret" } } },
+                                { name: "OAUTH2_PROXY_COOKIE_SECURE", valueFrom: { configMapKeyRef: { name: "params", key: "FORCE_HTTPS" } } },
+                            ],
+                            volumeMounts: [{ name: "cfg", mountPath: "/etc/oauth2_proxy/oauth2_proxy.cfg", subPath: "oauth2_proxy.cfg" }],
+                        },
+                    ],
+                    volumes: [{ name: "cfg", configMap: { name: "oauth2-proxy-cfg" } }],
+                },
+            },
+        },
+    });
+    const cfgMap = (cfg: string): KubeObject => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "oauth2-proxy-cfg", namespace: "oauth2-proxy" }, data: { "oauth2_proxy.cfg": cfg } });
+    const params: KubeObject = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "params", namespace: "oauth2-proxy" }, data: { FORCE_HTTPS: "false", EXTRA_JWT_ISSUERS: "" } };
+    const dexJwt: KubeObject = {
+        apiVersion: "security.istio.io/v1beta1",
+        kind: "RequestAuthentication",
+        metadata: { name: "dex-jwt", namespace: "istio-system" },
+        spec: { jwtRules: [{ issuer: "http://dex.auth.svc.cluster.local:5556/dex" }] },
+    };
+    const releaseCfg = 'provider = "oidc"\nprompt = "none"\nscope = "openid groups"\nskip_auth_routes = [ "^/dex/", "^/healthz$" ]\nlogin_url = "/dex/auth"\ncookie_secret = "literal"\n';
+
+    it("names every missing object at once", () => {
+        assert.throws(
+            () => configureAuthservice([oauth2Deployment()], "oauth2-proxy", SETTINGS),
+            (err: Error) => {
+                assert.match(err.message, /oauth2_proxy\.cfg.*must be handed over/);
+                assert.match(err.message, /ConfigMap oauth2-proxy\/oauth2-proxy-cfg/);
+                assert.match(err.message, /ConfigMap oauth2-proxy\/params/);
+                assert.match(err.message, /RequestAuthentication/);
+                return true;
+            },
+        );
+        assert.throws(() => configureAuthservice([], "oauth2-proxy", SETTINGS), /0 Deployment\(s\)/);
+        assert.throws(() => configureAuthservice([], "oidc-authservice", SETTINGS), /0 StatefulSet\(s\)/);
+    });
+
+    it("refuses objects it does not own", () => {
+        const svc: KubeObject = { apiVersion: "v1", kind: "Service", metadata: { name: "oauth2-proxy", namespace: "oauth2-proxy" } };
+        assert.throws(() => configureAuthservice([oauth2Deployment(), cfgMap(releaseCfg), params, dexJwt, svc], "oauth2-proxy", SETTINGS), /\/Service:oauth2-proxy\/oauth2-proxy/);
+    });
+
+    it("rejects bad settings, naming each", () => {
+        assert.throws(
+            () => configureAuthservice([], "oauth2-proxy", { ...SETTINGS, tenantId: "contoso", hostname: "https://kf.example.com/", secretName: "Bad_Name" }),
+            (err: Error) => /tenantId/.test(err.message) && /hostname/.test(err.message) && /secretName/.test(err.message),
+        );
+    });
+
+    it("drops dex routes, literal secrets and prompt=none, keeps other routes, and honours email domains", () => {
+        const out = configureAuthservice([oauth2Deployment(), cfgMap(releaseCfg), params, dexJwt], "oauth2-proxy", { ...SETTINGS, emailDomains: ["contoso.com"] });
+        const eff = effectiveSettings(out.objects, "oauth2-proxy");
+        assert.deepEqual(eff.skipAuthRoutes, ["^/healthz$"]);
+        assert.equal(eff.prompt, undefined);
+        assert.deepEqual(eff.endpoints, {});
+        assert.equal(eff.credentials.cookieSecret?.from, "secret");
+        assert.equal(eff.cookieName, "oauth2_proxy_kubeflow");
+        const cfg = parseOauth2ProxyConfig((out.objects[1].data as Record<string, string>)["oauth2_proxy.cfg"]);
+        assert.deepEqual(cfg.get("email_domains"), ["contoso.com"]);
+        assert.equal(cfg.has("cookie_secret"), false);
+        assert.equal(envOf(out.objects[0]).filter((e) => e.name === "OAUTH2_PROXY_CLIENT_SECRET").length, 1);
+    });
+
+    it("the read-back reports a literal credential and the dex endpoints of an unconfigured release", () => {
+        const eff = effectiveSettings([oauth2Deployment(), cfgMap(releaseCfg), params], "oauth2-proxy");
+        assert.deepEqual(eff.credentials.cookieSecret, { from: "literal", where: "/ConfigMap:oauth2-proxy/oauth2-proxy-cfg oauth2_proxy.cfg" });
+        assert.deepEqual(eff.credentials.clientId, { from: "missing" });
+        assert.equal(eff.endpoints.login_url, "/dex/auth");
+        assert.equal(eff.prompt, "none");
+        assert.equal(eff.cookieSecure, false);
+    });
+
+    it("refuses an oidc-authservice prefix that would move the callback", () => {
+        const sts: KubeObject = {
+            apiVersion: "apps/v1",
+            kind: "StatefulSet",
+            metadata: { name: "authservice", namespace: "istio-system" },
+            spec: {
+                selector: {},
+                serviceName: "authservice",
+                template: { spec: { containers: [{ name: "authservice", image: "gcr.io/arrikto/kubeflow/oidc-authservice:e236439", envFrom: [{ configMapRef: { name: "p" } }] }] } },
+            },
+        };
+        const p: KubeObject = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "p", namespace: "istio-system" }, data: { OIDC_PROVIDER: "x", AUTHSERVICE_URL_PREFIX: "/auth/" } };
+        assert.throws(() => configureAuthservice([sts, p], "oidc-authservice", SETTINGS), /AUTHSERVICE_URL_PREFIX is "\/auth\/"/);
+        const missing = { ...p, metadata: { name: "other", namespace: "istio-system" } };
+        assert.throws(() => configureAuthservice([sts, missing], "oidc-authservice", SETTINGS), /ConfigMap istio-system\/p/);
+    });
+});
+
+describe("oauth2_proxy.cfg parsing", () => {
+    it("reads strings, booleans, numbers and multi-line lists with comments and trailing commas", () => {
+        const cfg = parseOauth2ProxyConfig('# c\na = "x # not a comment"\nb = true\nc = 0\nd = [\n  "p", # one\n  "q",\n]\ne = \'lit\'\n');
+        assert.deepEqual([...cfg], [
+            ["a", "x # not a comment"],
+            ["b", true],
+            ["c", 0],
+            ["d", ["p", "q"]],
+            ["e", "lit"],
+        ]);
+        assert.deepEqual([...parseOauth2ProxyConfig(serializeOauth2ProxyConfig(cfg))], [...cfg]);
+    });
+
+    it("names the line of what it cannot read", () => {
+        assert.throws(() => parseOauth2ProxyConfig('a = "x"\nb = {x = 1}\n'), /line 2/);
+        assert.throws(() => parseOauth2ProxyConfig('a = "unterminated\n'), /line 1: unterminated string/);
+    });
+});
