@@ -30,7 +30,7 @@ export const DEFAULT_RELEASE = "26.03";
 // 1.34+ as validated); min is the oldest minor still tested by the components of
 // that release. AKS only offers recent minors, so the max bound is what matters in
 // practice; a cluster outside the range is worth a warning, not a refusal.
-export const RELEASES: readonly Release[] = Object.freeze([
+const CATALOG: Release[] = [
     {
         id: "26.03",
         tag: "26.03",
@@ -73,7 +73,9 @@ export const RELEASES: readonly Release[] = Object.freeze([
         authservice: "oidc-authservice",
         kubernetes: { min: "1.24", max: "1.25" },
     },
-].map((r) => Object.freeze({ ...r, kubernetes: Object.freeze(r.kubernetes) })));
+];
+
+export const RELEASES: readonly Release[] = Object.freeze(CATALOG.map((r) => Object.freeze({ ...r, kubernetes: Object.freeze({ ...r.kubernetes }) })));
 
 export function releaseIds(): string[] {
     return RELEASES.map((r) => r.id);

@@ -49,10 +49,6 @@ function asLabels(value: unknown): Labels {
     return out;
 }
 
-function asSelector(value: unknown): LabelSelector | undefined {
-    return isRecord(value) ? (value as LabelSelector) : undefined;
-}
-
 /** Kubernetes label selector semantics; an absent or empty selector matches everything. */
 export function selectorMatches(selector: LabelSelector | undefined, labels: Labels): boolean {
     if (!selector) {
@@ -148,7 +144,7 @@ function podReferences(template: Record<string, unknown>): PodRefs {
             push(refs.secrets, name(src.secret, "name"));
         }
     }
-    const containers = [spec.containers, spec.initContainers].flatMap((c) => (Array.isArray(c) ? c : []));
+    const containers: unknown[] = [spec.containers, spec.initContainers].flatMap((c): unknown[] => (Array.isArray(c) ? (c as unknown[]) : []));
     for (const c of containers) {
         if (!isRecord(c)) continue;
         for (const e of Array.isArray(c.env) ? c.env : []) {
@@ -202,7 +198,8 @@ interface Webhook {
 }
 
 function webhooksOf(o: KubeObject): Webhook[] {
-    return Array.isArray(o.webhooks) ? (o.webhooks.filter(isRecord) as Webhook[]) : [];
+    const hooks: unknown = o.webhooks;
+    return Array.isArray(hooks) ? hooks.filter((h): h is Webhook => isRecord(h)) : [];
 }
 
 /** What an admission request would say about a creation: resource, scope, labels. */

@@ -167,7 +167,8 @@ export function completeNamespaces(objects: readonly KubeObject[], options: Name
             return withMetadata(o, { ...o.metadata, namespace: defaultNamespace });
         }
         if (!info.namespaced && o.metadata.namespace !== undefined) {
-            const { namespace: _dropped, ...rest } = o.metadata;
+            const rest = { ...o.metadata };
+            delete rest.namespace;
             return withMetadata(o, rest);
         }
         return o;
