@@ -1,17 +1,12 @@
 import { loadConfig } from "./config";
+import { loadRelease } from "./components/release-source";
 import { deploy } from "./program";
+import { StackOutputValues } from "./outputs";
 
-// Validation happens here, before any resource is registered.
-const { outputs } = deploy(loadConfig());
-
-export const kubeflowUrl = outputs.kubeflowUrl;
-export const hostname = outputs.hostname;
-export const ingressIp = outputs.ingressIp;
-export const resourceGroupName = outputs.resourceGroupName;
-export const clusterName = outputs.clusterName;
-export const kubeconfig = outputs.kubeconfig;
-export const oidcClientId = outputs.oidcClientId;
-export const oidcIssuerUrl = outputs.oidcIssuerUrl;
-export const tenantId = outputs.tenantId;
-export const kubeflowRelease = outputs.kubeflowRelease;
-export const clusterOidcIssuerUrl = outputs.clusterOidcIssuerUrl;
+// Validation happens first, before any resource is registered; then the release is
+// read or rendered (no cluster needed), then the whole graph is declared at once.
+export = async (): Promise<StackOutputValues> => {
+    const cfg = loadConfig();
+    const rendered = await loadRelease(cfg);
+    return deploy(cfg, rendered).outputs;
+};

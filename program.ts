@@ -6,10 +6,15 @@ import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import { Config } from "./config";
 import { AksCluster } from "./components/aks-cluster";
+import { Authservice } from "./components/authservice";
 import { EntraApp } from "./components/entra-app";
+import { IstioGateway } from "./components/istio-gateway";
+import { KubeflowPlatform } from "./components/kubeflow";
 import { PublicEndpoint } from "./components/public-endpoint";
-import { issuerUrl, redirectUri } from "./manifests/authservice";
-import { findRelease } from "./manifests/catalog";
+import { RenderedRelease } from "./components/release-source";
+import { isAuthserviceObject, issuerUrl, mitigateLargeTokens, redirectUri } from "./manifests/authservice";
+import { isEdgeObject } from "./manifests/edge";
+import { CREDENTIALS_OWNER, prepareRelease, validateRequired } from "./manifests/transforms";
 import { StackOutputValues } from "./outputs";
 
 export interface Deployment {
@@ -17,14 +22,26 @@ export interface Deployment {
     readonly endpoint: PublicEndpoint;
     readonly entraApp: EntraApp;
     readonly cluster: AksCluster;
+    readonly platform: KubeflowPlatform;
+    readonly authservice: Authservice;
+    readonly gateway: IstioGateway;
 }
 
-export function deploy(cfg: Config): Deployment {
-    const release = findRelease(cfg.kubeflowRelease);
-    if (!release) {
-        // config.ts has already refused this; kept so the types need no assertion.
-        throw new Error(`unknown Kubeflow release ${cfg.kubeflowRelease}`);
-    }
+export function deploy(cfg: Config, rendered: RenderedRelease): Deployment {
+    const release = rendered.release;
+    // All pure work first: a render that lacks what the program needs, or that would
+    // keep dex or a default credential, fails here, before any resource is registered.
+    validateRequired(rendered.objects, release, rendered.origin);
+    const flavour = release.authservice;
+    const prepared = prepareRelease(rendered.objects, {
+        owners: {
+            authservice: (o) => isAuthserviceObject(o, flavour),
+            edge: isEdgeObject,
+        },
+    });
+    const platformObjects = mitigateLargeTokens(prepared.objects);
+    const handed = (owner: string) => prepared.handedOver.get(owner) ?? [];
+
     const tags = { "kubeflow-azure-stack": cfg.stack, "kubeflow-azure-name": cfg.name, "kubeflow-release": release.id };
     const client = authorization.getClientConfigOutput();
     const tenantId: pulumi.Output<string> = cfg.tenantId ? pulumi.output(cfg.tenantId) : client.tenantId;
@@ -65,10 +82,43 @@ export function deploy(cfg: Config): Deployment {
         tags,
     });
 
+    const platform = new KubeflowPlatform(`${cfg.name}-kubeflow`, {
+        objects: platformObjects,
+        credentials: handed(CREDENTIALS_OWNER),
+        provider: cluster.provider,
+        protect: cfg.protect,
+    });
+
+    const authservice = new Authservice(`${cfg.name}-auth`, {
+        flavour,
+        handed: handed("authservice"),
+        hostname: cfg.hostname,
+        tenantId,
+        clientId: entraApp.clientId,
+        clientSecret: entraApp.clientSecret,
+        provider: cluster.provider,
+        after: platform.ready,
+    });
+
+    const gateway = new IstioGateway(`${cfg.name}-edge`, {
+        handed: handed("edge"),
+        hostname: cfg.hostname,
+        publicIp: endpoint.ipAddress,
+        publicIpName: endpoint.publicIpName,
+        publicIpResourceGroup: endpoint.resourceGroupName,
+        tls: cfg.tls,
+        provider: cluster.provider,
+        after: platform.ready,
+        networkRole: cluster.networkRole,
+    });
+
     return {
         endpoint,
         entraApp,
         cluster,
+        platform,
+        authservice,
+        gateway,
         outputs: {
             kubeflowUrl: pulumi.output(kubeflowUrl),
             hostname: pulumi.output(cfg.hostname),

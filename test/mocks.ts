@@ -37,6 +37,8 @@ export interface RecordedResource {
     readonly parent: string;
     /** Provider reference (`urn::id`), empty for the default provider. */
     readonly provider: string;
+    /** Provider references by package, as given to a component (`providers`/`provider`). */
+    readonly providers: Readonly<Record<string, string>>;
     /** URNs this resource waits on (dependsOn and the resources its inputs came from). */
     readonly dependencies: readonly string[];
     readonly custom: boolean;
@@ -58,6 +60,7 @@ interface RegisterRequest {
     getName(): string;
     getParent(): string;
     getProvider(): string;
+    getProvidersMap(): { toObject(): [string, string][] };
     getCustom(): boolean;
     getProtect(): boolean | undefined;
     getRetainondelete(): boolean | undefined;
@@ -121,6 +124,7 @@ export async function installMocks(options: { stack?: string; preview?: boolean 
                 inputs: req.getObject()?.toJavaScript() ?? {},
                 parent: req.getParent(),
                 provider: req.getProvider(),
+                providers: Object.fromEntries(req.getProvidersMap().toObject()),
                 dependencies: req.getDependenciesList(),
                 custom: req.getCustom(),
                 protect: req.getProtect() ?? false,

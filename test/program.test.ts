@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { MOCK, Mocks, RecordedResource, SECRET_PLAINTEXTS, installMocks, isSecretOutput, isSecretValue, plaintextLeaks, promiseOf } from "./mocks";
 import { stackConfig } from "./stack-files";
+import { miniRelease } from "./fixtures/mini-release";
+import { availableRenders, loadRender, skipWithoutRenders } from "./upstream";
 
 // Mocks first: the program's modules must see them when they load.
 let mocks: Mocks;
@@ -18,10 +20,10 @@ before(async () => {
     outputs = await import("../outputs");
 });
 
-async function run(stack: string, overrides: Record<string, unknown> = {}): Promise<import("../program").Deployment> {
+async function run(stack: string, overrides: Record<string, unknown> = {}, rendered = miniRelease()): Promise<import("../program").Deployment> {
     mocks.reset();
     const cfg = config.resolveConfig(stackConfig(stack, overrides), stack);
-    const deployment = program.deploy(cfg);
+    const deployment = program.deploy(cfg, rendered);
     await Promise.all(Object.values(deployment.outputs).map((o) => promiseOf(o as import("@pulumi/pulumi").Output<unknown>)));
     await mocks.settle();
     return deployment;
@@ -142,8 +144,11 @@ describe("the Azure graph (dev stack)", () => {
 
     it("no Kubernetes resource falls back to the default provider", () => {
         const provider = mocks.one(T.k8sProvider);
-        for (const r of mocks.resources.filter((x) => x.custom && x.type.startsWith("kubernetes:"))) {
-            assert.ok(r.provider.startsWith(`${provider.urn}::`), `${r.type} ${r.name} uses ${r.provider || "the default provider"}`);
+        const kube = mocks.resources.filter((x) => x.type.startsWith("kubernetes:"));
+        assert.ok(kube.length > 5, `${kube.length} Kubernetes resources`);
+        for (const r of kube) {
+            const ref = r.custom ? r.provider : (r.provider || r.providers.kubernetes || "");
+            assert.ok(ref.startsWith(`${provider.urn}::`), `${r.type} ${r.name} uses ${ref || "the default provider"}`);
         }
     });
 
@@ -246,11 +251,57 @@ describe("the Azure graph (prod stack)", () => {
     });
 });
 
-describe("the oidc-authservice releases", () => {
+describe("the oidc-authservice releases", { skip: skipWithoutRenders() }, () => {
     it("register the callback that image serves on the same host", async () => {
-        await run("dev", { "kubeflow-azure:kubeflowRelease": "v1.7.0", "kubeflow-azure:kubernetesVersion": "1.25" });
+        const release = (await import("../manifests/catalog")).findRelease("v1.7.0");
+        assert.ok(release);
+        await run("dev", { "kubeflow-azure:kubeflowRelease": "v1.7.0", "kubeflow-azure:kubernetesVersion": "1.25" }, { release, objects: loadRender("v1.7.0"), origin: "v1.7.0 render" });
         const uris = input<string[]>(mocks.one(T.app), "web.redirectUris");
         assert.deepEqual(uris, [authservice.redirectUri("oidc-authservice", "kf-dev.westeurope.cloudapp.azure.com")]);
         assert.ok(uris[0].startsWith("https://kf-dev.westeurope.cloudapp.azure.com/"));
     });
+});
+
+describe("the whole program on every real release", { skip: skipWithoutRenders() }, () => {
+    const GROUP = "kubernetes:yaml/v2:ConfigGroup";
+    const docs = (r: RecordedResource): Record<string, unknown>[] => {
+        const text = isSecretValue(r.inputs.yaml) ? (r.inputs.yaml as { value: string }).value : r.inputs.yaml;
+        return typeof text === "string" ? text.split("\n---\n").filter(Boolean).map((t) => JSON.parse(t) as Record<string, unknown>) : [];
+    };
+    for (const id of availableRenders()) {
+        it(`${id}: applies every object once, in chained phases, with no dex and no default credential`, async () => {
+            const catalog = await import("../manifests/catalog");
+            const release = catalog.findRelease(id);
+            assert.ok(release);
+            const k8sVersion = release.kubernetes.max;
+            await run("prod", { "kubeflow-azure:kubeflowRelease": id, "kubeflow-azure:kubernetesVersion": k8sVersion }, { release, objects: loadRender(id), origin: id });
+            const phases = mocks.ofType(GROUP).filter((g) => /-kubeflow-phase-\d+$/.test(g.name))
+                .sort((a, b) => Number(/(\d+)$/.exec(a.name)?.[1]) - Number(/(\d+)$/.exec(b.name)?.[1]));
+            assert.ok(phases.length >= 3, `${phases.length} phases`);
+            phases.forEach((p, i) => {
+                if (i > 0) {
+                    assert.ok(p.dependencies.includes(phases[i - 1].urn), `${p.name} waits on ${phases[i - 1].name}`);
+                }
+            });
+            const applied = mocks.ofType(GROUP).flatMap(docs);
+            const keys = applied.map((o) => {
+                const m = o.metadata as { name: string; namespace?: string };
+                return `${String(o.apiVersion)}/${String(o.kind)}:${m.namespace ?? ""}/${m.name}`;
+            });
+            assert.equal(new Set(keys).size, keys.length, "no object applied twice");
+            const text = JSON.stringify(applied);
+            assert.doesNotMatch(text, /dex\.auth\.svc/);
+            assert.doesNotMatch(text, /minio123/);
+            // Data volumes are their own resources, retained in prod.
+            const pvcs = mocks.ofType("kubernetes:core/v1:PersistentVolumeClaim");
+            assert.ok(pvcs.length > 0);
+            assert.ok(pvcs.every((p) => p.retainOnDelete), "PVCs retained when protect is on");
+            for (const r of mocks.resources) {
+                assert.deepEqual(plaintextLeaks(r.inputs, SECRET_PLAINTEXTS), [], `${r.type} ${r.name}`);
+            }
+            for (const s of mocks.ofType("kubernetes:core/v1:Secret")) {
+                assert.ok(isSecretValue(s.inputs.stringData), `${s.name}: values are secret`);
+            }
+        });
+    }
 });

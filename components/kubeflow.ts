@@ -1,0 +1,130 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import * as random from "@pulumi/random";
+import { planPhases, waitForCaBundle } from "../manifests/ordering";
+import { defaultCredentials } from "../manifests/transforms";
+import { KubeObject } from "../manifests/types";
+
+export interface KubeflowPlatformArgs {
+    /** The release's objects after the transforms, without what other components own. */
+    readonly objects: readonly KubeObject[];
+    /** Secrets that carried upstream default credentials; their values are regenerated. */
+    readonly credentials: readonly KubeObject[];
+    /** The cluster's provider; nothing here uses another. */
+    readonly provider: k8s.Provider;
+    /** Keep data volumes when the stack is destroyed or the release changes. */
+    readonly protect: boolean;
+}
+
+/** Annotation through which the Kubernetes provider awaits a condition of an object. */
+const WAIT_FOR = "pulumi.com/waitFor";
+
+/**
+ * Applies a Kubeflow release in one pass, in the order computed from its objects:
+ * one yaml/v2 ConfigGroup per phase, each waiting on the one before (a group is done
+ * when its Deployments are Ready). Phases are passed as JSON text, not nested inputs:
+ * the SDK serialises nested inputs property by property, which for 600+ objects costs
+ * tens of seconds and a gigabyte; a string costs nothing. The groups hold only values
+ * known at preview, so a preview shows every object and every change; the regenerated
+ * credentials and the data volumes are small resources of their own.
+ */
+export class KubeflowPlatform extends pulumi.ComponentResource {
+    /** The phase groups in order. */
+    public readonly phases: k8s.yaml.v2.ConfigGroup[];
+    /** Everything the platform creates; other components wait on it. */
+    public readonly ready: pulumi.Resource[];
+    /** Number of objects applied by the platform itself. */
+    public readonly objectCount: number;
+
+    constructor(name: string, args: KubeflowPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("kubeflow-azure:kubeflow:KubeflowPlatform", name, {}, opts);
+        const provider = args.provider;
+
+        const volumes = args.objects.filter(isPersistentVolumeClaim);
+        const applied = args.objects.filter((o) => !isPersistentVolumeClaim(o)).map(withWaitFor);
+        const phases = planPhases(applied);
+
+        this.phases = [];
+        const early: pulumi.Resource[] = [];
+        phases.forEach((phase, i) => {
+            const group: k8s.yaml.v2.ConfigGroup = new k8s.yaml.v2.ConfigGroup(`${name}-phase-${i}`, {
+                yaml: toYamlText(phase.objects),
+            }, {
+                parent: this,
+                provider,
+                dependsOn: i === 0 ? [] : [this.phases[i - 1], ...early],
+            });
+            this.phases.push(group);
+            if (i === 0) {
+                // Namespaces and CRDs exist now: the credentials and volumes can follow, and
+                // every later phase waits for them.
+                early.push(...this.credentialSecrets(name, args.credentials, provider, group));
+                early.push(...volumes.map((pvc) => new k8s.core.v1.PersistentVolumeClaim(`${name}-pvc-${pvc.metadata.namespace}-${pvc.metadata.name}`,
+                    pvc as unknown as k8s.types.input.core.v1.PersistentVolumeClaim, {
+                        parent: this,
+                        provider,
+                        dependsOn: [group],
+                        retainOnDelete: args.protect,
+                    })));
+            }
+        });
+        this.ready = [...this.phases, ...early];
+        this.objectCount = args.objects.length + args.credentials.length;
+        this.registerOutputs({});
+    }
+
+    /** The credential Secrets with every upstream default value replaced by a random one. */
+    private credentialSecrets(name: string, secrets: readonly KubeObject[], provider: k8s.Provider, after: pulumi.Resource): k8s.core.v1.Secret[] {
+        return secrets.map((secret) => {
+            const id = `${name}-cred-${secret.metadata.namespace}-${secret.metadata.name}`;
+            const plan = defaultCredentials([secret])[0];
+            const values: Record<string, pulumi.Input<string>> = {};
+            for (const [key, value] of secretValues(secret)) {
+                values[key] = value;
+            }
+            for (const key of plan?.generate ?? []) {
+                values[key] = new random.RandomPassword(`${id}-${key}`, {
+                    length: 32,
+                    special: false,
+                }, { parent: this }).result;
+            }
+            const { data: _data, stringData: _stringData, ...rest } = secret;
+            return new k8s.core.v1.Secret(id, {
+                ...(rest as unknown as k8s.types.input.core.v1.Secret),
+                stringData: pulumi.secret(values),
+            }, { parent: this, provider, dependsOn: [after] });
+        });
+    }
+}
+
+function isPersistentVolumeClaim(o: KubeObject): boolean {
+    return o.kind === "PersistentVolumeClaim" && o.apiVersion === "v1";
+}
+
+/** Webhook configurations whose CA cert-manager injects are awaited until the bundle lands. */
+function withWaitFor(o: KubeObject): KubeObject {
+    const condition = waitForCaBundle(o);
+    if (!condition) {
+        return o;
+    }
+    return { ...o, metadata: { ...o.metadata, annotations: { ...(o.metadata.annotations ?? {}), [WAIT_FOR]: condition } } };
+}
+
+/** JSON documents are YAML documents; JSON.stringify is far faster than a YAML dump. */
+export function toYamlText(objects: readonly KubeObject[]): string {
+    return objects.map((o) => JSON.stringify(o)).join("\n---\n");
+}
+
+/** A Secret's values, decoded: `data` is base64, `stringData` plain. */
+function secretValues(secret: KubeObject): [string, string][] {
+    const out: [string, string][] = [];
+    const data = secret.data as Record<string, string> | undefined;
+    const stringData = secret.stringData as Record<string, string> | undefined;
+    for (const [k, v] of Object.entries(data ?? {})) {
+        out.push([k, Buffer.from(v, "base64").toString("utf8")]);
+    }
+    for (const [k, v] of Object.entries(stringData ?? {})) {
+        out.push([k, v]);
+    }
+    return out;
+}

@@ -1,0 +1,64 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { Config } from "../config";
+import { Release, findRelease } from "../manifests/catalog";
+import { ManifestSource, fetchRelease, localSource, readRendered, tagMoved } from "../manifests/source";
+import { KubeObject } from "../manifests/types";
+
+/** The objects of a release as rendered, before any transform. */
+export interface RenderedRelease {
+    readonly release: Release;
+    readonly objects: KubeObject[];
+    /** Where they came from, for messages: the pinned commit or the local path. */
+    readonly origin: string;
+}
+
+/**
+ * A kubeconfig for a provider that only renders: kustomize runs inside the Kubernetes
+ * provider and needs no cluster. Its configuration is known at preview time, unlike the
+ * cluster's provider on a new stack, whose invokes return nothing in preview
+ * (pulumi/pulumi#10209).
+ */
+const RENDER_ONLY_KUBECONFIG = JSON.stringify({
+    apiVersion: "v1",
+    kind: "Config",
+    clusters: [{ name: "render-only", cluster: { server: "https://render-only.invalid" } }],
+    contexts: [{ name: "render-only", context: { cluster: "render-only", user: "render-only" } }],
+    "current-context": "render-only",
+    users: [{ name: "render-only", user: {} }],
+});
+
+/**
+ * Loads the configured release: a rendered file is read directly; a kustomization (a
+ * local directory, or the pinned upstream commit fetched into the cache) is rendered
+ * with the Kubernetes provider's kustomize through a render-only provider.
+ */
+export async function loadRelease(cfg: Config): Promise<RenderedRelease> {
+    const release = findRelease(cfg.kubeflowRelease);
+    if (!release) {
+        throw new Error(`unknown Kubeflow release ${cfg.kubeflowRelease}`);
+    }
+    let source: ManifestSource;
+    if (cfg.manifests) {
+        source = localSource(cfg.manifests);
+    } else {
+        source = fetchRelease(release);
+        const moved = tagMoved(release);
+        if (moved) {
+            void pulumi.log.warn(`Kubeflow ${release.id}: upstream tag ${release.tag} now points at ${moved}; deploying the pinned commit ${release.commit}.`);
+        }
+    }
+    if (source.kind === "rendered") {
+        return { release, objects: readRendered(source.file), origin: source.file };
+    }
+    return { release, objects: await renderKustomization(source.directory), origin: source.origin };
+}
+
+export async function renderKustomization(directory: string): Promise<KubeObject[]> {
+    const renderer = new k8s.Provider("kustomize-render", { kubeconfig: RENDER_ONLY_KUBECONFIG });
+    const rendered = await pulumi.runtime.invoke("kubernetes:kustomize:directory", { directory }, { provider: renderer }) as { result?: KubeObject[] };
+    if (!Array.isArray(rendered.result)) {
+        throw new Error(`kustomize returned nothing for ${directory}`);
+    }
+    return rendered.result;
+}
