@@ -1,15 +1,21 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import { describe, it } from "node:test";
+import { miniObjects } from "./fixtures/mini-release";
 import { OUTPUT_NAMES } from "../outputs";
 import { stackConfig } from "./stack-files";
 
 const script = path.join(__dirname, "fixtures", "language-host.js");
+// A rendered file as `manifests`: the program reads it instead of fetching the release.
+const render = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "kf-render-")), "render.yaml");
+fs.writeFileSync(render, miniObjects().map((o) => JSON.stringify(o)).join("\n---\n"));
 
 function host(stack: string, overrides: Record<string, unknown> = {}): { status: number | null; stdout: string; stderr: string } {
     const result = spawnSync(process.execPath, [script], {
-        env: { ...process.env, PULUMI_CONFIG: JSON.stringify(stackConfig(stack, overrides)), PULUMI_STACK_NAME: stack },
+        env: { ...process.env, PULUMI_CONFIG: JSON.stringify(stackConfig(stack, { "kubeflow-azure:manifests": render, ...overrides })), PULUMI_STACK_NAME: stack },
         encoding: "utf8",
         timeout: 240_000,
     });
