@@ -1,0 +1,100 @@
+import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import * as random from "@pulumi/random";
+import { KubeObject } from "../manifests/types";
+import { AuthFlavour, AuthSecretRef, EntraAuthSettings, configureAuthservice, sessionCookieName } from "../manifests/authservice";
+
+export interface AuthserviceArgs {
+    readonly flavour: AuthFlavour;
+    /** Upstream objects handed over by the platform (selected by isAuthserviceObject). */
+    readonly handed: readonly KubeObject[];
+    /** Public host name the site is served on. */
+    readonly hostname: string;
+    /** Directory (tenant) id of the Entra tenant. */
+    readonly tenantId: pulumi.Input<string>;
+    /** Application (client) id of the Entra app registration. */
+    readonly clientId: pulumi.Input<string>;
+    /** Entra client secret: a Pulumi secret Output. */
+    readonly clientSecret: pulumi.Input<string>;
+    /** The cluster provider; every child uses it explicitly. */
+    readonly provider: k8s.Provider;
+    /** The platform's resources (namespaces, istiod Ready for sidecar injection); everything here waits on them. */
+    readonly after: readonly pulumi.Resource[];
+}
+
+/** Pod template annotation with a digest of the credentials and settings: a rotation rolls the pods. */
+export const SECRET_CHECKSUM_ANNOTATION = "kubeflow-azure/authservice-secret-checksum";
+
+// Stands in for the Entra ids in the dry run that validates the hand-over and names the
+// Secret before any resource exists: neither depends on the ids.
+const PLACEHOLDER_GUID = "00000000-0000-0000-0000-000000000000";
+
+/**
+ * The release's authservice signed in through Microsoft Entra ID: the rewritten
+ * upstream objects in one yaml/v2 group, and the credential Secret they read, with a
+ * cookie secret generated once per stack.
+ */
+export class Authservice extends pulumi.ComponentResource {
+    /** The session cookie name of this flavour (README / KFP SDK). */
+    public readonly sessionCookieName: string;
+
+    constructor(name: string, args: AuthserviceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("kubeflow-azure:kubeflow:Authservice", name, {}, opts);
+        const childOpts = { parent: this, provider: args.provider };
+        const secretName = `${name}-entra`;
+
+        // Fails here, before any child is registered, on a bad hand-over or host name.
+        const dryRun = configureAuthservice(args.handed, args.flavour, settingsFor(args, secretName, PLACEHOLDER_GUID, PLACEHOLDER_GUID, {}));
+        const ref = dryRun.secret;
+        this.sessionCookieName = sessionCookieName(args.flavour, dryRun.objects);
+
+        // oauth2-proxy base64-decodes a cookie secret only when the result is 16, 24 or 32
+        // bytes, else takes it raw: 32 alphanumerics decode to 24 bytes (AES-192). A
+        // RandomBytes.base64 value would not do: standard base64 has + and /, which its
+        // URL-safe decoder refuses, and the 44 raw characters are no AES key length.
+        const cookieSecret = ref.keys.length > 2
+            ? new random.RandomPassword(`${name}-cookie-secret`, { length: 32, special: false }, { parent: this }).result
+            : undefined;
+        const values: pulumi.Input<string>[] = [args.clientId, args.clientSecret, ...(cookieSecret ? [cookieSecret] : [])];
+
+        const secret = new k8s.core.v1.Secret(`${name}-secret`, {
+            metadata: { name: ref.name, namespace: ref.namespace, labels: { "app.kubernetes.io/managed-by": "pulumi" } },
+            type: "Opaque",
+            stringData: pulumi.secret(pulumi.all(values).apply((vs) => Object.fromEntries(ref.keys.map((k, i) => [k, vs[i]])))),
+        }, { ...childOpts, dependsOn: [...args.after], deleteBeforeReplace: true });
+
+        // A digest of a secret is not the secret; left marked secret it would hide the
+        // whole configuration from every preview and diff.
+        const checksum = pulumi.unsecret(
+            pulumi.all([args.tenantId, ...values]).apply((inputs) => digest([args.flavour, args.hostname, ref.name, ref.namespace, ...ref.keys, ...inputs])),
+        );
+        const yaml = pulumi.all([args.tenantId, args.clientId, checksum]).apply(([tenantId, clientId, sum]) => {
+            const configured = configureAuthservice(args.handed, args.flavour, settingsFor(args, secretName, tenantId, clientId, { [SECRET_CHECKSUM_ANNOTATION]: sum }));
+            assertSameSecret(configured.secret, ref);
+            return configured.objects.map((o) => JSON.stringify(o)).join("\n---\n");
+        });
+
+        new k8s.yaml.v2.ConfigGroup(`${name}-objects`, { yaml }, { ...childOpts, dependsOn: [...args.after, secret] });
+        this.registerOutputs({ sessionCookieName: this.sessionCookieName });
+    }
+}
+
+function settingsFor(args: AuthserviceArgs, secretName: string, tenantId: string, clientId: string, podAnnotations: Record<string, string>): EntraAuthSettings {
+    return { tenantId, clientId, hostname: args.hostname, secretName, podAnnotations };
+}
+
+function digest(parts: readonly string[]): string {
+    const hash = createHash("sha256");
+    for (const p of parts) {
+        // Length-prefixed, so that no two different lists hash alike.
+        hash.update(`${p.length}:${p}\n`);
+    }
+    return hash.digest("hex").slice(0, 32);
+}
+
+function assertSameSecret(actual: AuthSecretRef, expected: AuthSecretRef): void {
+    if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+        throw new Error(`authservice: the workload reads Secret ${JSON.stringify(actual)}, but ${JSON.stringify(expected)} is created`);
+    }
+}
