@@ -17,7 +17,7 @@
  */
 import { isRecord } from "./parse";
 import { ResourceIndex, isWebhookConfiguration } from "./transforms";
-import { KubeObject, Problem, apiGroup, formatProblems, objectKey } from "./types";
+import { KubeObject, Problem, apiGroup, dependsOnRef, formatProblems, objectKey } from "./types";
 
 export interface Phase {
     index: number;
@@ -535,4 +535,25 @@ export function describePhases(phases: readonly Phase[]): string {
             return `phase ${p.index} (${p.name}): ${p.objects.length} objects: ${summary}`;
         })
         .join("\n");
+}
+
+/**
+ * The dependencies of each object (by objectKey) in the reference format of the
+ * `config.kubernetes.io/depends-on` annotation, for ordering inside one yaml/v2
+ * group; dependencies outside `objects` are left to dependsOn between groups.
+ */
+export function dependsOnRefs(objects: readonly KubeObject[], edges: Map<string, Set<string>> = dependencyEdges(objects)): Map<string, string[]> {
+    const byKey = new Map(objects.map((o) => [objectKey(o), o]));
+    const out = new Map<string, string[]>();
+    for (const [k, deps] of edges) {
+        if (!byKey.has(k)) continue;
+        out.set(
+            k,
+            [...deps]
+                .map((d) => byKey.get(d))
+                .filter((d): d is KubeObject => d !== undefined)
+                .map(dependsOnRef),
+        );
+    }
+    return out;
 }
