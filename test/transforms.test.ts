@@ -5,6 +5,7 @@ import {
     ADMISSIONS_ENFORCER_ANNOTATION,
     CREDENTIALS_OWNER,
     Owners,
+    Prepared,
     admissionsEnforcer,
     completeNamespaces,
     configMapCredentials,
@@ -311,6 +312,18 @@ function clusterScoped(render: readonly KubeObject[]): (o: KubeObject) => boolea
     };
 }
 
+const preparedCache = new Map<string, Prepared>();
+
+/** One pipeline run per render, shared by the read-only assertions below (a render is 12 MB). */
+function prepared(id: string): Prepared {
+    let p = preparedCache.get(id);
+    if (!p) {
+        p = prepareRelease(loadRender(id), { owners: testOwners });
+        preparedCache.set(id, p);
+    }
+    return p;
+}
+
 describe("prepareRelease on the real renders", { skip: skipWithoutRenders() }, () => {
     for (const id of availableRenders()) {
         const release = findRelease(id);
@@ -338,7 +351,7 @@ describe("prepareRelease on the real renders", { skip: skipWithoutRenders() }, (
         });
 
         it(`${id}: every webhook configuration disables the AKS admissions enforcer`, () => {
-            const { objects } = prepareRelease(loadRender(id), { owners: testOwners });
+            const { objects } = prepared(id);
             const hooks = objects.filter((o) => o.kind.endsWith("WebhookConfiguration"));
             assert.ok(hooks.length >= 20, `${hooks.length} webhook configurations`);
             for (const h of hooks) {
@@ -349,7 +362,7 @@ describe("prepareRelease on the real renders", { skip: skipWithoutRenders() }, (
         it(`${id}: namespaced objects have a namespace, cluster-scoped ones none`, () => {
             const render = loadRender(id);
             const isCluster = clusterScoped(render);
-            const { objects, handedOver } = prepareRelease(render, { owners: testOwners });
+            const { objects, handedOver } = prepared(id);
             for (const o of [...objects, ...[...handedOver.values()].flat()]) {
                 if (isCluster(o)) {
                     assert.equal(o.metadata.namespace, undefined, objectKey(o));
@@ -361,7 +374,7 @@ describe("prepareRelease on the real renders", { skip: skipWithoutRenders() }, (
 
         it(`${id}: each owner gets exactly its objects`, () => {
             assert.ok(release);
-            const { objects, handedOver } = prepareRelease(loadRender(id), { owners: testOwners });
+            const { objects, handedOver } = prepared(id);
             assert.deepEqual([...handedOver.keys()].sort(), ["auth", CREDENTIALS_OWNER, "edge"]);
             assert.deepEqual(keys(handedOver.get("edge") ?? []), ["/Service:istio-system/istio-ingressgateway", "networking.istio.io/Gateway:kubeflow/kubeflow-gateway"]);
             assert.deepEqual(keys(handedOver.get(CREDENTIALS_OWNER) ?? []), ["/Secret:kubeflow/katib-mysql-secrets", "/Secret:kubeflow/mlpipeline-minio-artifact"]);
@@ -385,7 +398,7 @@ describe("prepareRelease on the real renders", { skip: skipWithoutRenders() }, (
         });
 
         it(`${id}: lists the default credentials to generate`, () => {
-            const creds = defaultCredentials(prepareRelease(loadRender(id), { owners: testOwners }).handedOver.get(CREDENTIALS_OWNER) ?? []);
+            const creds = defaultCredentials(prepared(id).handedOver.get(CREDENTIALS_OWNER) ?? []);
             assert.deepEqual(
                 creds.map((c) => `${c.name}: ${c.generate.join(",")}`),
                 ["katib-mysql-secrets: MYSQL_ROOT_PASSWORD", "mlpipeline-minio-artifact: accesskey,secretkey"],
