@@ -63,6 +63,8 @@ export interface Config {
     readonly tls: TlsConfig;
     readonly protect: boolean;
     readonly clientSecret: ClientSecretConfig;
+    /** Things worth saying that do not stop the deployment. */
+    readonly warnings: readonly string[];
 }
 
 /**
@@ -117,7 +119,11 @@ const VM_SIZE = /^Standard_[A-Za-z0-9_]+$/;
 
 /** Reads the stack's configuration through Pulumi and resolves it (throws on any problem). */
 export function loadConfig(): Config {
-    return resolveConfig(pulumi.runtime.allConfig(), pulumi.getStack());
+    const cfg = resolveConfig(pulumi.runtime.allConfig(), pulumi.getStack());
+    for (const warning of cfg.warnings) {
+        void pulumi.log.warn(warning);
+    }
+    return cfg;
 }
 
 /**
@@ -126,6 +132,7 @@ export function loadConfig(): Config {
  */
 export function resolveConfig(raw: RawConfig, stack: string): Config {
     const problems: Problem[] = [];
+    const warnings: string[] = [];
     const bad = (key: string, value: unknown, rule: string): void => {
         problems.push({ where: key.includes(":") ? key : `${NAMESPACE}:${key}`, value: show(value), rule });
     };
@@ -196,8 +203,10 @@ export function resolveConfig(raw: RawConfig, stack: string): Config {
     if (!K8S_VERSION.test(kubernetesVersion)) {
         bad("kubernetesVersion", kubernetesVersion, "major.minor or major.minor.patch, e.g. 1.34");
     } else if (release && !supportsKubernetes(release, kubernetesVersion)) {
-        bad("kubernetesVersion", kubernetesVersion,
-            `Kubeflow ${release.id} supports Kubernetes ${release.kubernetes.min} to ${release.kubernetes.max}`);
+        // A warning, not an error: upstream documents these ranges loosely, and a newer
+        // AKS minor often works before a release's notes say so.
+        warnings.push(`${NAMESPACE}:kubernetesVersion ${kubernetesVersion} is outside the range Kubeflow ${release.id} is tested on ` +
+            `(${release.kubernetes.min} to ${release.kubernetes.max}); proceeding.`);
     }
 
     const systemPool = objectOf("systemPool", json("systemPool", {}), DEFAULTS.systemPool, bad, (p) => {
@@ -295,6 +304,7 @@ export function resolveConfig(raw: RawConfig, stack: string): Config {
         tls: tls.email === undefined ? { issuer: tls.issuer } : { issuer: tls.issuer, email: tls.email },
         protect,
         clientSecret,
+        warnings,
     });
 }
 

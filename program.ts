@@ -98,6 +98,7 @@ export function deploy(cfg: Config, rendered: RenderedRelease): Deployment {
         clientSecret: entraApp.clientSecret,
         provider: cluster.provider,
         after: platform.ready,
+        acmeChallengeExempt: cfg.tls.issuer === "letsencrypt",
     });
 
     const gateway = new IstioGateway(`${cfg.name}-edge`, {

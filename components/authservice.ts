@@ -4,6 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import { KubeObject } from "../manifests/types";
 import { AuthFlavour, AuthSecretRef, EntraAuthSettings, configureAuthservice, sessionCookieName } from "../manifests/authservice";
+import { ACME_CHALLENGE_PREFIX, exemptAcmeChallenge } from "../manifests/edge";
 
 export interface AuthserviceArgs {
     readonly flavour: AuthFlavour;
@@ -21,10 +22,14 @@ export interface AuthserviceArgs {
     readonly provider: k8s.Provider;
     /** The platform's resources (namespaces, istiod Ready for sidecar injection); everything here waits on them. */
     readonly after: readonly pulumi.Resource[];
+    /** Let ACME HTTP-01 challenges (Let's Encrypt) through without sign-in. */
+    readonly acmeChallengeExempt?: boolean;
 }
 
 /** Pod template annotation with a digest of the credentials and settings: a rotation rolls the pods. */
 export const SECRET_CHECKSUM_ANNOTATION = "kubeflow-azure/authservice-secret-checksum";
+/** Pod template annotation present while the ACME challenge path is exempt from sign-in. */
+export const ACME_EXEMPT_ANNOTATION = "kubeflow-azure/acme-challenge-exempt";
 
 // Stands in for the Entra ids in the dry run that validates the hand-over and names the
 // Secret before any resource exists: neither depends on the ids.
@@ -70,9 +75,15 @@ export class Authservice extends pulumi.ComponentResource {
             pulumi.all([args.tenantId, ...values]).apply((inputs) => digest([args.flavour, args.hostname, ref.name, ref.namespace, ...ref.keys, ...inputs])),
         );
         const yaml = pulumi.all([args.tenantId, args.clientId, checksum]).apply(([tenantId, clientId, sum]) => {
-            const configured = configureAuthservice(args.handed, args.flavour, settingsFor(args, secretName, tenantId, clientId, { [SECRET_CHECKSUM_ANNOTATION]: sum }));
+            const annotations: Record<string, string> = { [SECRET_CHECKSUM_ANNOTATION]: sum };
+            if (args.acmeChallengeExempt) {
+                // Changes the pod template too, so the authservice re-reads its skip list.
+                annotations[ACME_EXEMPT_ANNOTATION] = ACME_CHALLENGE_PREFIX;
+            }
+            const configured = configureAuthservice(args.handed, args.flavour, settingsFor(args, secretName, tenantId, clientId, annotations));
             assertSameSecret(configured.secret, ref);
-            return configured.objects.map((o) => JSON.stringify(o)).join("\n---\n");
+            const objects = args.acmeChallengeExempt ? configured.objects.map(exemptAcmeChallenge) : configured.objects;
+            return objects.map((o) => JSON.stringify(o)).join("\n---\n");
         });
 
         new k8s.yaml.v2.ConfigGroup(`${name}-objects`, { yaml }, { ...childOpts, dependsOn: [...args.after, secret] });

@@ -90,7 +90,6 @@ describe("config rules", () => {
         ["hostname with a bad label", { hostname: "kf_.example.com" }, /kubeflow-azure:hostname: "kf_\.example\.com": a fully qualified DNS name/],
         ["tenant that is no GUID", { tenantId: "contoso" }, /kubeflow-azure:tenantId: "contoso": a GUID/],
         ["Kubernetes version text", { kubernetesVersion: "latest" }, /kubeflow-azure:kubernetesVersion: "latest": major\.minor/],
-        ["Kubernetes version the release does not support", { kubernetesVersion: "1.20" }, /kubeflow-azure:kubernetesVersion: "1\.20": Kubeflow 26\.03 supports Kubernetes/],
         ["system pool of zero nodes", { systemPool: { count: 0 } }, /kubeflow-azure:systemPool\.count: 0: an integer from 1/],
         ["system pool VM size", { systemPool: { vmSize: "big" } }, /kubeflow-azure:systemPool\.vmSize: "big": an Azure VM size/],
         ["user pool min above max", { userPool: { minCount: 5, maxCount: 2 } }, /kubeflow-azure:userPool: "minCount 5, maxCount 2": 0 <= minCount <= maxCount/],
@@ -114,6 +113,14 @@ describe("config rules", () => {
             assert.match(problemsOf(withKeys(values)), expected);
         });
     }
+
+    it("warns, without refusing, about a Kubernetes version outside the release's tested range", () => {
+        const cfg = resolveConfig(withKeys({ kubernetesVersion: "1.20" }), "dev");
+        assert.equal(cfg.kubernetesVersion, "1.20");
+        assert.equal(cfg.warnings.length, 1);
+        assert.match(cfg.warnings[0], /kubernetesVersion 1\.20 is outside the range Kubeflow 26\.03 is tested on \(1\.34 to 1\.35\)/);
+        assert.deepEqual(resolveConfig(base, "dev").warnings, []);
+    });
 
     it("requires azure-native:location", () => {
         assert.match(problemsOf({}), /azure-native:location: \(unset\): required/);

@@ -200,6 +200,13 @@ describe("the Azure graph (dev stack)", () => {
         assert.ok(mocks.transitiveDependencies(role.urn).has(endpointSide[1].urn));
     });
 
+    it("leaves the ACME challenge path behind sign-in with the self-signed issuer", () => {
+        const group = mocks.one("kubernetes:yaml/v2:ConfigGroup", "kf-dev-auth-objects");
+        assert.equal(typeof group.inputs.yaml, "string");
+        assert.doesNotMatch(group.inputs.yaml as string, /acme-challenge/);
+        assert.match(group.inputs.yaml as string, /oauth2_proxy\.cfg/);
+    });
+
     it("protects nothing in dev", () => {
         assert.deepEqual(mocks.resources.filter((r) => r.protect).map((r) => r.name), []);
     });
@@ -302,6 +309,29 @@ describe("the whole program on every real release", { skip: skipWithoutRenders()
             for (const s of mocks.ofType("kubernetes:core/v1:Secret")) {
                 assert.ok(isSecretValue(s.inputs.stringData), `${s.name}: values are secret`);
             }
+
+            // The edge: exactly one gateway, one ingress Service, one certificate, after the platform.
+            const named = (kind: string, name: string) => applied.filter((o) => o.kind === kind && (o.metadata as { name: string }).name === name);
+            assert.equal(named("Gateway", "kubeflow-gateway").length, 1);
+            assert.equal(named("Service", "istio-ingressgateway").length, 1);
+            assert.equal((named("Service", "istio-ingressgateway")[0].spec as { type: string }).type, "LoadBalancer");
+            assert.equal(named("Certificate", "istio-ingressgateway-certs").length, 1);
+            const lastPhase = phases[phases.length - 1];
+            const edgeGroups = mocks.ofType(GROUP).filter((g) => g.name.startsWith("kf-prod-edge-"));
+            assert.equal(edgeGroups.length, 3);
+            for (const g of edgeGroups) {
+                assert.ok(mocks.transitiveDependencies(g.urn).has(lastPhase.urn), `${g.name} waits on the platform`);
+            }
+            const serviceGroup = edgeGroups.find((g) => docs(g).some((o) => o.kind === "Service"));
+            assert.ok(serviceGroup?.dependencies.includes(mocks.one(T.role).urn), "the LoadBalancer waits on the Network Contributor role");
+
+            // The authservice: the same redirect URI as the app registration, the ACME path exempt (prod uses letsencrypt).
+            const authGroup = mocks.one(GROUP, "kf-prod-auth-objects");
+            const authObjects = docs(authGroup) as unknown as import("../manifests/types").KubeObject[];
+            const effective = authservice.effectiveSettings(authObjects, release.authservice);
+            assert.equal(effective.redirectUrl, input<string[]>(mocks.one(T.app), "web.redirectUris")[0]);
+            assert.ok(mocks.transitiveDependencies(authGroup.urn).has(lastPhase.urn));
+            assert.match(JSON.stringify(authObjects), /\/\.well-known\/acme-challenge\//);
         });
     }
 });
