@@ -298,8 +298,10 @@ function configureOauth2Proxy(objects: KubeObject[], s: EntraAuthSettings): Conf
         FORCE_HTTPS: "true",
         // Entra's endpoints carry publicly trusted certificates: verify them.
         ALLOW_SELF_SIGNED_ISSUER: "false",
-        // Bearer tokens for the app's API scope (api://<client id>/.default) carry this audience.
-        EXTRA_JWT_ISSUERS: audiences.slice(1).map((a) => `${issuer}=${a}`).join(","),
+        // Bearer tokens for the app's API scope (api://<client id>/...): the app asks for v2
+        // access tokens, whose audience is the client id itself; v1-style api:// audiences
+        // are accepted too.
+        EXTRA_JWT_ISSUERS: audiences.map((a) => `${issuer}=${a}`).join(","),
     };
     for (const p of params) {
         const data = configMapData(p);

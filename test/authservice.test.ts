@@ -240,7 +240,8 @@ describe("configureAuthservice on the real renders", { skip: skipWithoutRenders(
 
                 it("accepts bearer tokens only for this app", () => {
                     assert.equal(eff.bearerTokens.enabled, true);
-                    assert.deepEqual(eff.bearerTokens.extraIssuers, [`${issuerUrl(TENANT)}=api://${CLIENT}`]);
+                    // v2 access tokens (the app requests them) carry the client id as audience.
+                    assert.deepEqual(eff.bearerTokens.extraIssuers, [`${issuerUrl(TENANT)}=${CLIENT}`, `${issuerUrl(TENANT)}=api://${CLIENT}`]);
                 });
 
                 it("has the gateway trust the Entra issuer for this app, forward the token and map email", () => {
