@@ -7,9 +7,12 @@
  * Usage: `const mocks = await installMocks()` before importing any program module, then
  * `mocks.reset()`, run the program, `await mocks.settle()`, inspect `mocks.resources`.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
+import { parseManifests } from "../manifests/parse";
 
 export const MOCK = {
     tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
@@ -269,6 +272,12 @@ function answerInvoke(args: pulumi.runtime.MockCallArgs): Record<string, unknown
             return { tenantId: MOCK.tenantId, subscriptionId: MOCK.subscriptionId, objectId: MOCK.deployerObjectId, clientId: "04b07795-8ddb-461a-bbee-02f9e1bf7b46" };
         case "azure-native:containerservice:listManagedClusterAdminCredentials":
             return { kubeconfigs: [{ name: "clusterAdmin", value: Buffer.from(MOCK.kubeconfig).toString("base64") }] };
+        case "kubernetes:kustomize:directory": {
+            // A stand-in for kustomize: the directory's YAML resources, concatenated.
+            const directory = String((args.inputs as { directory: string }).directory);
+            const files = fs.readdirSync(directory).filter((f) => /\.ya?ml$/.test(f) && !/^kustomization\.ya?ml$/.test(f)).sort();
+            return { result: files.flatMap((f) => parseManifests(fs.readFileSync(path.join(directory, f), "utf8"), f)) };
+        }
         default:
             throw new Error(`test/mocks.ts does not know the invoke ${args.token}: answer it here`);
     }
