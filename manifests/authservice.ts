@@ -12,6 +12,7 @@
  */
 import { createHash } from "node:crypto";
 import { isRecord } from "./parse";
+import { validateObjects } from "./schemas";
 import { KubeObject, Problem, formatProblems, objectKey } from "./types";
 
 export type AuthFlavour = "oauth2-proxy" | "oidc-authservice";
@@ -959,59 +960,12 @@ export function serializeOauth2ProxyConfig(cfg: ReadonlyMap<string, CfgValue>): 
 // ---------------------------------------------------------------------------
 // Schemas
 
-interface Validatable {
-    validate(): void;
-}
-type ModelClass = new (data: object) => Validatable;
-
-// tsc turns import() into require() under "module": "commonjs", and the
-// kubernetes-models packages export only an "import" condition.
-const importEsm = (0, eval)("(specifier) => import(specifier)") as (specifier: string) => Promise<Record<string, unknown>>;
-
-const SCHEMA_SOURCES: ReadonlyArray<readonly [string, string, string]> = [
-    ["v1/ConfigMap", "kubernetes-models/v1/ConfigMap", "ConfigMap"],
-    ["apps/v1/Deployment", "kubernetes-models/apps/v1/Deployment", "Deployment"],
-    ["apps/v1/StatefulSet", "kubernetes-models/apps/v1/StatefulSet", "StatefulSet"],
-    ["security.istio.io/v1beta1/RequestAuthentication", "@kubernetes-models/istio/security.istio.io/v1beta1/RequestAuthentication", "RequestAuthentication"],
-    ["security.istio.io/v1/RequestAuthentication", "@kubernetes-models/istio/security.istio.io/v1/RequestAuthentication", "RequestAuthentication"],
-    ["security.istio.io/v1beta1/AuthorizationPolicy", "@kubernetes-models/istio/security.istio.io/v1beta1/AuthorizationPolicy", "AuthorizationPolicy"],
-    ["security.istio.io/v1/AuthorizationPolicy", "@kubernetes-models/istio/security.istio.io/v1/AuthorizationPolicy", "AuthorizationPolicy"],
-    ["networking.istio.io/v1alpha3/VirtualService", "@kubernetes-models/istio/networking.istio.io/v1alpha3/VirtualService", "VirtualService"],
-    ["networking.istio.io/v1beta1/VirtualService", "@kubernetes-models/istio/networking.istio.io/v1beta1/VirtualService", "VirtualService"],
-];
-
-let schemas: Promise<Map<string, ModelClass>> | undefined;
-
-function loadSchemas(): Promise<Map<string, ModelClass>> {
-    schemas ??= Promise.all(
-        SCHEMA_SOURCES.map(async ([key, specifier, exported]) => [key, (await importEsm(specifier))[exported] as ModelClass] as const),
-    ).then((entries) => new Map(entries));
-    return schemas;
-}
-
 /**
  * Validates each object against its published schema and throws one error listing
- * every problem; an object of a kind without a schema here is a problem too.
- * Asynchronous because the schema packages are ES modules, loaded on first use.
+ * every problem; an object of a kind without a schema is a problem too.
  */
-export async function validateAuthObjects(objects: readonly KubeObject[]): Promise<void> {
-    const byType = await loadSchemas();
-    const problems: Problem[] = [];
-    for (const o of objects) {
-        const Model = byType.get(`${o.apiVersion}/${o.kind}`);
-        if (!Model) {
-            problems.push({ where: objectKey(o), value: `${o.apiVersion} ${o.kind}`, rule: "no schema known for this kind and version" });
-            continue;
-        }
-        try {
-            new Model(o).validate();
-        } catch (err) {
-            problems.push({ where: objectKey(o), value: "schema", rule: err instanceof Error ? err.message : String(err) });
-        }
-    }
-    if (problems.length > 0) {
-        throw new Error(formatProblems(`${problems.length} authservice object(s) do not match their schema`, problems));
-    }
+export function validateAuthObjects(objects: readonly KubeObject[]): Promise<void> {
+    return validateObjects(objects, "authservice");
 }
 
 // ---------------------------------------------------------------------------

@@ -7,7 +7,8 @@
  */
 import { isIP } from "node:net";
 import { isRecord } from "./parse";
-import { KubeObject, Problem, apiGroup, formatProblems, objectKey } from "./types";
+import { validateObjects } from "./schemas";
+import { KubeObject, Problem, apiGroup, objectKey } from "./types";
 
 export const GATEWAY_NAMESPACE = "kubeflow";
 export const GATEWAY_NAME = "kubeflow-gateway";
@@ -369,62 +370,12 @@ export function validateEdgeSettings(settings: EdgeSettings, prefix = "edge"): P
     return problems;
 }
 
-/** The schema validators, loaded once (the kubernetes-models packages are ESM only). */
-interface Validatable {
-    validate(): void;
-}
-type ModelClass = new (data: object) => Validatable;
-
-let models: Promise<Map<string, ModelClass>> | undefined;
-
-// tsc rewrites `import()` to `require()` under "module": "commonjs", and these
-// packages export only an "import" condition; indirect eval keeps a real import().
-const importEsm = (0, eval)("(specifier) => import(specifier)") as (specifier: string) => Promise<Record<string, unknown>>;
-
-function loadModels(): Promise<Map<string, ModelClass>> {
-    const sources: Array<[string, string, string]> = [
-        ["v1/Service", "kubernetes-models/v1/Service", "Service"],
-        ["networking.istio.io/v1alpha3/Gateway", "@kubernetes-models/istio/networking.istio.io/v1alpha3/Gateway", "Gateway"],
-        ["networking.istio.io/v1beta1/Gateway", "@kubernetes-models/istio/networking.istio.io/v1beta1/Gateway", "Gateway"],
-        ["networking.istio.io/v1/Gateway", "@kubernetes-models/istio/networking.istio.io/v1/Gateway", "Gateway"],
-        ["cert-manager.io/v1/Certificate", "@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate", "Certificate"],
-        ["cert-manager.io/v1/ClusterIssuer", "@kubernetes-models/cert-manager/cert-manager.io/v1/ClusterIssuer", "ClusterIssuer"],
-        ["security.istio.io/v1beta1/AuthorizationPolicy", "@kubernetes-models/istio/security.istio.io/v1beta1/AuthorizationPolicy", "AuthorizationPolicy"],
-        ["security.istio.io/v1/AuthorizationPolicy", "@kubernetes-models/istio/security.istio.io/v1/AuthorizationPolicy", "AuthorizationPolicy"],
-        ["v1/ConfigMap", "kubernetes-models/v1/ConfigMap", "ConfigMap"],
-    ];
-    models ??= Promise.all(
-        sources.map(async ([key, specifier, exported]) => {
-            const mod = await importEsm(specifier);
-            return [key, mod[exported] as ModelClass] as const;
-        }),
-    ).then((entries) => new Map(entries));
-    return models;
-}
-
 /**
  * Validates each object against its published schema (Kubernetes, Istio,
- * cert-manager) and throws one error listing every problem. Asynchronous because
- * the schema packages are ES modules, loaded on first use.
+ * cert-manager) and throws one error listing every problem.
  */
-export async function validateEdgeObjects(objs: readonly KubeObject[]): Promise<void> {
-    const byType = await loadModels();
-    const problems: Problem[] = [];
-    for (const o of objs) {
-        const Model = byType.get(`${o.apiVersion}/${o.kind}`);
-        if (!Model) {
-            problems.push({ where: objectKey(o), value: `${o.apiVersion} ${o.kind}`, rule: "no schema known for this kind and version" });
-            continue;
-        }
-        try {
-            new Model(o).validate();
-        } catch (err) {
-            problems.push({ where: objectKey(o), value: "schema", rule: err instanceof Error ? err.message : String(err) });
-        }
-    }
-    if (problems.length > 0) {
-        throw new Error(formatProblems(`${problems.length} edge object(s) do not match their schema`, problems));
-    }
+export function validateEdgeObjects(objs: readonly KubeObject[]): Promise<void> {
+    return validateObjects(objs, "edge");
 }
 
 function keptMetadata(o: KubeObject): KubeObject["metadata"] {
