@@ -1,0 +1,273 @@
+/**
+ * `npm run plan` on the mini render: the plan groups the Azure components and the
+ * Kubeflow ConfigGroups, its JSON is byte-identical across processes, secrets never
+ * appear in it, and `--against` names the resources, paths and objects that changed.
+ */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { after, before, describe, it } from "node:test";
+import { MOCK, SECRET_PLAINTEXTS, installMocks } from "./mocks";
+import { miniObjects } from "./fixtures/mini-release";
+import { projectDir } from "./stack-files";
+import { KubeObject } from "../manifests/types";
+
+type PlanModule = typeof import("../scripts/plan");
+type Plan = import("../scripts/plan").Plan;
+
+const run = promisify(execFile);
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kubeflow-azure-plan-"));
+const miniFile = path.join(tmp, "mini.yaml");
+const manifests = (file: string): string => `kubeflow-azure:manifests=${file}`;
+
+function writeRender(file: string, objects: readonly KubeObject[]): void {
+    fs.writeFileSync(file, objects.map((o) => JSON.stringify(o)).join("\n---\n"));
+}
+
+/** The plan script in a fresh process, as `npm run plan` runs it. */
+function planCli(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+    return run(process.execPath, ["--import", "tsx", path.join(projectDir, "scripts", "plan.ts"), ...args], { cwd: projectDir, maxBuffer: 64 * 1024 * 1024 })
+        .then(({ stdout, stderr }) => ({ stdout, stderr, code: 0 }))
+        .catch((err: { stdout?: string; stderr?: string; code?: number }) => ({ stdout: err.stdout ?? "", stderr: err.stderr ?? "", code: err.code ?? -1 }));
+}
+
+let plan: PlanModule;
+let base: Plan;
+
+before(async () => {
+    writeRender(miniFile, miniObjects());
+    await installMocks();
+    plan = await import("../scripts/plan");
+    base = (await plan.evaluatePlan({ stack: "dev", overrides: [plan.parseOverride(manifests(miniFile), "kubeflow-azure")] })).plan;
+});
+
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+async function evaluate(...overrides: string[]): Promise<Plan> {
+    const all = [manifests(miniFile), ...overrides].map((o) => plan.parseOverride(o, "kubeflow-azure"));
+    return (await plan.evaluatePlan({ stack: "dev", overrides: all })).plan;
+}
+
+describe("plan: grouped by component", () => {
+    it("groups the Azure components with their resources by type", () => {
+        const groups = new Map(plan.groupPlan(base).map((g) => [g.component, g]));
+        assert.deepEqual(groups.get("kubeflow-azure:azure:PublicEndpoint kf-dev-endpoint")?.types, {
+            "azure-native:network:PublicIPAddress": 1,
+            "azure-native:resources:ResourceGroup": 1,
+        });
+        const cluster = groups.get("kubeflow-azure:azure:AksCluster kf-dev-cluster");
+        assert.equal(cluster?.types["azure-native:containerservice:ManagedCluster"], 1);
+        assert.equal(cluster?.types["pulumi:providers:kubernetes"], 1);
+        assert.equal(groups.get("kubeflow-azure:azure:EntraApp kf-dev-entra")?.types["azuread:index/applicationPassword:ApplicationPassword"], 1);
+        assert.ok(!groups.has("(stack)"), "every resource belongs to a component");
+        const total = [...groups.values()].reduce((n, g) => n + g.resources, 0) + groups.size;
+        assert.equal(total, base.resources.length, "each resource is counted once, the components themselves included");
+    });
+
+    it("counts the Kubernetes objects inside every ConfigGroup by kind", () => {
+        const groups = new Map(plan.groupPlan(base).map((g) => [g.component, g]));
+        const platform = groups.get("kubeflow-azure:kubeflow:KubeflowPlatform kf-dev-kubeflow");
+        const phase0 = platform?.configGroups.find((c) => c.name === "kf-dev-kubeflow-phase-0");
+        assert.deepEqual(phase0?.kinds, { CustomResourceDefinition: 4, Namespace: 4 });
+        const edge = groups.get("kubeflow-azure:kubeflow:IstioGateway kf-dev-edge");
+        assert.deepEqual(edge?.configGroups.map((c) => [c.name, c.kinds]), [
+            ["kf-dev-edge-certificate", { Certificate: 1 }],
+            ["kf-dev-edge-gateway", { Gateway: 1 }],
+            ["kf-dev-edge-service", { Service: 1 }],
+        ]);
+        const auth = groups.get("kubeflow-azure:kubeflow:Authservice kf-dev-auth");
+        assert.equal(auth?.configGroups[0].kinds?.Deployment, 1);
+        const text = plan.formatPlan(base);
+        assert.match(text, /kf-dev-kubeflow-phase-0: 8 objects: 4 CustomResourceDefinition, 4 Namespace/);
+        assert.match(text, /^kubeflow-azure:azure:AksCluster kf-dev-cluster {2}\(5 resources\)$/m);
+    });
+
+    it("replaces a ConfigGroup's yaml text by its objects, keyed Kind namespace/name", () => {
+        const service = base.resources.find((r) => r.name === "kf-dev-edge-service");
+        assert.equal(service?.inputs.yaml, undefined);
+        assert.deepEqual(Object.keys(service?.objects ?? {}), ["Service istio-system/istio-ingressgateway"]);
+    });
+});
+
+describe("plan: JSON", () => {
+    it("is byte-identical in this process and in two fresh ones", async () => {
+        const [a, b] = [path.join(tmp, "a.json"), path.join(tmp, "b.json")];
+        const [ra, rb] = await Promise.all([
+            planCli("--stack", "dev", "--config", manifests(miniFile), "--json", a),
+            planCli("--stack", "dev", "--config", manifests(miniFile), "--json", b),
+        ]);
+        assert.equal(ra.code, 0, ra.stderr);
+        assert.equal(rb.code, 0, rb.stderr);
+        const bytesA = fs.readFileSync(a);
+        assert.ok(bytesA.equals(fs.readFileSync(b)), "two runs wrote different bytes");
+        assert.equal(bytesA.toString("utf8"), plan.canonicalJson(base));
+        assert.match(ra.stdout, /kubeflow-azure:kubeflow:KubeflowPlatform kf-dev-kubeflow/);
+    });
+
+    it("sorts resources by URN and keys everywhere", () => {
+        const urns = base.resources.map((r) => r.urn);
+        assert.deepEqual(urns, [...urns].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)));
+        const json = plan.canonicalJson(base);
+        const reparsed = JSON.parse(json) as Plan;
+        assert.deepEqual(Object.keys(reparsed.resources[0]), [...Object.keys(reparsed.resources[0])].sort());
+        assert.equal(plan.canonicalJson({ b: 1, a: { d: 2, c: [{ f: 1, e: 0 }] } }), '{\n  "a": {\n    "c": [\n      {\n        "e": 0,\n        "f": 1\n      }\n    ],\n    "d": 2\n  },\n  "b": 1\n}\n');
+    });
+
+    it("masks secrets: no client secret, password or kubeconfig token, [secret] in their place", () => {
+        const json = plan.canonicalJson(base);
+        for (const plaintext of [...SECRET_PLAINTEXTS, MOCK.kubeconfig]) {
+            assert.ok(!json.includes(plaintext), `the plan JSON holds ${plaintext}`);
+        }
+        const provider = base.resources.find((r) => r.type === "pulumi:providers:kubernetes");
+        assert.equal(provider?.inputs.kubeconfig, "[secret]");
+        const authSecret = base.resources.find((r) => r.name === "kf-dev-auth-secret");
+        assert.equal(authSecret?.inputs.stringData, "[secret]");
+        assert.match(authSecret?.secretDigests?.["inputs.stringData"] ?? "", /^sha256:[0-9a-f]{16}$/);
+    });
+
+    it("masks the data of a Kubernetes Secret inside a ConfigGroup's yaml", () => {
+        const yaml = JSON.stringify({ apiVersion: "v1", kind: "Secret", metadata: { name: "db", namespace: "kubeflow" }, stringData: { password: "hunter2-plaintext" } });
+        const p = plan.buildPlan([recorded("kubernetes:yaml/v2:ConfigGroup", "g", { yaml })], meta);
+        assert.deepEqual(p.resources[0].objects, { "Secret kubeflow/db": { apiVersion: "v1", kind: "Secret", metadata: { name: "db", namespace: "kubeflow" }, stringData: { password: "[secret]" } } });
+        assert.ok(!plan.canonicalJson(p).includes("hunter2"));
+    });
+
+    it("writes [unknown] for values not known at plan time", () => {
+        const p = plan.buildPlan([recorded("kubernetes:yaml/v2:ConfigGroup", "g", { yaml: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" })], meta);
+        assert.equal(p.resources[0].inputs.yaml, "[unknown]");
+        assert.equal(p.resources[0].objects, undefined);
+    });
+});
+
+describe("plan: --against", () => {
+    it("names the ManagedCluster and agentPoolProfiles[1].maxCount when userPool.maxCount changes", async () => {
+        const changed = await evaluate("kubeflow-azure:userPool.maxCount=5");
+        const diff = plan.diffPlans(base, changed);
+        assert.deepEqual(diff.added, []);
+        assert.deepEqual(diff.removed, []);
+        assert.deepEqual(diff.modified.map((m) => m.type), ["azure-native:containerservice:ManagedCluster"]);
+        assert.deepEqual(diff.modified[0].changes, [{ path: "agentPoolProfiles[1].maxCount", kind: "changed", before: 2, after: 5 }]);
+    });
+
+    it("prints that diff from the command line, exit 0", async () => {
+        const before = path.join(tmp, "before.json");
+        fs.writeFileSync(before, plan.canonicalJson(base));
+        const r = await planCli("--stack", "dev", "--config", manifests(miniFile), "--config", "kubeflow-azure:userPool.maxCount=5", "--against", before);
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, /0 to add, 1 to change, 0 to remove/);
+        assert.match(r.stdout, /~ azure-native:containerservice:ManagedCluster kf-dev-cluster-aks/);
+        assert.match(r.stdout, /~ agentPoolProfiles\[1\]\.maxCount: 2 => 5/);
+    });
+
+    it("lists the objects removed from and changed in a ConfigGroup when the render changes", async () => {
+        const objects = miniObjects()
+            .filter((o) => !(o.kind === "Deployment" && o.metadata.name === "ml-pipeline"))
+            .map((o) => (o.kind === "Deployment" && o.metadata.name === "istiod" ? withImage(o, "example.invalid/istiod:2") : o));
+        const file = path.join(tmp, "changed.yaml");
+        writeRender(file, objects);
+        const changed = (await plan.evaluatePlan({ stack: "dev", overrides: [plan.parseOverride(manifests(file), "kubeflow-azure")] })).plan;
+        const diff = plan.diffPlans(base, changed);
+        const phase1 = diff.modified.find((m) => m.name === "kf-dev-kubeflow-phase-1");
+        assert.deepEqual(phase1?.objects?.removed, ["Deployment kubeflow/ml-pipeline"]);
+        assert.deepEqual(phase1?.objects?.changed, [{
+            key: "Deployment istio-system/istiod",
+            changes: [{ path: "spec.template.spec.containers[0].image", kind: "changed", before: "example.invalid/istiod:1", after: "example.invalid/istiod:2" }],
+        }]);
+        assert.deepEqual(phase1?.changes, []);
+        const text = plan.formatDiff(diff, "before.json");
+        assert.match(text, /~ kubernetes:yaml\/v2:ConfigGroup kf-dev-kubeflow-phase-1[^\n]*\n {4}- Deployment kubeflow\/ml-pipeline/);
+    });
+
+    it("prints a changed secret as [secret] changed, never its values", () => {
+        const secretA = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: { password: "old-plaintext" } };
+        const secretB = { ...secretA, value: { password: "new-plaintext" } };
+        const a = plan.buildPlan([recorded("kubernetes:core/v1:Secret", "s", { stringData: secretA })], meta);
+        const b = plan.buildPlan([recorded("kubernetes:core/v1:Secret", "s", { stringData: secretB })], meta);
+        const same = plan.buildPlan([recorded("kubernetes:core/v1:Secret", "s", { stringData: { ...secretA } })], meta);
+        assert.deepEqual(plan.diffPlans(a, same).modified, []);
+        const diff = plan.diffPlans(a, b);
+        assert.deepEqual(diff.modified[0].changes, [{ path: "stringData", kind: "changed", secret: true }]);
+        const text = plan.formatDiff(diff, "a.json");
+        assert.match(text, /~ stringData: \[secret\] changed/);
+        assert.ok(!/plaintext/.test(text + plan.canonicalJson(a) + plan.canonicalJson(b)));
+    });
+
+    it("reports resources added and removed, and option changes such as protect", () => {
+        const a = plan.buildPlan([recorded("random:index/randomPassword:RandomPassword", "old", {}), recorded("random:index/randomPassword:RandomPassword", "kept", {})], meta);
+        const b = plan.buildPlan([recorded("random:index/randomPassword:RandomPassword", "new", {}), { ...recorded("random:index/randomPassword:RandomPassword", "kept", {}), protect: true }], meta);
+        const diff = plan.diffPlans(a, b);
+        assert.deepEqual(diff.added.map((r) => r.name), ["new"]);
+        assert.deepEqual(diff.removed.map((r) => r.name), ["old"]);
+        assert.deepEqual(diff.modified.map((m) => [m.name, m.changes]), [["kept", [{ path: "options.protect", kind: "added", after: true }]]]);
+    });
+});
+
+describe("plan: configuration and sources", () => {
+    it("sets a path override inside the stack's object and keeps a whole-key value as typed", () => {
+        const raw = { "kubeflow-azure:userPool": '{"vmSize":"Standard_D8s_v5","maxCount":2}' };
+        const out = plan.applyOverrides(raw, [
+            plan.parseOverride("kubeflow-azure:userPool.maxCount=5", "kubeflow-azure"),
+            plan.parseOverride("kubeflow-azure:userPool.spot=true", "kubeflow-azure"),
+            plan.parseOverride("kubernetesVersion=1.30", "kubeflow-azure"),
+            plan.parseOverride("kubeflow-azure:zones[0]=1", "kubeflow-azure"),
+        ]);
+        assert.deepEqual(JSON.parse(out["kubeflow-azure:userPool"]), { vmSize: "Standard_D8s_v5", maxCount: 5, spot: true });
+        assert.equal(out["kubeflow-azure:kubernetesVersion"], "1.30");
+        assert.equal(out["kubeflow-azure:zones"], "[1]");
+        assert.throws(() => plan.parseOverride("kubeflow-azure:userPool", "kubeflow-azure"), /expected key=value/);
+    });
+
+    it("fails with the configuration problem, naming key and rule, before evaluating", async () => {
+        await assert.rejects(evaluate("kubeflow-azure:userPool.maxCount=0"), (err: Error) => {
+            assert.ok(err instanceof plan.PlanError);
+            assert.match(err.message, /kubeflow-azure:userPool\.maxCount: 0: an integer from 1 to 1000/);
+            return true;
+        });
+    });
+
+    it("exits 1 with the configuration message from the command line", async () => {
+        const r = await planCli("--stack", "dev", "--config", manifests(miniFile), "--config", "kubeflow-azure:tls=acme");
+        assert.equal(r.code, 1);
+        assert.match(r.stderr, /configuration problem\(s\); nothing was created:\n {2}- kubeflow-azure:tls\.issuer/);
+        assert.doesNotMatch(r.stderr, /at .*\.ts:\d+/, "a configuration problem prints no stack trace");
+    });
+
+    it("asks for a rendered file when a kustomization cannot be rendered offline", () => {
+        const saved = process.env.PATH;
+        process.env.PATH = tmp;
+        try {
+            assert.throws(() => plan.renderWithCli(tmp), (err: Error) => err instanceof plan.PlanError && /--config kubeflow-azure:manifests=<rendered file>/.test(err.message));
+        } finally {
+            process.env.PATH = saved;
+        }
+    });
+});
+
+const meta = { project: "kubeflow-azure", stack: "dev", releaseId: "26.03", renderedObjects: 0 };
+
+function recorded(type: string, name: string, inputs: Record<string, unknown>): import("./mocks").RecordedResource {
+    return {
+        urn: `urn:pulumi:dev::kubeflow-azure::${type}::${name}`,
+        type,
+        name,
+        inputs,
+        parent: "",
+        provider: "",
+        providers: {},
+        dependencies: [],
+        custom: true,
+        protect: false,
+        retainOnDelete: false,
+        ignoreChanges: [],
+        additionalSecretOutputs: [],
+    };
+}
+
+function withImage(o: KubeObject, image: string): KubeObject {
+    const copy = structuredClone(o) as KubeObject & { spec: { template: { spec: { containers: { image: string }[] } } } };
+    copy.spec.template.spec.containers[0].image = image;
+    return copy;
+}
