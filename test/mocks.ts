@@ -261,6 +261,24 @@ function answerResource(args: pulumi.runtime.MockResourceArgs, preview: boolean)
             state.base64 = Buffer.from(MOCK.randomPassword.padEnd(32, "x").slice(0, 32)).toString("base64");
             state.hex = Buffer.from(MOCK.randomPassword.padEnd(32, "x").slice(0, 32)).toString("hex");
             return { id, state };
+        case "pulumi:pulumi:StackReference":
+            // A kubeflow-azure stack as this program exports it under these mocks (dev stack,
+            // mini render): what a consumer stack reads.
+            state.outputs = {
+                kubeflowUrl: "https://kf-dev.westeurope.cloudapp.azure.com/",
+                hostname: "kf-dev.westeurope.cloudapp.azure.com",
+                ingressIp: MOCK.ipAddress,
+                resourceGroupName: "kf-dev-cluster-rg1234",
+                clusterName: "kf-dev-cluster-aksdef0",
+                kubeconfig: MOCK.kubeconfig,
+                oidcClientId: MOCK.clientId,
+                oidcIssuerUrl: `https://login.microsoftonline.com/${MOCK.tenantId}/v2.0`,
+                tenantId: MOCK.tenantId,
+                kubeflowRelease: "26.03",
+                clusterOidcIssuerUrl: MOCK.clusterOidcIssuer,
+            };
+            state.secretOutputNames = ["kubeconfig"];
+            return { id: String(inputs.name), state };
         default:
             return { id, state };
     }
