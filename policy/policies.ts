@@ -1,0 +1,67 @@
+/**
+ * The rules of rules.ts as @pulumi/policy policies, all mandatory. Kept apart from
+ * index.ts because constructing the PolicyPack starts the analyzer server: the tests
+ * import this module and call the policies directly.
+ */
+import type { Policies, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { RESOURCE_RULES, ResourceRule, protectInProd } from "./rules";
+
+const DESCRIPTIONS: Readonly<Record<string, string>> = {
+    "kubeflow-gateway-https-redirect": "The Kubeflow gateway (kubeflow/kubeflow-gateway) redirects HTTP to HTTPS and serves port 443 with TLS mode SIMPLE.",
+    "only-ingress-gateway-load-balancer": "No Service of type LoadBalancer except istio-system/istio-ingressgateway.",
+    "no-credential-in-configmap": "No credential (published default, password hash, private key, JWT, value under a credential key) in a ConfigMap.",
+    "aks-rbac-and-workload-identity": "The AKS cluster has Kubernetes RBAC, workload identity and the OIDC issuer enabled.",
+};
+
+function resourcePolicy(name: string, rule: ResourceRule): ResourceValidationPolicy {
+    return {
+        name,
+        description: DESCRIPTIONS[name] ?? name,
+        enforcementLevel: "mandatory",
+        validateResource: (args, reportViolation) => {
+            for (const message of rule({ type: args.type, props: args.props })) {
+                reportViolation(message);
+            }
+        },
+    };
+}
+
+/** Policy config of protect-in-prod: the stack names that are production. */
+export interface ProtectConfig {
+    prodStacks?: string[];
+}
+
+export const DEFAULT_PROD_STACKS: readonly string[] = ["prod"];
+
+/**
+ * protect-in-prod needs the stack name, which the policy arguments do not carry: the
+ * CLI hands it to the pack's process (PULUMI_NODEJS_STACK, read by pulumi.getStack()),
+ * so index.ts passes a getter in.
+ */
+export function protectPolicy(stackName: () => string): StackValidationPolicy {
+    return {
+        name: "protect-in-prod",
+        description: "In a production stack, the AKS cluster, the resource groups, the Entra application and the static public IP are protected.",
+        enforcementLevel: "mandatory",
+        configSchema: {
+            properties: {
+                prodStacks: { type: "array", items: { type: "string" }, default: [...DEFAULT_PROD_STACKS] },
+            },
+        },
+        validateStack: (args, reportViolation) => {
+            const prodStacks = args.getConfig<ProtectConfig>().prodStacks ?? DEFAULT_PROD_STACKS;
+            const resources = args.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, protect: r.opts.protect }));
+            for (const v of protectInProd(resources, { stack: stackName(), prodStacks })) {
+                reportViolation(v.message, v.urn);
+            }
+        },
+    };
+}
+
+/** Every policy of the pack. */
+export function kubeflowAzurePolicies(stackName: () => string): Policies {
+    return [
+        ...Object.entries(RESOURCE_RULES).map(([name, rule]) => resourcePolicy(name, rule)),
+        protectPolicy(stackName),
+    ];
+}
