@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
+import { toYamlText } from "../manifests/parse";
 import { KubeObject } from "../manifests/types";
 import { AuthFlavour, AuthSecretRef, EntraAuthSettings, configureAuthservice, sessionCookieName } from "../manifests/authservice";
 import { ACME_CHALLENGE_PREFIX, exemptAcmeChallenge } from "../manifests/edge";
@@ -83,7 +84,7 @@ export class Authservice extends pulumi.ComponentResource {
             const configured = configureAuthservice(args.handed, args.flavour, settingsFor(args, secretName, tenantId, clientId, annotations));
             assertSameSecret(configured.secret, ref);
             const objects = args.acmeChallengeExempt ? configured.objects.map(exemptAcmeChallenge) : configured.objects;
-            return objects.map((o) => JSON.stringify(o)).join("\n---\n");
+            return toYamlText(objects);
         });
 
         new k8s.yaml.v2.ConfigGroup(`${name}-objects`, { yaml }, { ...childOpts, dependsOn: [...args.after, secret] });

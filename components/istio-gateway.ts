@@ -16,6 +16,7 @@ import {
     validateEdgeSettings,
 } from "../manifests/edge";
 import { KubeObject, Problem, formatProblems } from "../manifests/types";
+import { toYamlText } from "../manifests/parse";
 
 export interface IstioGatewayArgs {
     /** Upstream objects handed over by the platform (selected by isEdgeObject): the kubeflow-gateway Gateway and istio-ingressgateway Service. */
@@ -152,6 +153,4 @@ function throwOnProblems(problems: readonly Problem[]): void {
     }
 }
 
-function toYamlText(objects: readonly KubeObject[]): string {
-    return objects.map((o) => JSON.stringify(o)).join("\n---\n");
-}
+

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import { planPhases, waitForCaBundle } from "../manifests/ordering";
+import { toYamlText } from "../manifests/parse";
 import { defaultCredentials } from "../manifests/transforms";
 import { KubeObject } from "../manifests/types";
 
@@ -33,8 +34,6 @@ export class KubeflowPlatform extends pulumi.ComponentResource {
     public readonly phases: k8s.yaml.v2.ConfigGroup[];
     /** Everything the platform creates; other components wait on it. */
     public readonly ready: pulumi.Resource[];
-    /** Number of objects applied by the platform itself. */
-    public readonly objectCount: number;
 
     constructor(name: string, args: KubeflowPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kubeflow-azure:kubeflow:KubeflowPlatform", name, {}, opts);
@@ -69,7 +68,6 @@ export class KubeflowPlatform extends pulumi.ComponentResource {
             }
         });
         this.ready = [...this.phases, ...early];
-        this.objectCount = args.objects.length + args.credentials.length;
         this.registerOutputs({});
     }
 
@@ -108,11 +106,6 @@ function withWaitFor(o: KubeObject): KubeObject {
         return o;
     }
     return { ...o, metadata: { ...o.metadata, annotations: { ...(o.metadata.annotations ?? {}), [WAIT_FOR]: condition } } };
-}
-
-/** JSON documents are YAML documents; JSON.stringify is far faster than a YAML dump. */
-export function toYamlText(objects: readonly KubeObject[]): string {
-    return objects.map((o) => JSON.stringify(o)).join("\n---\n");
 }
 
 /** A Secret's values, decoded: `data` is base64, `stringData` plain. */

@@ -5,13 +5,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import { describe, it } from "node:test";
 import { miniObjects } from "./fixtures/mini-release";
+import { toYamlText } from "../manifests/parse";
 import { OUTPUT_NAMES } from "../outputs";
 import { stackConfig } from "./stack-files";
 
 const script = path.join(__dirname, "fixtures", "language-host.js");
 // A rendered file as `manifests`: the program reads it instead of fetching the release.
 const render = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "kf-render-")), "render.yaml");
-fs.writeFileSync(render, miniObjects().map((o) => JSON.stringify(o)).join("\n---\n"));
+fs.writeFileSync(render, toYamlText(miniObjects()));
 
 function host(stack: string, overrides: Record<string, unknown> = {}): { status: number | null; stdout: string; stderr: string } {
     const result = spawnSync(process.execPath, [script], {

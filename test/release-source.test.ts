@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { Mocks, installMocks } from "./mocks";
 import { miniObjects } from "./fixtures/mini-release";
+import { toYamlText } from "../manifests/parse";
 import { stackConfig } from "./stack-files";
 
 let mocks: Mocks;
@@ -19,7 +20,7 @@ before(async () => {
 
 function writeRender(dir: string, name: string): string {
     const file = path.join(dir, name);
-    fs.writeFileSync(file, miniObjects().map((o) => JSON.stringify(o)).join("\n---\n"));
+    fs.writeFileSync(file, toYamlText(miniObjects()));
     return file;
 }
 
