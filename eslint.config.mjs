@@ -1,6 +1,7 @@
-// Lint: typescript-eslint's type-aware rules. `restrict-template-expressions` is
-// what keeps a pulumi.Output out of a template literal (it would print
-// "Calling [toString] on an Output<T> is not supported").
+// Lint: typescript-eslint's type-aware rules and Pulumi's own plugin, whose rules keep
+// a pulumi.Output out of a template literal (it would print "Calling [toString] on an
+// Output<T> is not supported"; pulumi.interpolate is the way).
+import pulumi from "@pulumi/eslint-plugin";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
@@ -10,7 +11,10 @@ export default tseslint.config(
         languageOptions: {
             parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
         },
+        plugins: { "@pulumi": pulumi },
         rules: {
+            "@pulumi/no-output-in-template-literal": "error",
+            "@pulumi/no-output-instance-in-template-literal": "error",
             "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true, allowBoolean: true }],
             "@typescript-eslint/no-floating-promises": [
                 "error",
