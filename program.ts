@@ -6,14 +6,15 @@ import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import { Config } from "./config";
 import { AksCluster } from "./components/aks-cluster";
-import { Authservice } from "./components/authservice";
+import { Authservice, checkAuthservice } from "./components/authservice";
 import { EntraApp } from "./components/entra-app";
-import { IstioGateway } from "./components/istio-gateway";
+import { IstioGateway, checkEdge } from "./components/istio-gateway";
 import { KubeflowPlatform } from "./components/kubeflow";
 import { PublicEndpoint } from "./components/public-endpoint";
 import { RenderedRelease } from "./components/release-source";
 import { isAuthserviceObject, issuerUrl, mitigateLargeTokens, redirectUri } from "./manifests/authservice";
 import { isEdgeObject } from "./manifests/edge";
+import { planPlatform } from "./manifests/platform";
 import { CREDENTIALS_OWNER, prepareRelease, validateRequired } from "./manifests/transforms";
 import { StackOutputValues } from "./outputs";
 
@@ -39,8 +40,11 @@ export function deploy(cfg: Config, rendered: RenderedRelease): Deployment {
             edge: isEdgeObject,
         },
     });
-    const platformObjects = mitigateLargeTokens(prepared.objects);
     const handed = (owner: string) => prepared.handedOver.get(owner) ?? [];
+    const platformPlan = planPlatform(mitigateLargeTokens(prepared.objects));
+    checkAuthservice({ flavour, handed: handed("authservice"), hostname: cfg.hostname });
+    // The address's outputs are not known yet: the check takes them as pending.
+    checkEdge({ handed: handed("edge"), hostname: cfg.hostname, tls: cfg.tls, publicIp: pulumi.output(""), publicIpName: pulumi.output(""), publicIpResourceGroup: pulumi.output("") });
 
     const tags = { "kubeflow-azure-stack": cfg.stack, "kubeflow-azure-name": cfg.name, "kubeflow-release": release.id };
     const client = authorization.getClientConfigOutput();
@@ -83,7 +87,7 @@ export function deploy(cfg: Config, rendered: RenderedRelease): Deployment {
     });
 
     const platform = new KubeflowPlatform(`${cfg.name}-kubeflow`, {
-        objects: platformObjects,
+        plan: platformPlan,
         credentials: handed(CREDENTIALS_OWNER),
         provider: cluster.provider,
         protect: cfg.protect,

@@ -41,6 +41,20 @@ const PLACEHOLDER_GUID = "00000000-0000-0000-0000-000000000000";
  * upstream objects in one yaml/v2 group, and the credential Secret they read, with a
  * cookie secret generated once per stack.
  */
+/**
+ * The component's pure checks (hand-over, host name), for callers that must fail
+ * before registering anything at all; the constructor runs the same dry run.
+ */
+export function checkAuthservice(args: Pick<AuthserviceArgs, "flavour" | "handed" | "hostname">): void {
+    configureAuthservice(args.handed, args.flavour, {
+        tenantId: PLACEHOLDER_GUID,
+        clientId: PLACEHOLDER_GUID,
+        hostname: args.hostname,
+        secretName: "preflight",
+        podAnnotations: {},
+    });
+}
+
 export class Authservice extends pulumi.ComponentResource {
     /** The session cookie name of this flavour (README / KFP SDK). */
     public readonly sessionCookieName: string;

@@ -104,10 +104,18 @@ export class IstioGateway extends pulumi.ComponentResource {
 }
 
 /**
+ * The component's checks of what is known before deployment, for callers that must
+ * fail before registering anything at all; the constructor runs the same checks.
+ */
+export function checkEdge(args: Pick<IstioGatewayArgs, "handed" | "hostname" | "tls" | "publicIp" | "publicIpName" | "publicIpResourceGroup">): void {
+    checkedInputs(args);
+}
+
+/**
  * Every problem with what is known before deployment: the hand-over and the settings
  * that are plain values (the IP fields are checked once their outputs resolve).
  */
-function checkedInputs(args: IstioGatewayArgs): { gateway: KubeObject; service: KubeObject } {
+function checkedInputs(args: Pick<IstioGatewayArgs, "handed" | "hostname" | "tls" | "publicIp" | "publicIpName" | "publicIpResourceGroup">): { gateway: KubeObject; service: KubeObject } {
     const problems: Problem[] = [];
     const pick = (kind: string, key: string): KubeObject | undefined => {
         const found = args.handed.filter((o) => o.kind === kind);
@@ -138,7 +146,7 @@ function checkedInputs(args: IstioGatewayArgs): { gateway: KubeObject; service: 
     return { gateway: gateway as KubeObject, service: service as KubeObject };
 }
 
-function edgeSettings(args: IstioGatewayArgs, ip: Pick<EdgeSettings, "publicIp" | "publicIpName" | "publicIpResourceGroup">): EdgeSettings {
+function edgeSettings(args: Pick<IstioGatewayArgs, "hostname" | "tls">, ip: Pick<EdgeSettings, "publicIp" | "publicIpName" | "publicIpResourceGroup">): EdgeSettings {
     return {
         hostname: args.hostname,
         ...ip,

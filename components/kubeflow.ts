@@ -1,14 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
-import { planPhases, waitForCaBundle } from "../manifests/ordering";
 import { toYamlText } from "../manifests/parse";
+import { PlatformPlan } from "../manifests/platform";
 import { defaultCredentials } from "../manifests/transforms";
 import { KubeObject } from "../manifests/types";
 
 export interface KubeflowPlatformArgs {
-    /** The release's objects after the transforms, without what other components own. */
-    readonly objects: readonly KubeObject[];
+    /** The release's objects after the transforms, in phases (manifests/platform.ts planPlatform). */
+    readonly plan: PlatformPlan;
     /** Secrets that carried upstream default credentials; their values are regenerated. */
     readonly credentials: readonly KubeObject[];
     /** The cluster's provider; nothing here uses another. */
@@ -16,9 +16,6 @@ export interface KubeflowPlatformArgs {
     /** Keep data volumes when the stack is destroyed or the release changes. */
     readonly protect: boolean;
 }
-
-/** Annotation through which the Kubernetes provider awaits a condition of an object. */
-const WAIT_FOR = "pulumi.com/waitFor";
 
 /**
  * Applies a Kubeflow release in one pass, in the order computed from its objects:
@@ -39,9 +36,7 @@ export class KubeflowPlatform extends pulumi.ComponentResource {
         super("kubeflow-azure:kubeflow:KubeflowPlatform", name, {}, opts);
         const provider = args.provider;
 
-        const volumes = args.objects.filter(isPersistentVolumeClaim);
-        const applied = args.objects.filter((o) => !isPersistentVolumeClaim(o)).map(withWaitFor);
-        const phases = planPhases(applied);
+        const { phases, volumes } = args.plan;
 
         this.phases = [];
         const early: pulumi.Resource[] = [];
@@ -93,19 +88,6 @@ export class KubeflowPlatform extends pulumi.ComponentResource {
             }, { parent: this, provider, dependsOn: [after] });
         });
     }
-}
-
-function isPersistentVolumeClaim(o: KubeObject): boolean {
-    return o.kind === "PersistentVolumeClaim" && o.apiVersion === "v1";
-}
-
-/** Webhook configurations whose CA cert-manager injects are awaited until the bundle lands. */
-function withWaitFor(o: KubeObject): KubeObject {
-    const condition = waitForCaBundle(o);
-    if (!condition) {
-        return o;
-    }
-    return { ...o, metadata: { ...o.metadata, annotations: { ...(o.metadata.annotations ?? {}), [WAIT_FOR]: condition } } };
 }
 
 /** A Secret's values, decoded: `data` is base64, `stringData` plain. */

@@ -258,6 +258,31 @@ describe("the Azure graph (prod stack)", () => {
     });
 });
 
+describe("a render the program cannot use", () => {
+    it("is refused before any resource is registered, naming what is wrong", async () => {
+        const broken = miniRelease();
+        // The oauth2-proxy Deployment no longer mounts its configuration.
+        const proxy = broken.objects.find((o) => o.kind === "Deployment" && o.metadata.name === "oauth2-proxy");
+        assert.ok(proxy);
+        delete (proxy.spec as { template: { spec: { volumes?: unknown } } }).template.spec.volumes;
+        mocks.reset();
+        const cfg = config.resolveConfig(stackConfig("dev"), "dev");
+        assert.throws(() => program.deploy(cfg, broken), /oauth2_proxy\.cfg/);
+        await mocks.settle();
+        assert.deepEqual(mocks.resources.map((r) => r.name), []);
+    });
+
+    it("lacking an object the program needs, is refused before any resource is registered", async () => {
+        const partial = miniRelease();
+        const objects = partial.objects.filter((o) => !(o.kind === "Service" && o.metadata.name === "istio-ingressgateway"));
+        mocks.reset();
+        const cfg = config.resolveConfig(stackConfig("dev"), "dev");
+        assert.throws(() => program.deploy(cfg, { ...partial, objects }), /lacks 1 object\(s\).*\n.*Service istio-system\/istio-ingressgateway is missing/);
+        await mocks.settle();
+        assert.deepEqual(mocks.resources.map((r) => r.name), []);
+    });
+});
+
 describe("the oidc-authservice releases", { skip: skipWithoutRenders() }, () => {
     it("register the callback that image serves on the same host", async () => {
         const release = (await import("../manifests/catalog")).findRelease("v1.7.0");
