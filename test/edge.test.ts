@@ -19,6 +19,7 @@ import {
     validateEdgeSettings,
 } from "../manifests/edge";
 import { isRecord } from "../manifests/parse";
+import { list, rec } from "./assertions";
 import { KubeObject, formatProblems } from "../manifests/types";
 import { availableRenders, loadRender, skipWithoutRenders } from "./upstream";
 
@@ -62,15 +63,6 @@ function fixtureService(extraSpec: Record<string, unknown> = {}, ports?: unknown
     };
 }
 
-function rec(value: unknown, what: string): Record<string, unknown> {
-    assert.ok(isRecord(value), `${what} is an object`);
-    return value;
-}
-
-function list(value: unknown, what: string): unknown[] {
-    assert.ok(Array.isArray(value), `${what} is a list`);
-    return value;
-}
 
 function server(gateway: KubeObject, port: number): Record<string, unknown> {
     const servers = list(rec(gateway.spec, "spec").servers, "servers").map((s) => rec(s, "server"));

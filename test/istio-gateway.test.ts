@@ -6,6 +6,7 @@ import { loadAll } from "js-yaml";
 import { TlsConfig } from "../config";
 import { ACME_ISSUER, SELF_SIGNING_ISSUER, TLS_SECRET_NAME, isEdgeObject } from "../manifests/edge";
 import { isRecord } from "../manifests/parse";
+import { list, rec } from "./assertions";
 import { KubeObject } from "../manifests/types";
 import { MOCK, Mocks, RecordedResource, installMocks } from "./mocks";
 import { availableRenders, loadRender, skipWithoutRenders } from "./upstream";
@@ -89,15 +90,6 @@ async function run(handed: KubeObject[], tls: TlsConfig): Promise<Run> {
     };
 }
 
-function rec(value: unknown, what: string): Record<string, unknown> {
-    assert.ok(isRecord(value), `${what} is an object`);
-    return value;
-}
-
-function list(value: unknown, what: string): unknown[] {
-    assert.ok(Array.isArray(value), `${what} is a list`);
-    return value;
-}
 
 function only(objects: readonly KubeObject[], kind: string): KubeObject {
     const found = objects.filter((o) => o.kind === kind);
