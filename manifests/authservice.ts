@@ -250,17 +250,23 @@ function settingsProblems(s: EntraAuthSettings): Problem[] {
     return problems;
 }
 
+/** The one workload of a kind handed over, and its container running the flavour's image; problems collected. */
+function theWorkload(objects: readonly KubeObject[], kind: string, flavour: string, what: string, problems: Problem[]): { workload?: KubeObject; container?: ReturnType<typeof podContainers>[number] } {
+    const workloads = objects.filter((o) => o.kind === kind);
+    if (workloads.length !== 1) {
+        problems.push({ where: flavour, value: `${workloads.length} ${kind}(s)`, rule: `exactly one ${what} must be handed over` });
+    }
+    const workload = workloads[0];
+    const container = workload ? podContainers(workload).find((c) => (c.image ?? "").includes(flavour)) : undefined;
+    if (workload && !container) {
+        problems.push({ where: objectKey(workload), value: `no ${flavour} container`, rule: `the ${kind} must run the ${flavour} image` });
+    }
+    return { workload, container };
+}
+
 function configureOauth2Proxy(objects: KubeObject[], s: EntraAuthSettings): ConfiguredAuthservice {
     const problems: Problem[] = [];
-    const deployments = objects.filter((o) => o.kind === "Deployment");
-    if (deployments.length !== 1) {
-        problems.push({ where: "oauth2-proxy", value: `${deployments.length} Deployment(s)`, rule: "exactly one oauth2-proxy Deployment must be handed over" });
-    }
-    const deployment = deployments[0];
-    const container = deployment ? podContainers(deployment).find((c) => /oauth2-proxy/.test(c.image ?? "")) : undefined;
-    if (deployment && !container) {
-        problems.push({ where: objectKey(deployment), value: "no oauth2-proxy container", rule: "the Deployment must run the oauth2-proxy image" });
-    }
+    const { workload: deployment, container } = theWorkload(objects, "Deployment", "oauth2-proxy", "oauth2-proxy Deployment", problems);
     const ns = deployment?.metadata.namespace ?? "";
     const mounted = deployment ? mountedConfigMap(deployment, OAUTH2_PROXY_CFG_KEY, objects) : { names: [] };
     const cfgMap = mounted.found;
@@ -432,15 +438,7 @@ function withoutDexPaths(ap: KubeObject): KubeObject {
 
 function configureOidcAuthservice(objects: KubeObject[], s: EntraAuthSettings): ConfiguredAuthservice {
     const problems: Problem[] = [];
-    const sets = objects.filter((o) => o.kind === "StatefulSet");
-    if (sets.length !== 1) {
-        problems.push({ where: "oidc-authservice", value: `${sets.length} StatefulSet(s)`, rule: "exactly one authservice StatefulSet must be handed over" });
-    }
-    const sts = sets[0];
-    const container = sts ? podContainers(sts).find((c) => /oidc-authservice/.test(c.image ?? "")) : undefined;
-    if (sts && !container) {
-        problems.push({ where: objectKey(sts), value: "no oidc-authservice container", rule: "the StatefulSet must run the oidc-authservice image" });
-    }
+    const { workload: sts, container } = theWorkload(objects, "StatefulSet", "oidc-authservice", "authservice StatefulSet", problems);
     const ns = sts?.metadata.namespace ?? "";
     const paramNames = (container?.envFrom ?? []).map((e) => e.configMapRef?.name).filter((n): n is string => n !== undefined);
     const params = objects.filter((o) => o.kind === "ConfigMap" && paramNames.includes(o.metadata.name) && o.metadata.namespace === ns);
