@@ -3,6 +3,7 @@
  * problem is reported in one error, and the result is one typed, frozen object: no
  * resource is registered before this returns.
  */
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -27,6 +28,37 @@ export interface UserPool {
     readonly spot: boolean;
 }
 
+export interface GpuPool {
+    /** N-series VM size of the GPU pool. */
+    readonly vmSize: string;
+    readonly minCount: number;
+    readonly maxCount: number;
+    /** Spot VMs for the GPU pool. */
+    readonly spot: boolean;
+}
+
+export type WeekDay = "Monday" | "Tuesday" | "Wednesday" | "Thursday" | "Friday" | "Saturday" | "Sunday";
+
+export interface MaintenanceWindow {
+    /** Day of the week the window opens. */
+    readonly day: WeekDay;
+    /** Opening time, HH:MM. */
+    readonly startTime: string;
+    /** Length in hours; AKS requires at least 4. */
+    readonly durationHours: number;
+    /** UTC offset of startTime, +HH:MM or -HH:MM. */
+    readonly utcOffset: string;
+}
+
+/** Facts about where the stack deploys, resolved once before the configuration (index.ts). */
+export interface DeploymentContext {
+    /** Azure subscription of the deploying identity. */
+    readonly subscriptionId: string;
+    /** Pulumi organization and project: two teams' stacks of the same name differ by them. */
+    readonly organization: string;
+    readonly project: string;
+}
+
 export type TlsIssuer = "self-signed" | "letsencrypt";
 
 export interface TlsConfig {
@@ -48,11 +80,21 @@ export interface Config {
     readonly name: string;
     readonly dnsLabel: string;
     readonly hostname: string;
+    /** Name of the group AKS creates for the nodes (explicit: the derived MC_... name can pass 80 characters). */
+    readonly nodeResourceGroup: string;
     /** Explicit tenant, or undefined: the tenant of the current Azure login. */
     readonly tenantId?: string;
     readonly kubernetesVersion: string;
     readonly systemPool: SystemPool;
     readonly userPool: UserPool;
+    /** Optional GPU pool, tainted so that only pods tolerating the taint land there. */
+    readonly gpuPool?: GpuPool;
+    /** Entra groups given "Azure Kubernetes Service RBAC Cluster Admin" on the cluster. */
+    readonly adminGroupIds: readonly string[];
+    /** Local accounts (the admin kubeconfig); false: Entra credentials through kubelogin only. */
+    readonly localAccounts: boolean;
+    /** When AKS may apply automatic upgrades (Kubernetes patches and node images). */
+    readonly maintenanceWindow: MaintenanceWindow;
     readonly authorizedIpRanges: readonly string[];
     /** Availability zones for node pools and the public IP; empty: regional. */
     readonly zones: readonly string[];
@@ -85,7 +127,50 @@ export const DEFAULTS = {
     tls: { issuer: "self-signed" as TlsIssuer },
     protect: false,
     clientSecret: { validityDays: 365, rotation: "1" },
+    adminGroupIds: [] as string[],
+    localAccounts: true,
+    // A weekend night (UTC): AKS wants at least four hours for the auto-upgrade schedule.
+    maintenanceWindow: { day: "Saturday" as WeekDay, startTime: "00:00", durationHours: 8, utcOffset: "+00:00" },
 } as const;
+
+/** Field defaults of `gpuPool`; the pool itself exists only when the key is set. */
+const GPU_POOL_DEFAULTS: GpuPool = { vmSize: "", minCount: 0, maxCount: 1, spot: false };
+
+/**
+ * Azure's limits on the names the program derives (Microsoft's "Naming rules and
+ * restrictions for Azure resources"; AKS refuses a node resource group name over 80).
+ * azure-native auto-names a resource as its Pulumi name plus 8 random characters.
+ */
+export const AZURE_NAME_LIMITS = { resourceGroup: 90, cluster: 63, nodeResourceGroup: 80, dnsLabel: 63 } as const;
+const AUTONAME_SUFFIX = 8;
+/** The documentation ranges of RFC 5737: nobody's address, so nobody reaches the API server. */
+const DOCUMENTATION_RANGES = ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"];
+/** RFC 2606's example domains: Let's Encrypt refuses an account contact there. */
+const EXAMPLE_DOMAIN = /@([^@]+\.)?example\.(com|net|org)$/i;
+const WEEK_DAYS: readonly WeekDay[] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+
+/**
+ * Six hex digits, stable per subscription, Pulumi organization, project and stack:
+ * makes the default DNS label unique in its region across Azure (a label is global
+ * per region) and the node resource group unique in the subscription.
+ */
+export function stackSuffix(context: DeploymentContext, stack: string): string {
+    return createHash("sha256")
+        .update([context.subscriptionId.toLowerCase(), context.organization, context.project, stack].join("/"))
+        .digest("hex")
+        .slice(0, 6);
+}
+
+/** The Azure names the program derives from `name` (auto-named ones at their longest), for the limit checks. */
+export function derivedAzureNames(name: string, nodeResourceGroup: string): { key: string; value: string; limit: number }[] {
+    const auto = (logical: string) => `${logical}${"x".repeat(AUTONAME_SUFFIX)}`;
+    return [
+        { key: "cluster resource group", value: auto(`${name}-cluster-rg`), limit: AZURE_NAME_LIMITS.resourceGroup },
+        { key: "endpoint resource group", value: auto(`${name}-endpoint-rg`), limit: AZURE_NAME_LIMITS.resourceGroup },
+        { key: "cluster", value: auto(`${name}-cluster-aks`), limit: AZURE_NAME_LIMITS.cluster },
+        { key: "node resource group", value: nodeResourceGroup, limit: AZURE_NAME_LIMITS.nodeResourceGroup },
+    ];
+}
 
 /** Every key of the namespace; anything else set there is a typo. */
 export const KEYS = [
@@ -104,6 +189,10 @@ export const KEYS = [
     "tls",
     "protect",
     "clientSecret",
+    "gpuPool",
+    "adminGroupIds",
+    "localAccounts",
+    "maintenanceWindow",
 ] as const;
 
 /** Raw configuration as strings, keyed `namespace:key`, as Pulumi hands it over. */
@@ -116,10 +205,16 @@ const DNS_NAME_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const K8S_VERSION = /^\d+\.\d+(\.\d+)?$/;
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const VM_SIZE = /^Standard_[A-Za-z0-9_]+$/;
+// N-series: NC, ND and NV. AKS does not support the AMD-based NVv4 sizes (Microsoft's
+// "Use GPUs on AKS": supported GPU-enabled VMs).
+const GPU_VM_SIZE = /^Standard_N[CDV][A-Za-z0-9_]*$/;
+const AMD_NV_V4 = /^Standard_NV\d+as_v4$/i;
+const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
+const UTC_OFFSET = /^[+-](0\d|1[0-4]):[0-5]\d$/;
 
 /** Reads the stack's configuration through Pulumi and resolves it (throws on any problem). */
-export function loadConfig(): Config {
-    const cfg = resolveConfig(pulumi.runtime.allConfig(), pulumi.getStack());
+export function loadConfig(context: DeploymentContext): Config {
+    const cfg = resolveConfig(pulumi.runtime.allConfig(), pulumi.getStack(), context);
     for (const warning of cfg.warnings) {
         void pulumi.log.warn(warning);
     }
@@ -130,7 +225,7 @@ export function loadConfig(): Config {
  * Validates raw configuration and derives defaults. Pure: tests call it directly.
  * Throws one Error listing every problem.
  */
-export function resolveConfig(raw: RawConfig, stack: string): Config {
+export function resolveConfig(raw: RawConfig, stack: string, context: DeploymentContext): Config {
     const problems: Problem[] = [];
     const warnings: string[] = [];
     const bad = (key: string, value: unknown, rule: string): void => {
@@ -177,10 +272,17 @@ export function resolveConfig(raw: RawConfig, stack: string): Config {
             (get("name") === undefined ? ` (derived from the stack name ${stack}; set ${NAMESPACE}:name)` : ""));
     }
 
-    const dnsLabel = get("dnsLabel") ?? name;
+    const suffix = stackSuffix(context, stack);
+    const dnsLabel = get("dnsLabel") ?? `${name}-${suffix}`;
     if (!DNS_LABEL.test(dnsLabel)) {
         bad("dnsLabel", dnsLabel, "an Azure DNS label: 3-63 lower-case letters, digits or '-', starting with a letter, ending with a letter or digit" +
             (get("dnsLabel") === undefined ? ` (derived from ${NAMESPACE}:name; set ${NAMESPACE}:dnsLabel)` : ""));
+    }
+    const nodeResourceGroup = `${name}-${suffix}-nodes`;
+    for (const derived of derivedAzureNames(name, nodeResourceGroup)) {
+        if (derived.value.length > derived.limit) {
+            bad("name", name, `the ${derived.key} name derived from it (${derived.value.length} characters) must fit Azure's limit of ${derived.limit}`);
+        }
     }
 
     const hostname = (get("hostname") ?? `${dnsLabel}.${location}.cloudapp.azure.com`).toLowerCase();
@@ -227,7 +329,9 @@ export function resolveConfig(raw: RawConfig, stack: string): Config {
 
     const authorizedIpRanges = stringList("authorizedIpRanges", json("authorizedIpRanges", []), bad, (v, key) => {
         if (!isCidr(v)) {
-            bad(key, v, "an IPv4 CIDR such as 203.0.113.0/24 (a single address is written /32)");
+            bad(key, v, "an IPv4 CIDR such as 20.61.10.0/24 (a single address is written /32)");
+        } else if (DOCUMENTATION_RANGES.some((range) => cidrOverlaps(v, range))) {
+            bad(key, v, "a documentation range (RFC 5737) admits no one, not even pulumi: put the egress CIDRs of your network and CI runners here");
         }
     });
     // `pulumi config set --path 'kubeflow-azure:zones[0]' 1` stores a number.
@@ -240,6 +344,41 @@ export function resolveConfig(raw: RawConfig, stack: string): Config {
     const allowedGroupIds = stringList("allowedGroupIds", json("allowedGroupIds", []), bad, (v, key) => {
         if (!GUID.test(v)) {
             bad(key, v, "an Entra group object id (a GUID)");
+        }
+    });
+    const adminGroupIds = stringList("adminGroupIds", json("adminGroupIds", []), bad, (v, key) => {
+        if (!GUID.test(v)) {
+            bad(key, v, "an Entra group object id (a GUID)");
+        }
+    });
+    const localAccounts = booleanKey("localAccounts", get("localAccounts"), DEFAULTS.localAccounts, bad);
+
+    const rawGpuPool = get("gpuPool") === undefined ? undefined : json("gpuPool", {});
+    const gpuPool = rawGpuPool === undefined ? undefined : objectOf("gpuPool", rawGpuPool, GPU_POOL_DEFAULTS, bad, (p) => {
+        if (typeof p.vmSize !== "string" || !GPU_VM_SIZE.test(p.vmSize) || AMD_NV_V4.test(p.vmSize)) {
+            bad("gpuPool.vmSize", p.vmSize, "an NVIDIA N-series VM size AKS supports (NC, ND or NV, e.g. Standard_NC4as_T4_v3; not the AMD NVv4 sizes)");
+        }
+        const minOk = checkInt("gpuPool.minCount", p.minCount, 0, 100, bad);
+        const maxOk = checkInt("gpuPool.maxCount", p.maxCount, 1, 100, bad);
+        if (minOk && maxOk && p.minCount > p.maxCount) {
+            bad("gpuPool", `minCount ${p.minCount}, maxCount ${p.maxCount}`, "0 <= minCount <= maxCount");
+        }
+        if (typeof p.spot !== "boolean") {
+            bad("gpuPool.spot", p.spot, "true or false");
+        }
+    });
+
+    const maintenanceWindow = objectOf("maintenanceWindow", json("maintenanceWindow", {}), DEFAULTS.maintenanceWindow, bad, (w) => {
+        if (!WEEK_DAYS.includes(w.day)) {
+            bad("maintenanceWindow.day", w.day, `a day of the week: ${WEEK_DAYS.join(", ")}`);
+        }
+        if (typeof w.startTime !== "string" || !HH_MM.test(w.startTime)) {
+            bad("maintenanceWindow.startTime", w.startTime, "a time of day, HH:MM (24 hours)");
+        }
+        // Microsoft's "Use planned maintenance": the auto-upgrade windows last 4 to 24 hours.
+        checkInt("maintenanceWindow.durationHours", w.durationHours, 4, 24, bad);
+        if (typeof w.utcOffset !== "string" || !UTC_OFFSET.test(w.utcOffset)) {
+            bad("maintenanceWindow.utcOffset", w.utcOffset, "a UTC offset, +HH:MM or -HH:MM, e.g. +01:00");
         }
     });
 
@@ -264,17 +403,11 @@ export function resolveConfig(raw: RawConfig, stack: string): Config {
             bad("tls.email", t.email, "an e-mail address, required with tls.issuer letsencrypt (Let's Encrypt's account contact)");
         } else if (t.email !== undefined && (typeof t.email !== "string" || !EMAIL.test(t.email))) {
             bad("tls.email", t.email, "an e-mail address");
+        } else if (typeof t.email === "string" && EXAMPLE_DOMAIN.test(t.email)) {
+            bad("tls.email", t.email, "an address at an example domain (example.com/.net/.org): Let's Encrypt refuses it; put the mailbox that should get expiry notices");
         }
     });
-    const rawProtect = get("protect");
-    let protect: boolean = DEFAULTS.protect;
-    if (rawProtect !== undefined) {
-        if (rawProtect === "true" || rawProtect === "false") {
-            protect = rawProtect === "true";
-        } else {
-            bad("protect", rawProtect, "true or false");
-        }
-    }
+    const protect = booleanKey("protect", get("protect"), DEFAULTS.protect, bad);
 
     const clientSecret = objectOf("clientSecret", json("clientSecret", {}), DEFAULTS.clientSecret, bad, (c) => {
         checkInt("clientSecret.validityDays", c.validityDays, 1, 730, bad);
@@ -292,10 +425,15 @@ export function resolveConfig(raw: RawConfig, stack: string): Config {
         name,
         dnsLabel,
         hostname,
+        nodeResourceGroup,
         tenantId: tenantId?.toLowerCase(),
         kubernetesVersion,
         systemPool,
         userPool,
+        ...(gpuPool ? { gpuPool } : {}),
+        adminGroupIds: adminGroupIds.map((g) => g.toLowerCase()),
+        localAccounts,
+        maintenanceWindow,
         authorizedIpRanges,
         zones,
         kubeflowRelease,
@@ -357,6 +495,17 @@ function checkInt(key: string, value: unknown, min: number, max: number, bad: Re
     return true;
 }
 
+function booleanKey(key: string, value: string | undefined, fallback: boolean, bad: Report): boolean {
+    if (value === undefined) {
+        return fallback;
+    }
+    if (value !== "true" && value !== "false") {
+        bad(key, value, "true or false");
+        return fallback;
+    }
+    return value === "true";
+}
+
 function checkVmSize(key: string, value: unknown, bad: Report): void {
     if (typeof value !== "string" || !VM_SIZE.test(value)) {
         bad(key, value, "an Azure VM size such as Standard_D4s_v5");
@@ -370,6 +519,19 @@ export function isCidr(value: string): boolean {
     }
     const octets = m.slice(1, 5).map(Number);
     return octets.every((o) => o <= 255) && Number(m[5]) <= 32;
+}
+
+function ipv4(value: string): number {
+    return value.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0);
+}
+
+/** Whether two IPv4 CIDRs share an address. */
+export function cidrOverlaps(a: string, b: string): boolean {
+    const [addrA, bitsA] = a.split("/");
+    const [addrB, bitsB] = b.split("/");
+    const bits = Math.min(Number(bitsA), Number(bitsB));
+    const size = 2 ** (32 - bits);
+    return Math.floor(ipv4(addrA) / size) === Math.floor(ipv4(addrB) / size);
 }
 
 function splitKey(fullKey: string): [string, string] {

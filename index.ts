@@ -1,3 +1,5 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as authorization from "@pulumi/azure-native/authorization";
 import { loadConfig } from "./config";
 import { loadRelease } from "./components/release-source";
 import { deploy } from "./program";
@@ -5,8 +7,11 @@ import { StackOutputValues } from "./outputs";
 
 // Validation happens first, before any resource is registered; then the release is
 // read or rendered (no cluster needed), then the whole graph is declared at once.
+// The subscription is read once, up front (an invoke, not a resource), so the default
+// DNS label derived from it, and the host name with it, are plain values at preview.
 export = async (): Promise<StackOutputValues> => {
-    const cfg = loadConfig();
+    const client = await authorization.getClientConfig();
+    const cfg = loadConfig({ subscriptionId: client.subscriptionId, organization: pulumi.getOrganization(), project: pulumi.getProject() });
     const rendered = await loadRelease(cfg);
     return deploy(cfg, rendered).outputs;
 };

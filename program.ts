@@ -5,7 +5,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import { Config } from "./config";
-import { AksCluster } from "./components/aks-cluster";
+import * as k8s from "@pulumi/kubernetes";
+import { AksCluster, GPU_POOL_LABEL, GPU_TAINT, SPOT_TAINT } from "./components/aks-cluster";
 import { Authservice, checkAuthservice } from "./components/authservice";
 import { EntraApp } from "./components/entra-app";
 import { IstioGateway, checkEdge } from "./components/istio-gateway";
@@ -14,6 +15,7 @@ import { PublicEndpoint } from "./components/public-endpoint";
 import { RenderedRelease } from "./components/release-source";
 import { isAuthserviceObject, issuerUrl, mitigateLargeTokens, redirectUri } from "./manifests/authservice";
 import { isEdgeObject } from "./manifests/edge";
+import { devicePluginDaemonSet } from "./manifests/gpu";
 import { planPlatform } from "./manifests/platform";
 import { CREDENTIALS_OWNER, prepareRelease, validateRequired } from "./manifests/transforms";
 import { StackOutputValues } from "./outputs";
@@ -46,7 +48,8 @@ export function deploy(cfg: Config, rendered: RenderedRelease): Deployment {
     // The address's outputs are not known yet: the check takes them as pending.
     checkEdge({ handed: handed("edge"), hostname: cfg.hostname, tls: cfg.tls, publicIp: pulumi.output(""), publicIpName: pulumi.output(""), publicIpResourceGroup: pulumi.output("") });
 
-    const tags = { "kubeflow-azure-stack": cfg.stack, "kubeflow-azure-name": cfg.name, "kubeflow-release": release.id };
+    // No release tag: a tag change PUTs the whole cluster, and a release bump must not.
+    const tags = { "kubeflow-azure-stack": cfg.stack, "kubeflow-azure-name": cfg.name };
     const client = authorization.getClientConfigOutput();
     const tenantId: pulumi.Output<string> = cfg.tenantId ? pulumi.output(cfg.tenantId) : client.tenantId;
     const kubeflowUrl = `https://${cfg.hostname}/`;
@@ -77,14 +80,28 @@ export function deploy(cfg: Config, rendered: RenderedRelease): Deployment {
         kubernetesVersion: cfg.kubernetesVersion,
         systemPool: cfg.systemPool,
         userPool: cfg.userPool,
+        gpuPool: cfg.gpuPool,
         authorizedIpRanges: cfg.authorizedIpRanges,
         zones: cfg.zones,
         tenantId,
         subscriptionId: client.subscriptionId,
         publicIpResourceGroupId: endpoint.resourceGroupId,
+        nodeResourceGroup: cfg.nodeResourceGroup,
+        adminGroupIds: cfg.adminGroupIds,
+        deployerObjectId: client.objectId,
+        localAccounts: cfg.localAccounts,
+        tier: cfg.protect ? "Standard" : "Free",
+        maintenanceWindow: cfg.maintenanceWindow,
         protect: cfg.protect,
         tags,
     });
+
+    if (cfg.gpuPool) {
+        // Makes nvidia.com/gpu schedulable on the GPU pool's nodes.
+        new k8s.apps.v1.DaemonSet(`${cfg.name}-nvidia-device-plugin`,
+            devicePluginDaemonSet({ nodeLabel: GPU_POOL_LABEL, taints: cfg.gpuPool.spot ? [GPU_TAINT, SPOT_TAINT] : [GPU_TAINT] }) as unknown as k8s.types.input.apps.v1.DaemonSet,
+            { provider: cluster.provider, parent: cluster });
+    }
 
     const platform = new KubeflowPlatform(`${cfg.name}-kubeflow`, {
         plan: platformPlan,

@@ -46,7 +46,13 @@ export class PublicEndpoint extends pulumi.ComponentResource {
             dnsSettings: { domainNameLabel: args.dnsLabel },
             zones: args.zones.length > 0 ? [...args.zones] : undefined,
             tags: { ...args.tags },
-        }, { parent: this, protect: args.protect });
+        }, {
+            parent: this,
+            protect: args.protect,
+            // A DNS label is held by one address at a time in its region: the old address
+            // must release it before a replacement can ask for it.
+            deleteBeforeReplace: true,
+        });
 
         this.resourceGroupName = group.name;
         this.resourceGroupId = group.id;

@@ -114,6 +114,7 @@ export function buildGateway(upstreamGateway: KubeObject, settings: EdgeSettings
  * status port's node port at `/healthz/ready` (cloud-provider-azure's
  * `port_{port}_health-probe_*` annotations; the AKS app-routing Istio gateway uses
  * the same). Those annotations assume externalTrafficPolicy Cluster, set explicitly.
+ * The status port itself is published inside the cluster only (no load-balancer rule).
  * Only the status, HTTP and HTTPS ports are published; older releases also list
  * Istio's TCP/TLS passthrough ports, which nothing in Kubeflow uses from outside.
  */
@@ -143,11 +144,15 @@ export function buildIngressService(upstreamService: KubeObject, settings: EdgeS
         [`${AZ}/azure-pip-name`]: settings.publicIpName,
         [`${AZ}/azure-load-balancer-resource-group`]: settings.publicIpResourceGroup,
     };
-    for (const number of wanted) {
+    for (const number of [80, 443]) {
         annotations[`${AZ}/port_${number}_health-probe_protocol`] = "http";
         annotations[`${AZ}/port_${number}_health-probe_port`] = String(STATUS_PORT);
         annotations[`${AZ}/port_${number}_health-probe_request-path`] = STATUS_PATH;
     }
+    // The status port stays in the Service (80 and 443 are probed on its node port) but
+    // gets no public load-balancing rule: cloud-provider-azure's `port_{port}_no_lb_rule`
+    // ("health check service should not be exposed to the public internet").
+    annotations[`${AZ}/port_${STATUS_PORT}_no_lb_rule`] = "true";
     return {
         apiVersion: "v1",
         kind: "Service",

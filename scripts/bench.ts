@@ -41,8 +41,8 @@ async function child(mode: Mode, release: string): Promise<void> {
     if (mode === "program") {
         const { resolveConfig } = await import("../config");
         const { deploy } = await import("../program");
-        const { stackConfig } = await import("../test/stack-files");
-        const cfg = resolveConfig(stackConfig("dev", { "kubeflow-azure:kubeflowRelease": release, "kubeflow-azure:kubernetesVersion": rel.kubernetes.max }), "dev");
+        const { CONTEXT, stackConfig } = await import("../test/stack-files");
+        const cfg = resolveConfig(stackConfig("dev", { "kubeflow-azure:kubeflowRelease": release, "kubeflow-azure:kubernetesVersion": rel.kubernetes.max }), "dev", CONTEXT);
         deploy(cfg, { release: rel, objects, origin: release });
     } else {
         const k8s = await import("@pulumi/kubernetes");

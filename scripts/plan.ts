@@ -52,7 +52,7 @@ export async function evaluatePlan(options: PlanOptions): Promise<Evaluation> {
     const { installMocks, promiseOf } = await import("../test/mocks");
     const mocks = await installMocks({ stack: options.stack });
     const { resolveConfig, ConfigError } = await import("../config");
-    const { stackConfig } = await import("../test/stack-files");
+    const { CONTEXT, stackConfig } = await import("../test/stack-files");
     const { deploy } = await import("../program");
     const pulumi = await import("@pulumi/pulumi");
 
@@ -61,7 +61,7 @@ export async function evaluatePlan(options: PlanOptions): Promise<Evaluation> {
     }
     let cfg: Config;
     try {
-        cfg = resolveConfig(applyOverrides(stackConfig(options.stack), options.overrides ?? []), options.stack);
+        cfg = resolveConfig(applyOverrides(stackConfig(options.stack), options.overrides ?? []), options.stack, CONTEXT);
     } catch (err) {
         throw err instanceof ConfigError ? new PlanError(err.message) : err;
     }

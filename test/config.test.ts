@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ConfigError, DEFAULTS, KEYS, NAMESPACE, RawConfig, resolveConfig } from "../config";
-import { projectFile, stackConfig } from "./stack-files";
+import { AZURE_NAME_LIMITS, ConfigError, DEFAULTS, KEYS, NAMESPACE, RawConfig, derivedAzureNames, resolveConfig, stackSuffix } from "../config";
+import { CONTEXT, projectFile, stackConfig, templateValues } from "./stack-files";
 
 const base: RawConfig = { "azure-native:location": "westeurope" };
 const ns = (key: string): string => `${NAMESPACE}:${key}`;
@@ -15,7 +15,7 @@ const withKeys = (values: Record<string, unknown>): RawConfig => {
 
 function problemsOf(raw: RawConfig, stack = "dev"): string {
     try {
-        resolveConfig(raw, stack);
+        resolveConfig(raw, stack, CONTEXT);
     } catch (err) {
         assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`);
         return err.message;
@@ -25,10 +25,15 @@ function problemsOf(raw: RawConfig, stack = "dev"): string {
 
 describe("config defaults", () => {
     it("derives name, DNS label and hostname from the stack and region", () => {
-        const cfg = resolveConfig(base, "dev");
+        const cfg = resolveConfig(base, "dev", CONTEXT);
         assert.equal(cfg.name, "kf-dev");
-        assert.equal(cfg.dnsLabel, "kf-dev");
-        assert.equal(cfg.hostname, "kf-dev.westeurope.cloudapp.azure.com");
+        assert.equal(cfg.dnsLabel, `kf-dev-${stackSuffix(CONTEXT, "dev")}`);
+        assert.match(cfg.dnsLabel, /^kf-dev-[0-9a-f]{6}$/);
+        assert.equal(cfg.hostname, `${cfg.dnsLabel}.westeurope.cloudapp.azure.com`);
+        assert.deepEqual(cfg.adminGroupIds, []);
+        assert.equal(cfg.localAccounts, true);
+        assert.equal(cfg.gpuPool, undefined);
+        assert.deepEqual(cfg.maintenanceWindow, DEFAULTS.maintenanceWindow);
         assert.equal(cfg.kubeflowRelease, "26.03");
         assert.equal(cfg.kubernetesVersion, "1.34");
         assert.equal(cfg.tenantId, undefined);
@@ -40,33 +45,33 @@ describe("config defaults", () => {
     });
 
     it("normalises a display-style region name", () => {
-        assert.equal(resolveConfig({ "azure-native:location": "West Europe" }, "dev").location, "westeurope");
+        assert.equal(resolveConfig({ "azure-native:location": "West Europe" }, "dev", CONTEXT).location, "westeurope");
     });
 
     it("a custom hostname wins over the Azure DNS name", () => {
-        const cfg = resolveConfig(withKeys({ hostname: "Kubeflow.Example.com", dnsLabel: "kfdemo" }), "dev");
+        const cfg = resolveConfig(withKeys({ hostname: "Kubeflow.Example.com", dnsLabel: "kfdemo" }), "dev", CONTEXT);
         assert.equal(cfg.hostname, "kubeflow.example.com");
         assert.equal(cfg.dnsLabel, "kfdemo");
     });
 
     it("merges partial pool objects over their defaults", () => {
-        const cfg = resolveConfig(withKeys({ userPool: { maxCount: 7 } }), "dev");
+        const cfg = resolveConfig(withKeys({ userPool: { maxCount: 7 } }), "dev", CONTEXT);
         assert.deepEqual(cfg.userPool, { ...DEFAULTS.userPool, maxCount: 7 });
     });
 
     it("accepts tls given as a bare issuer name", () => {
-        assert.deepEqual(resolveConfig(withKeys({ tls: "self-signed" }), "dev").tls, { issuer: "self-signed" });
+        assert.deepEqual(resolveConfig(withKeys({ tls: "self-signed" }), "dev", CONTEXT).tls, { issuer: "self-signed" });
     });
 
     it("returns a frozen object", () => {
-        const cfg = resolveConfig(base, "dev");
+        const cfg = resolveConfig(base, "dev", CONTEXT);
         assert.ok(Object.isFrozen(cfg));
         assert.ok(Object.isFrozen(cfg.systemPool));
     });
 
     it("Pulumi.yaml declares a description for every key and the same defaults as config.ts", () => {
         const schema = projectFile().config;
-        const objectKeys = ["systemPool", "userPool", "tls", "clientSecret"];
+        const objectKeys = ["systemPool", "userPool", "tls", "clientSecret", "gpuPool", "maintenanceWindow"];
         for (const key of KEYS) {
             if (objectKeys.includes(key)) {
                 assert.equal(schema[key], undefined, `${key} is an object: the schema cannot type it`);
@@ -78,6 +83,94 @@ describe("config defaults", () => {
             assert.deepEqual(schema[key].default, fixed, `default of ${key}`);
         }
         assert.deepEqual(Object.keys(schema).sort(), KEYS.filter((k) => !objectKeys.includes(k)).sort());
+    });
+});
+
+describe("Azure names (Microsoft's naming rules; AKS's 80-character node resource group limit)", () => {
+    // The longest region names Azure has (18 characters).
+    const longRegions = ["australiasoutheast", "germanywestcentral"];
+
+    it("sets an explicit node resource group, short and derived from the name", () => {
+        const cfg = resolveConfig(base, "dev", CONTEXT);
+        assert.equal(cfg.nodeResourceGroup, `kf-dev-${stackSuffix(CONTEXT, "dev")}-nodes`);
+    });
+
+    for (const region of longRegions) {
+        it(`fits every derived name in its limit for the longest name (25) in ${region}`, () => {
+            const name = "a".repeat(25);
+            const cfg = resolveConfig({ "azure-native:location": region, [ns("name")]: name }, "dev", CONTEXT);
+            assert.ok(cfg.dnsLabel.length <= AZURE_NAME_LIMITS.dnsLabel);
+            for (const derived of derivedAzureNames(cfg.name, cfg.nodeResourceGroup)) {
+                assert.ok(derived.value.length <= derived.limit, `${derived.key}: ${derived.value.length} > ${derived.limit}`);
+            }
+            // The name AKS would have derived without nodeResourceGroup passes 80 here.
+            const implicit = `MC_${name}-cluster-rgxxxxxxxx_${name}-cluster-aksxxxxxxxx_${region}`;
+            assert.ok(implicit.length > AZURE_NAME_LIMITS.nodeResourceGroup);
+        });
+    }
+
+    it("checks each derived name against its limit", () => {
+        const over = derivedAzureNames("n".repeat(60), "g".repeat(81)).filter((d) => d.value.length > d.limit).map((d) => d.key);
+        assert.deepEqual(over, ["cluster", "node resource group"]);
+    });
+});
+
+describe("DNS label: unique per subscription and stack, used as given when set", () => {
+    it("differs between subscriptions, organizations and stacks, and is stable", () => {
+        const label = (context = CONTEXT, stack = "dev") => resolveConfig({ ...base, [ns("name")]: "kf" }, stack, context).dnsLabel;
+        assert.equal(label(), label());
+        assert.notEqual(label(), label({ ...CONTEXT, subscriptionId: "99999999-1111-2222-3333-444444444444" }));
+        assert.notEqual(label(), label({ ...CONTEXT, organization: "other-team" }));
+        assert.notEqual(label(), label(CONTEXT, "staging"));
+    });
+
+    it("takes an explicit dnsLabel as given", () => {
+        const cfg = resolveConfig(withKeys({ dnsLabel: "kubeflow-contoso" }), "dev", CONTEXT);
+        assert.equal(cfg.dnsLabel, "kubeflow-contoso");
+        assert.equal(cfg.hostname, "kubeflow-contoso.westeurope.cloudapp.azure.com");
+    });
+});
+
+describe("placeholders a template leaves are refused", () => {
+    for (const range of ["203.0.113.0/24", "192.0.2.10/32", "198.51.100.0/25", "198.51.0.0/16"]) {
+        it(`refuses the documentation range ${range} in authorizedIpRanges`, () => {
+            assert.match(problemsOf(withKeys({ authorizedIpRanges: ["20.61.10.0/24", range] })),
+                new RegExp(`kubeflow-azure:authorizedIpRanges\\[1\\]: "${range.replace(/[./]/g, "\\$&")}": a documentation range .*put the egress CIDRs`));
+        });
+    }
+
+    it("accepts real ranges", () => {
+        assert.deepEqual(resolveConfig(withKeys({ authorizedIpRanges: ["20.61.10.0/24", "203.0.114.0/24"] }), "dev", CONTEXT).authorizedIpRanges, ["20.61.10.0/24", "203.0.114.0/24"]);
+    });
+
+    for (const email of ["platform-team@example.com", "ops@mail.example.org", "x@EXAMPLE.net"]) {
+        it(`refuses the example-domain ACME contact ${email}`, () => {
+            assert.match(problemsOf(withKeys({ tls: { issuer: "letsencrypt", email } })), /kubeflow-azure:tls\.email: .*an address at an example domain.*Let's Encrypt refuses it/);
+        });
+    }
+
+    it("refuses Pulumi.prod.yaml as committed, naming both placeholders", () => {
+        const message = problemsOf(stackConfig("prod"), "prod");
+        assert.match(message, /kubeflow-azure:authorizedIpRanges\[0\]: "203\.0\.113\.0\/24": a documentation range/);
+        assert.match(message, /kubeflow-azure:tls\.email: "platform-team@example\.com": an address at an example domain/);
+    });
+});
+
+describe("cluster access, pools and maintenance", () => {
+    it("reads admin groups and local accounts", () => {
+        const cfg = resolveConfig(withKeys({ adminGroupIds: ["0A0A0A0A-1B1B-2C2C-3D3D-4E4E4E4E4E4E"], localAccounts: "false" }), "dev", CONTEXT);
+        assert.deepEqual(cfg.adminGroupIds, ["0a0a0a0a-1b1b-2c2c-3d3d-4e4e4e4e4e4e"]);
+        assert.equal(cfg.localAccounts, false);
+    });
+
+    it("reads a GPU pool with its defaults", () => {
+        const cfg = resolveConfig(withKeys({ gpuPool: { vmSize: "Standard_NC4as_T4_v3", maxCount: 2 } }), "dev", CONTEXT);
+        assert.deepEqual(cfg.gpuPool, { vmSize: "Standard_NC4as_T4_v3", minCount: 0, maxCount: 2, spot: false });
+    });
+
+    it("reads a maintenance window", () => {
+        const cfg = resolveConfig(withKeys({ maintenanceWindow: { day: "Sunday", startTime: "02:30", utcOffset: "+01:00" } }), "dev", CONTEXT);
+        assert.deepEqual(cfg.maintenanceWindow, { day: "Sunday", startTime: "02:30", durationHours: 8, utcOffset: "+01:00" });
     });
 });
 
@@ -107,6 +200,15 @@ describe("config rules", () => {
         ["letsencrypt without e-mail", { tls: { issuer: "letsencrypt" } }, /kubeflow-azure:tls\.email: \(unset\): an e-mail address, required with tls\.issuer letsencrypt/],
         ["protect not boolean", { protect: "yes" }, /kubeflow-azure:protect: "yes": true or false/],
         ["secret validity of 0 days", { clientSecret: { validityDays: 0 } }, /kubeflow-azure:clientSecret\.validityDays: 0: an integer from 1 to 730/],
+        ["admin group that is no GUID", { adminGroupIds: ["aks-admins"] }, /kubeflow-azure:adminGroupIds\[0\]: "aks-admins": an Entra group object id/],
+        ["localAccounts not boolean", { localAccounts: "no" }, /kubeflow-azure:localAccounts: "no": true or false/],
+        ["GPU pool of a D-series size", { gpuPool: { vmSize: "Standard_D8s_v5", maxCount: 1 } }, /kubeflow-azure:gpuPool\.vmSize: "Standard_D8s_v5": an NVIDIA N-series VM size/],
+        ["GPU pool of an AMD NVv4 size", { gpuPool: { vmSize: "Standard_NV8as_v4", maxCount: 1 } }, /kubeflow-azure:gpuPool\.vmSize: "Standard_NV8as_v4": .*not the AMD NVv4 sizes/],
+        ["GPU pool min above max", { gpuPool: { vmSize: "Standard_NC6s_v3", minCount: 3, maxCount: 1 } }, /kubeflow-azure:gpuPool: "minCount 3, maxCount 1"/],
+        ["maintenance day", { maintenanceWindow: { day: "Weekend" } }, /kubeflow-azure:maintenanceWindow\.day: "Weekend": a day of the week/],
+        ["maintenance window of 2 hours", { maintenanceWindow: { durationHours: 2 } }, /kubeflow-azure:maintenanceWindow\.durationHours: 2: an integer from 4 to 24/],
+        ["maintenance start time", { maintenanceWindow: { startTime: "25:00" } }, /kubeflow-azure:maintenanceWindow\.startTime: "25:00": a time of day/],
+        ["maintenance UTC offset", { maintenanceWindow: { utcOffset: "CET" } }, /kubeflow-azure:maintenanceWindow\.utcOffset: "CET": a UTC offset/],
     ];
     for (const [title, values, expected] of cases) {
         it(`rejects ${title}`, () => {
@@ -115,11 +217,11 @@ describe("config rules", () => {
     }
 
     it("warns, without refusing, about a Kubernetes version outside the release's tested range", () => {
-        const cfg = resolveConfig(withKeys({ kubernetesVersion: "1.20" }), "dev");
+        const cfg = resolveConfig(withKeys({ kubernetesVersion: "1.20" }), "dev", CONTEXT);
         assert.equal(cfg.kubernetesVersion, "1.20");
         assert.equal(cfg.warnings.length, 1);
         assert.match(cfg.warnings[0], /kubernetesVersion 1\.20 is outside the range Kubeflow 26\.03 is tested on \(1\.34 to 1\.35\)/);
-        assert.deepEqual(resolveConfig(base, "dev").warnings, []);
+        assert.deepEqual(resolveConfig(base, "dev", CONTEXT).warnings, []);
     });
 
     it("requires azure-native:location", () => {
@@ -131,7 +233,7 @@ describe("config rules", () => {
     });
 
     it("ignores other namespaces' keys", () => {
-        assert.doesNotThrow(() => resolveConfig({ ...base, "azure-native:subscriptionId": "x", "kubernetes:context": "y" }, "dev"));
+        assert.doesNotThrow(() => resolveConfig({ ...base, "azure-native:subscriptionId": "x", "kubernetes:context": "y" }, "dev", CONTEXT));
     });
 
     it("blames the stack name when the derived name is invalid", () => {
@@ -150,15 +252,15 @@ describe("config rules", () => {
 describe("stack files", () => {
     for (const stack of ["dev", "prod"]) {
         it(`Pulumi.${stack}.yaml resolves`, () => {
-            const cfg = resolveConfig(stackConfig(stack), stack);
+            const cfg = resolveConfig(stackConfig(stack, templateValues(stack)), stack, CONTEXT);
             assert.equal(cfg.name, `kf-${stack}`);
             assert.equal(cfg.protect, stack === "prod");
         });
     }
 
     it("prod differs from dev where environments should", () => {
-        const dev = resolveConfig(stackConfig("dev"), "dev");
-        const prod = resolveConfig(stackConfig("prod"), "prod");
+        const dev = resolveConfig(stackConfig("dev"), "dev", CONTEXT);
+        const prod = resolveConfig(stackConfig("prod", templateValues("prod")), "prod", CONTEXT);
         assert.equal(prod.tls.issuer, "letsencrypt");
         assert.ok(prod.tls.email);
         assert.deepEqual(prod.zones, ["1", "2", "3"]);
@@ -166,5 +268,9 @@ describe("stack files", () => {
         assert.ok(prod.userPool.minCount >= 1 && !prod.userPool.spot);
         assert.ok(prod.systemPool.count > dev.systemPool.count);
         assert.equal(dev.tls.issuer, "self-signed");
+        // A spot pool is tainted: dev's default pool must take work without opting in.
+        assert.equal(dev.userPool.spot, false);
+        assert.equal(dev.localAccounts, true);
+        assert.equal(prod.localAccounts, false);
     });
 });

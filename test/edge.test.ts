@@ -106,11 +106,14 @@ function assertServiceProperties(svc: KubeObject, settings: EdgeSettings): void 
     const a = svc.metadata.annotations ?? {};
     assert.equal(a[`${AZ}/azure-pip-name`], settings.publicIpName);
     assert.equal(a[`${AZ}/azure-load-balancer-resource-group`], settings.publicIpResourceGroup);
-    for (const port of [80, 443, 15021]) {
+    for (const port of [80, 443]) {
         assert.equal(a[`${AZ}/port_${port}_health-probe_protocol`], "http");
         assert.equal(a[`${AZ}/port_${port}_health-probe_port`], "15021");
         assert.equal(a[`${AZ}/port_${port}_health-probe_request-path`], "/healthz/ready");
     }
+    // cloud-provider-azure's port_{port}_no_lb_rule: the status port gets no public rule.
+    assert.equal(a[`${AZ}/port_15021_no_lb_rule`], "true");
+    assert.equal(a[`${AZ}/port_15021_health-probe_protocol`], undefined);
 }
 
 function assertCertificateProperties(cert: KubeObject, settings: EdgeSettings): void {

@@ -26,6 +26,13 @@ export const MOCK = {
     ipAddress: "20.61.10.20",
     clusterOidcIssuer: "https://westeurope.oic.prod-aks.azure.com/tenant/cluster/",
     kubeconfig: "apiVersion: v1\nkind: Config\nclusters: []\nusers:\n- name: clusterAdmin\n  user:\n    token: mock-admin-token-do-not-leak\n",
+    /** What AKS hands a user of a cluster with managed Entra: the cluster entry and a kubelogin device-code user. */
+    userKubeconfig: [
+        "apiVersion: v1", "kind: Config", "clusters:", "- cluster:", "    certificate-authority-data: TU9DSw==", "    server: https://kf-dev-mock.hcp.westeurope.azmk8s.io:443", "  name: kf-dev-cluster-aks",
+        "contexts:", "- context:", "    cluster: kf-dev-cluster-aks", "    user: clusterUser_kf-dev", "  name: kf-dev-cluster-aks", "current-context: kf-dev-cluster-aks",
+        "users:", "- name: clusterUser_kf-dev", "  user:", "    exec:", "      apiVersion: client.authentication.k8s.io/v1beta1", "      command: kubelogin",
+        "      args: [get-token, --login, devicecode, --server-id, 6dae42f8-4368-4678-94ff-3960e28e3630]", "",
+    ].join("\n"),
 } as const;
 
 /** Plaintexts that must never reach a resource input or output outside a secret. */
@@ -47,6 +54,7 @@ export interface RecordedResource {
     readonly custom: boolean;
     readonly protect: boolean;
     readonly retainOnDelete: boolean;
+    readonly deleteBeforeReplace: boolean;
     readonly ignoreChanges: readonly string[];
     readonly additionalSecretOutputs: readonly string[];
 }
@@ -67,6 +75,7 @@ interface RegisterRequest {
     getCustom(): boolean;
     getProtect(): boolean | undefined;
     getRetainondelete(): boolean | undefined;
+    getDeletebeforereplace(): boolean | undefined;
     getDependenciesList(): string[];
     getIgnorechangesList(): string[];
     getAdditionalsecretoutputsList(): string[];
@@ -113,7 +122,7 @@ export async function installMocks(options: { stack?: string; preview?: boolean 
             invokes.push({ token: args.token, inputs: args.inputs as Record<string, unknown>, provider: args.provider ?? "" });
             return answerInvoke(args);
         },
-    }, "kubeflow-azure", options.stack ?? "dev", preview);
+    }, "kubeflow-azure", options.stack ?? "dev", preview, "organization");
 
     // Wrap the mock monitor so parent, dependencies and options are recorded too.
     const monitor = settings.getMonitor() as unknown as MonitorLike;
@@ -132,6 +141,7 @@ export async function installMocks(options: { stack?: string; preview?: boolean 
                 custom: req.getCustom(),
                 protect: req.getProtect() ?? false,
                 retainOnDelete: req.getRetainondelete() ?? false,
+                deleteBeforeReplace: req.getDeletebeforereplace() ?? false,
                 ignoreChanges: req.getIgnorechangesList(),
                 additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
             });
@@ -290,6 +300,8 @@ function answerInvoke(args: pulumi.runtime.MockCallArgs): Record<string, unknown
             return { tenantId: MOCK.tenantId, subscriptionId: MOCK.subscriptionId, objectId: MOCK.deployerObjectId, clientId: "04b07795-8ddb-461a-bbee-02f9e1bf7b46" };
         case "azure-native:containerservice:listManagedClusterAdminCredentials":
             return { kubeconfigs: [{ name: "clusterAdmin", value: Buffer.from(MOCK.kubeconfig).toString("base64") }] };
+        case "azure-native:containerservice:listManagedClusterUserCredentials":
+            return { kubeconfigs: [{ name: "clusterUser", value: Buffer.from(MOCK.userKubeconfig).toString("base64") }] };
         case "kubernetes:kustomize:directory": {
             // A stand-in for kustomize: the directory's YAML resources, concatenated.
             const directory = String((args.inputs as { directory: string }).directory);

@@ -261,6 +261,7 @@ function recorded(type: string, name: string, inputs: Record<string, unknown>): 
         custom: true,
         protect: false,
         retainOnDelete: false,
+    deleteBeforeReplace: false,
         ignoreChanges: [],
         additionalSecretOutputs: [],
     };

@@ -37,7 +37,7 @@ import {
 } from "../policy/rules";
 import { Mocks, RecordedResource, installMocks, isSecretValue, promiseOf } from "./mocks";
 import { miniRelease } from "./fixtures/mini-release";
-import { stackConfig } from "./stack-files";
+import { CONTEXT, stackConfig, templateValues } from "./stack-files";
 import { availableRenders, loadRender, skipWithoutRenders } from "./upstream";
 
 // ---------------------------------------------------------------------------------------
@@ -468,7 +468,7 @@ describe("the whole program passes the pack", () => {
 
     async function run(stack: string, overrides: Record<string, unknown> = {}, rendered = miniRelease()): Promise<void> {
         mocks.reset();
-        const deployment = program.deploy(config.resolveConfig(stackConfig(stack, overrides), stack), rendered);
+        const deployment = program.deploy(config.resolveConfig(stackConfig(stack, { ...templateValues(stack), ...overrides }), stack, CONTEXT), rendered);
         await Promise.all(Object.values(deployment.outputs).map((o) => promiseOf(o as import("@pulumi/pulumi").Output<unknown>)));
         await mocks.settle();
     }

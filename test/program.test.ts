@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { MOCK, Mocks, RecordedResource, SECRET_PLAINTEXTS, installMocks, isSecretOutput, isSecretValue, plaintextLeaks, promiseOf } from "./mocks";
-import { stackConfig } from "./stack-files";
+import { CONTEXT, stackConfig, templateValues } from "./stack-files";
 import { miniRelease } from "./fixtures/mini-release";
 import { availableRenders, loadRender, skipWithoutRenders } from "./upstream";
+import { stackSuffix } from "../config";
 
 // Mocks first: the program's modules must see them when they load.
 let mocks: Mocks;
@@ -11,6 +12,7 @@ let program: typeof import("../program");
 let config: typeof import("../config");
 let authservice: typeof import("../manifests/authservice");
 let outputs: typeof import("../outputs");
+let aks: typeof import("../components/aks-cluster");
 
 before(async () => {
     mocks = await installMocks();
@@ -18,11 +20,12 @@ before(async () => {
     config = await import("../config");
     authservice = await import("../manifests/authservice");
     outputs = await import("../outputs");
+    aks = await import("../components/aks-cluster");
 });
 
 async function run(stack: string, overrides: Record<string, unknown> = {}, rendered = miniRelease()): Promise<import("../program").Deployment> {
     mocks.reset();
-    const cfg = config.resolveConfig(stackConfig(stack, overrides), stack);
+    const cfg = config.resolveConfig(stackConfig(stack, { ...templateValues(stack), ...overrides }), stack, CONTEXT);
     const deployment = program.deploy(cfg, rendered);
     await Promise.all(Object.values(deployment.outputs).map((o) => promiseOf(o as import("@pulumi/pulumi").Output<unknown>)));
     await mocks.settle();
@@ -40,7 +43,13 @@ const T = {
     password: "azuread:index/applicationPassword:ApplicationPassword",
     groupAssignment: "azuread:index/appRoleAssignment:AppRoleAssignment",
     k8sProvider: "pulumi:providers:kubernetes",
+    pool: "azure-native:containerservice:AgentPool",
+    maintenance: "azure-native:containerservice:MaintenanceConfiguration",
+    daemonSet: "kubernetes:apps/v1:DaemonSet",
 } as const;
+
+/** The host name the dev stack gets by default: its label carries the stack's suffix. */
+const DEV_HOST = `kf-dev-${stackSuffix(CONTEXT, "dev")}.westeurope.cloudapp.azure.com`;
 
 const input = <T = unknown>(r: RecordedResource, path: string): T =>
     path.split(".").reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], r.inputs) as T;
@@ -55,17 +64,21 @@ describe("the Azure graph (dev stack)", () => {
         const ip = mocks.one(T.ip);
         assert.equal(input(ip, "sku.name"), "Standard");
         assert.equal(input(ip, "publicIPAllocationMethod"), "Static");
-        assert.equal(input(ip, "dnsSettings.domainNameLabel"), "kf-dev");
+        assert.equal(input(ip, "dnsSettings.domainNameLabel"), `kf-dev-${stackSuffix(CONTEXT, "dev")}`);
         assert.equal(input(ip, "location"), "westeurope");
         const endpointGroup = mocks.byUrn(ip.parent);
         assert.equal(endpointGroup?.type, "kubeflow-azure:azure:PublicEndpoint");
         assert.equal(mocks.ofType(T.rg).length, 2, "one group for the address, one for the cluster");
     });
 
+    it("replaces the public IP delete-first, so the DNS label is free for its successor", () => {
+        assert.equal(mocks.one(T.ip).deleteBeforeReplace, true);
+    });
+
     it("registers the Entra app for this tenant with the authservice redirect URI on the public host", () => {
         const app = mocks.one(T.app);
         assert.equal(input(app, "signInAudience"), "AzureADMyOrg");
-        const hostname = "kf-dev.westeurope.cloudapp.azure.com";
+        const hostname = DEV_HOST;
         assert.deepEqual(input(app, "web.redirectUris"), [`https://${hostname}/oauth2/callback`]);
         assert.deepEqual(input(app, "web.redirectUris"), [authservice.redirectUri("oauth2-proxy", hostname)]);
         assert.deepEqual(input(app, "groupMembershipClaims"), ["None"]);
@@ -95,7 +108,7 @@ describe("the Azure graph (dev stack)", () => {
 
     it("grants the cluster identity Network Contributor on the public IP's resource group", () => {
         const identity = mocks.one(T.identity);
-        const role = mocks.one(T.role);
+        const role = mocks.one(T.role, "network-contributor");
         assert.equal(input(role, "principalId"), "88888888-7777-6666-5555-444444444444");
         assert.equal(input(role, "principalType"), "ServicePrincipal");
         assert.match(input(role, "roleDefinitionId"), /\/roleDefinitions\/4d97b98b-1d4f-4787-a291-c67834d212e7$/);
@@ -123,14 +136,50 @@ describe("the Azure graph (dev stack)", () => {
         assert.equal(input(c, "autoUpgradeProfile.upgradeChannel"), "patch");
         assert.equal(input(c, "kubernetesVersion"), "1.34");
         assert.equal(input(c, "sku.tier"), "Free");
-        assert.equal(input(c, "apiServerAccessProfile"), undefined, "no allow-list configured");
+        // An empty list, not an absent profile: that clears ranges set before.
+        assert.deepEqual(input(c, "apiServerAccessProfile"), { authorizedIPRanges: [] });
+        assert.equal(input(c, "nodeResourceGroup"), `kf-dev-${stackSuffix(CONTEXT, "dev")}-nodes`);
+        assert.equal(input(c, "disableLocalAccounts"), false);
         const pools = input<Record<string, unknown>[]>(c, "agentPoolProfiles");
-        assert.deepEqual(pools.map((p) => [p.name, p.mode]), [["system", "System"], ["user", "User"]]);
+        assert.deepEqual(pools.map((p) => [p.name, p.mode]), [["system", "System"]], "only the system pool is inline");
         assert.equal(pools[0].count, 2);
         assert.equal(pools[0].vmSize, "Standard_D4s_v5");
-        assert.deepEqual([pools[1].enableAutoScaling, pools[1].minCount, pools[1].maxCount], [true, 0, 2]);
-        assert.equal(pools[1].scaleSetPriority, "Spot", "dev uses spot user nodes");
-        assert.deepEqual(c.ignoreChanges, ["agentPoolProfiles[1].count"]);
+        assert.deepEqual(c.ignoreChanges, []);
+        assert.equal(input(c, "tags.kubeflow-release"), undefined, "a release bump must not PUT the cluster");
+    });
+
+    it("makes the user pool its own AgentPool, regular in dev, autoscaled, named by its structural settings", () => {
+        const pool = mocks.one(T.pool);
+        const c = mocks.one(T.cluster);
+        assert.ok(pool.dependencies.includes(c.urn));
+        assert.equal(input(pool, "mode"), "User");
+        assert.deepEqual([input(pool, "enableAutoScaling"), input(pool, "minCount"), input(pool, "maxCount")], [true, 0, 2]);
+        assert.equal(input(pool, "scaleSetPriority"), undefined, "dev's default pool is regular");
+        assert.match(input(pool, "agentPoolName"), /^user[0-9a-f]{8}$/);
+        assert.equal(input(pool, "agentPoolName"), aks.poolName("user", { vmSize: "Standard_D8s_v5", minCount: 0, maxCount: 2, spot: false }, [], []));
+        assert.deepEqual(pool.ignoreChanges, ["count"]);
+    });
+
+    it("schedules both auto-upgrade channels into the weekend maintenance window", () => {
+        const windows = mocks.ofType(T.maintenance);
+        assert.deepEqual(windows.map((w) => input(w, "configName")).sort(), ["aksManagedAutoUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule"]);
+        for (const w of windows) {
+            assert.deepEqual(input(w, "maintenanceWindow"), {
+                schedule: { weekly: { dayOfWeek: "Saturday", intervalWeeks: 1 } }, durationHours: 8, startTime: "00:00", utcOffset: "+00:00",
+            });
+        }
+    });
+
+    it("gives the deploying identity the AKS RBAC Cluster Admin role on the cluster, and the provider waits on it", () => {
+        const role = mocks.one(T.role, "admin-deployer");
+        assert.equal(input(role, "principalId"), MOCK.deployerObjectId);
+        assert.match(input(role, "roleDefinitionId"), /\/roleDefinitions\/b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b$/);
+        assert.match(input(role, "scope"), /managedClusters\//);
+        assert.ok(mocks.one(T.k8sProvider).dependencies.includes(role.urn));
+    });
+
+    it("never drops Kubernetes resources from the state when the API server is unreachable", () => {
+        assert.equal(mocks.one(T.k8sProvider).inputs.deleteUnreachable, undefined);
     });
 
     it("builds exactly one Kubernetes provider, from the admin kubeconfig, as a secret", async () => {
@@ -154,8 +203,8 @@ describe("the Azure graph (dev stack)", () => {
 
     it("exports exactly the contract's outputs with their values", async () => {
         assert.deepEqual(Object.keys(d.outputs).sort(), [...outputs.OUTPUT_NAMES].sort());
-        assert.equal(await promiseOf(d.outputs.kubeflowUrl), "https://kf-dev.westeurope.cloudapp.azure.com/");
-        assert.equal(await promiseOf(d.outputs.hostname), "kf-dev.westeurope.cloudapp.azure.com");
+        assert.equal(await promiseOf(d.outputs.kubeflowUrl), `https://${DEV_HOST}/`);
+        assert.equal(await promiseOf(d.outputs.hostname), DEV_HOST);
         assert.equal(await promiseOf(d.outputs.ingressIp), MOCK.ipAddress);
         assert.equal(await promiseOf(d.outputs.oidcClientId), MOCK.clientId);
         assert.equal(await promiseOf(d.outputs.tenantId), MOCK.tenantId);
@@ -196,7 +245,7 @@ describe("the Azure graph (dev stack)", () => {
             assert.ok(!clusterDeps.has(r.urn), `cluster waits on ${r.name}`);
         }
         // The one edge from the endpoint into the cluster side: the role on the IP's group.
-        const role = mocks.one(T.role);
+        const role = mocks.one(T.role, "network-contributor");
         assert.ok(mocks.transitiveDependencies(role.urn).has(endpointSide[1].urn));
     });
 
@@ -205,6 +254,11 @@ describe("the Azure graph (dev stack)", () => {
         assert.equal(typeof group.inputs.yaml, "string");
         assert.doesNotMatch(group.inputs.yaml as string, /acme-challenge/);
         assert.match(group.inputs.yaml as string, /oauth2_proxy\.cfg/);
+    });
+
+    it("deploys no GPU pool and no device plugin unless asked", () => {
+        assert.equal(mocks.ofType(T.pool).length, 1);
+        assert.equal(mocks.ofType(T.daemonSet).filter((r) => r.name.includes("nvidia")).length, 0);
     });
 
     it("protects nothing in dev", () => {
@@ -219,9 +273,56 @@ describe("the Azure graph (dev stack)", () => {
     });
 });
 
-describe("the Azure graph (prod stack)", () => {
+describe("GPU and spot pools, admin groups (dev stack with options)", () => {
+    const GROUP = "0a0a0a0a-1b1b-2c2c-3d3d-4e4e4e4e4e4e";
     before(async () => {
-        await run("prod", { "kubeflow-azure:allowedGroupIds": ["0a0a0a0a-1b1b-2c2c-3d3d-4e4e4e4e4e4e", "5f5f5f5f-6a6a-7b7b-8c8c-9d9d9d9d9d9d"], "kubeflow-azure:tenantId": "AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE" });
+        await run("dev", {
+            "kubeflow-azure:gpuPool": { vmSize: "Standard_NC4as_T4_v3", maxCount: 2, spot: true },
+            "kubeflow-azure:userPool": { vmSize: "Standard_D8s_v5", minCount: 0, maxCount: 2, spot: true },
+            "kubeflow-azure:adminGroupIds": [GROUP],
+        });
+    });
+
+    it("adds a GPU AgentPool that scales from zero, tainted and labelled, besides the spot user pool", () => {
+        const pools = mocks.ofType(T.pool);
+        const gpu = pools.find((p) => p.name.endsWith("-gpu"));
+        const user = pools.find((p) => p.name.endsWith("-user"));
+        assert.ok(gpu && user);
+        assert.equal(input(gpu, "vmSize"), "Standard_NC4as_T4_v3");
+        assert.deepEqual([input(gpu, "enableAutoScaling"), input(gpu, "minCount"), input(gpu, "maxCount"), input(gpu, "count")], [true, 0, 2, 0]);
+        assert.deepEqual(input(gpu, "nodeTaints"), [aks.GPU_TAINT, aks.SPOT_TAINT]);
+        assert.deepEqual(input(gpu, "nodeLabels"), { [aks.GPU_POOL_LABEL.key]: aks.GPU_POOL_LABEL.value });
+        assert.equal(input(gpu, "scaleSetPriority"), "Spot");
+        assert.match(input(gpu, "agentPoolName"), /^gpu[0-9a-f]{9}$/);
+        assert.equal(input(user, "scaleSetPriority"), "Spot");
+        assert.deepEqual(input(user, "nodeTaints"), [aks.SPOT_TAINT]);
+        assert.notEqual(input(user, "agentPoolName"), aks.poolName("user", { vmSize: "Standard_D8s_v5", minCount: 0, maxCount: 2, spot: false }, [], []),
+            "turning spot on renames the pool: AKS cannot change priority in place, so the new pool comes first");
+    });
+
+    it("deploys the NVIDIA device plugin on the GPU nodes, tolerating their taints", () => {
+        const ds = mocks.one(T.daemonSet, "nvidia-device-plugin");
+        assert.equal(input(ds, "metadata.namespace"), "kube-system");
+        assert.deepEqual(input(ds, "spec.template.spec.nodeSelector"), { [aks.GPU_POOL_LABEL.key]: aks.GPU_POOL_LABEL.value });
+        const tolerations = input<Record<string, string>[]>(ds, "spec.template.spec.tolerations");
+        assert.deepEqual(tolerations.map((t) => `${t.key}=${t.value ?? ""}:${t.effect}`).sort(),
+            ["kubernetes.azure.com/scalesetpriority=spot:NoSchedule", "nvidia.com/gpu=:NoSchedule", "sku=gpu:NoSchedule"]);
+        assert.match(input<{ image: string }[]>(ds, "spec.template.spec.containers")[0].image, /^nvcr\.io\/nvidia\/k8s-device-plugin:v\d+\.\d+\.\d+$/);
+        assert.ok(ds.provider.startsWith(`${mocks.one(T.k8sProvider).urn}::`));
+    });
+
+    it("gives each admin group the AKS RBAC Cluster Admin role on the cluster", () => {
+        const role = mocks.one(T.role, `admin-${GROUP}`);
+        assert.equal(input(role, "principalId"), GROUP);
+        assert.equal(input(role, "principalType"), "Group");
+        assert.match(input(role, "roleDefinitionId"), /\/b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b$/);
+    });
+});
+
+describe("the Azure graph (prod stack)", () => {
+    let prodDeployment: import("../program").Deployment;
+    before(async () => {
+        prodDeployment = await run("prod", { "kubeflow-azure:allowedGroupIds": ["0a0a0a0a-1b1b-2c2c-3d3d-4e4e4e4e4e4e", "5f5f5f5f-6a6a-7b7b-8c8c-9d9d9d9d9d9d"], "kubeflow-azure:tenantId": "AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE" });
     });
 
     it("protects the cluster, the resource groups and the Entra app", () => {
@@ -232,11 +333,28 @@ describe("the Azure graph (prod stack)", () => {
     it("uses the Standard tier, zones, the allow-list and regular user nodes", () => {
         const c = mocks.one(T.cluster);
         assert.equal(input(c, "sku.tier"), "Standard");
-        assert.deepEqual(input(c, "apiServerAccessProfile.authorizedIPRanges"), ["203.0.113.0/24"]);
+        assert.deepEqual(input(c, "apiServerAccessProfile.authorizedIPRanges"), ["20.61.10.0/24"]);
         const pools = input<Record<string, unknown>[]>(c, "agentPoolProfiles");
         assert.deepEqual(pools[0].availabilityZones, ["1", "2", "3"]);
-        assert.equal(pools[1].scaleSetPriority, undefined);
+        const user = mocks.one(T.pool);
+        assert.equal(input(user, "scaleSetPriority"), undefined);
+        assert.deepEqual(input(user, "availabilityZones"), ["1", "2", "3"]);
         assert.deepEqual(input(mocks.one(T.ip), "zones"), ["1", "2", "3"]);
+    });
+
+    it("disables local accounts and hands the provider and the kubeconfig output an Entra (kubelogin) kubeconfig", async () => {
+        const c = mocks.one(T.cluster);
+        assert.equal(input(c, "disableLocalAccounts"), true);
+        const tokens = [...new Set(mocks.invokes.map((i) => i.token))];
+        assert.ok(tokens.includes("azure-native:containerservice:listManagedClusterUserCredentials"));
+        assert.ok(!tokens.includes("azure-native:containerservice:listManagedClusterAdminCredentials"), "no admin credentials are read");
+        const provider = mocks.one(T.k8sProvider);
+        assert.ok(isSecretValue(provider.inputs.kubeconfig));
+        const kubeconfig = await promiseOf(prodDeployment.outputs.kubeconfig);
+        assert.match(kubeconfig, /command: kubelogin/);
+        assert.match(kubeconfig, /- azurecli/);
+        assert.match(kubeconfig, /server: https:\/\/kf-dev-mock\.hcp\.westeurope\.azmk8s\.io:443/);
+        assert.doesNotMatch(kubeconfig, /devicecode|mock-admin-token/);
     });
 
     it("restricts sign-in to the configured groups", () => {
@@ -266,7 +384,7 @@ describe("a render the program cannot use", () => {
         assert.ok(proxy);
         delete (proxy.spec as { template: { spec: { volumes?: unknown } } }).template.spec.volumes;
         mocks.reset();
-        const cfg = config.resolveConfig(stackConfig("dev"), "dev");
+        const cfg = config.resolveConfig(stackConfig("dev"), "dev", CONTEXT);
         assert.throws(() => program.deploy(cfg, broken), /oauth2_proxy\.cfg/);
         await mocks.settle();
         assert.deepEqual(mocks.resources.map((r) => r.name), []);
@@ -276,7 +394,7 @@ describe("a render the program cannot use", () => {
         const partial = miniRelease();
         const objects = partial.objects.filter((o) => !(o.kind === "Service" && o.metadata.name === "istio-ingressgateway"));
         mocks.reset();
-        const cfg = config.resolveConfig(stackConfig("dev"), "dev");
+        const cfg = config.resolveConfig(stackConfig("dev"), "dev", CONTEXT);
         assert.throws(() => program.deploy(cfg, { ...partial, objects }), /lacks 1 object\(s\).*\n.*Service istio-system\/istio-ingressgateway is missing/);
         await mocks.settle();
         assert.deepEqual(mocks.resources.map((r) => r.name), []);
@@ -289,8 +407,8 @@ describe("the oidc-authservice releases", { skip: skipWithoutRenders() }, () => 
         assert.ok(release);
         await run("dev", { "kubeflow-azure:kubeflowRelease": "v1.7.0", "kubeflow-azure:kubernetesVersion": "1.25" }, { release, objects: loadRender("v1.7.0"), origin: "v1.7.0 render" });
         const uris = input<string[]>(mocks.one(T.app), "web.redirectUris");
-        assert.deepEqual(uris, [authservice.redirectUri("oidc-authservice", "kf-dev.westeurope.cloudapp.azure.com")]);
-        assert.ok(uris[0].startsWith("https://kf-dev.westeurope.cloudapp.azure.com/"));
+        assert.deepEqual(uris, [authservice.redirectUri("oidc-authservice", DEV_HOST)]);
+        assert.ok(uris[0].startsWith(`https://${DEV_HOST}/`));
     });
 });
 
@@ -348,7 +466,7 @@ describe("the whole program on every real release", { skip: skipWithoutRenders()
                 assert.ok(mocks.transitiveDependencies(g.urn).has(lastPhase.urn), `${g.name} waits on the platform`);
             }
             const serviceGroup = edgeGroups.find((g) => docs(g).some((o) => o.kind === "Service"));
-            assert.ok(serviceGroup?.dependencies.includes(mocks.one(T.role).urn), "the LoadBalancer waits on the Network Contributor role");
+            assert.ok(serviceGroup?.dependencies.includes(mocks.one(T.role, "network-contributor").urn), "the LoadBalancer waits on the Network Contributor role");
 
             // The authservice: the same redirect URI as the app registration, the ACME path exempt (prod uses letsencrypt).
             const authGroup = mocks.one(GROUP, "kf-prod-auth-objects");

@@ -6,7 +6,7 @@ import { before, describe, it } from "node:test";
 import { Mocks, installMocks } from "./mocks";
 import { miniObjects } from "./fixtures/mini-release";
 import { toYamlText } from "../manifests/parse";
-import { stackConfig } from "./stack-files";
+import { CONTEXT, stackConfig } from "./stack-files";
 
 let mocks: Mocks;
 let source: typeof import("../components/release-source");
@@ -28,7 +28,7 @@ describe("loadRelease", () => {
     it("reads a rendered file without rendering anything", async () => {
         mocks.reset();
         const file = writeRender(fs.mkdtempSync(path.join(os.tmpdir(), "kf-rel-")), "render.yaml");
-        const cfg = config.resolveConfig(stackConfig("dev", { "kubeflow-azure:manifests": file }), "dev");
+        const cfg = config.resolveConfig(stackConfig("dev", { "kubeflow-azure:manifests": file }), "dev", CONTEXT);
         const rendered = await source.loadRelease(cfg);
         assert.equal(rendered.release.id, "26.03");
         assert.equal(rendered.objects.length, miniObjects().length);
@@ -43,7 +43,7 @@ describe("loadRelease", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kf-kust-"));
         writeRender(dir, "all.yaml");
         fs.writeFileSync(path.join(dir, "kustomization.yaml"), "resources: [all.yaml]\n");
-        const cfg = config.resolveConfig(stackConfig("dev", { "kubeflow-azure:manifests": dir }), "dev");
+        const cfg = config.resolveConfig(stackConfig("dev", { "kubeflow-azure:manifests": dir }), "dev", CONTEXT);
         const rendered = await source.loadRelease(cfg);
         await mocks.settle();
         assert.deepEqual(rendered.objects.map((o) => o.metadata.name), miniObjects().map((o) => o.metadata.name));

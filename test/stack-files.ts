@@ -6,7 +6,18 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { NAMESPACE, RawConfig } from "../config";
+import { DeploymentContext, NAMESPACE, RawConfig } from "../config";
+
+/**
+ * The deployment context the offline tools and the tests resolve configuration in: the
+ * mocks' subscription (test/mocks.ts answers getClientConfig with the same id) and the
+ * organization and project the mocks run the program in.
+ */
+export const CONTEXT: DeploymentContext = {
+    subscriptionId: "00000000-1111-2222-3333-444444444444",
+    organization: "organization",
+    project: "kubeflow-azure",
+};
 
 export const projectDir = path.resolve(__dirname, "..");
 
@@ -21,6 +32,19 @@ export function projectFile(): ProjectFile {
 
 function asConfigString(value: unknown): string {
     return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/**
+ * What a team puts in place of a stack file's placeholders: Pulumi.prod.yaml is a
+ * template whose documentation range and example.com contact are refused on purpose.
+ */
+export function templateValues(stack: string): Record<string, unknown> {
+    return stack === "prod"
+        ? {
+            "kubeflow-azure:authorizedIpRanges": ["20.61.10.0/24"],
+            "kubeflow-azure:tls": { issuer: "letsencrypt", email: "platform-team@contoso.com" },
+        }
+        : {};
 }
 
 /** The raw configuration the CLI would give a program on this stack. */
