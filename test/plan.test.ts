@@ -82,7 +82,7 @@ describe("plan: grouped by component", () => {
         assert.equal(auth?.configGroups[0].kinds?.Deployment, 1);
         const text = plan.formatPlan(base);
         assert.match(text, /kf-dev-kubeflow-phase-0: 8 objects: 4 CustomResourceDefinition, 4 Namespace/);
-        assert.match(text, /^kubeflow-azure:azure:AksCluster kf-dev-cluster {2}\(5 resources\)$/m);
+        assert.match(text, /^kubeflow-azure:azure:AksCluster kf-dev-cluster {2}\(9 resources\)$/m);
     });
 
     it("replaces a ConfigGroup's yaml text by its objects, keyed Kind namespace/name", () => {
@@ -143,13 +143,13 @@ describe("plan: JSON", () => {
 });
 
 describe("plan: --against", () => {
-    it("names the ManagedCluster and agentPoolProfiles[1].maxCount when userPool.maxCount changes", async () => {
+    it("names the user AgentPool and its maxCount when userPool.maxCount changes", async () => {
         const changed = await evaluate("kubeflow-azure:userPool.maxCount=5");
         const diff = plan.diffPlans(base, changed);
         assert.deepEqual(diff.added, []);
         assert.deepEqual(diff.removed, []);
-        assert.deepEqual(diff.modified.map((m) => m.type), ["azure-native:containerservice:ManagedCluster"]);
-        assert.deepEqual(diff.modified[0].changes, [{ path: "agentPoolProfiles[1].maxCount", kind: "changed", before: 2, after: 5 }]);
+        assert.deepEqual(diff.modified.map((m) => m.type), ["azure-native:containerservice:AgentPool"]);
+        assert.deepEqual(diff.modified[0].changes, [{ path: "maxCount", kind: "changed", before: 2, after: 5 }]);
     });
 
     it("prints that diff from the command line, exit 0", async () => {
@@ -158,8 +158,8 @@ describe("plan: --against", () => {
         const r = await planCli("--stack", "dev", "--config", manifests(miniFile), "--config", "kubeflow-azure:userPool.maxCount=5", "--against", before);
         assert.equal(r.code, 0, r.stderr);
         assert.match(r.stdout, /0 to add, 1 to change, 0 to remove/);
-        assert.match(r.stdout, /~ azure-native:containerservice:ManagedCluster kf-dev-cluster-aks/);
-        assert.match(r.stdout, /~ agentPoolProfiles\[1\]\.maxCount: 2 => 5/);
+        assert.match(r.stdout, /~ azure-native:containerservice:AgentPool kf-dev-cluster-user/);
+        assert.match(r.stdout, /~ maxCount: 2 => 5/);
     });
 
     it("lists the objects removed from and changed in a ConfigGroup when the render changes", async () => {
