@@ -474,6 +474,19 @@ describe("verify: what the checks expect", () => {
         }
     });
 
+    it("README's verify section: the CA command, the redirect URIs and only flags the CLI knows", () => {
+        const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+        const section = /## Checking a deploy \(npm run verify\)\n([\s\S]*?)\n## /.exec(readme)?.[1];
+        assert.ok(section, "README has the section");
+        assert.ok(section.includes(caFetchCommand()), "the CA command is the one the program prints");
+        assert.ok(section.includes(redirectUri("oauth2-proxy", "<host>")) && section.includes(redirectUri("oidc-authservice", "<host>")));
+        const flags = [...new Set(section.match(/--[a-z][-a-z]*/g) ?? [])].filter((f) => !["--scope", "--json"].includes(f));
+        assert.ok(flags.length >= 10, flags.join(" "));
+        for (const f of flags) {
+            assert.deepEqual(parseArgs([f, "x"]).problems, [], `README flag ${f}`);
+        }
+    });
+
     it("npm run verify exits 2 with the input problems, before any connection", () => {
         const r = spawnSync(process.execPath, ["--import", "tsx", path.join(__dirname, "..", "scripts", "verify.ts"), "--host", "not a host", "--timeout", "0"], {
             encoding: "utf8",
