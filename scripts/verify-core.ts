@@ -449,7 +449,9 @@ function get(inputs: VerifyInputs, scheme: "http" | "https", path: string, heade
 
 function errorText(e: unknown): string {
     const code = (e as NodeJS.ErrnoException).code;
-    const message = e instanceof Error ? e.message : String(e);
+    const raw = (e instanceof Error ? e.message : String(e)).trim().split("\n")[0];
+    // OpenSSL's text carries its file and line; its reason alone says what went wrong.
+    const message = /error:[0-9A-F]+:SSL routines:[^:]*:([^:]+)/.exec(raw)?.[1] ?? raw;
     return code && !message.includes(code) ? `${code}: ${message}` : message;
 }
 
@@ -559,7 +561,7 @@ export async function checkTls(inputs: VerifyInputs): Promise<CheckResult> {
             name: "tls",
             status: "fail",
             detail: `TLS 1.2+ handshake with ${where(inputs, "https")} (SNI ${inputs.host}) failed: ${errorText(e)}`,
-            hint: "the gateway serves port 443 for the hostname only; kubectl -n istio-system get secret istio-ingressgateway-certs must exist",
+            hint: "kubeflow/kubeflow-gateway serves port 443 for the hostname only, TLS 1.2 or newer, from the Secret istio-system/istio-ingressgateway-certs (kubectl -n istio-system get secret istio-ingressgateway-certs)",
         };
     }
     const problems: string[] = [];
@@ -648,7 +650,7 @@ export async function checkSignIn(inputs: VerifyInputs): Promise<CheckResult> {
             // Accept text/html as a browser does: oauth2-proxy answers JSON clients 401 instead of the sign-in flow.
             answer = await get(inputs, "https", path, { accept: "text/html,application/xhtml+xml" });
         } catch (e) {
-            return { name: "sign-in", status: "fail", detail: `GET https://${inputs.host}${path}: ${errorText(e)}`, hint };
+            return { name: "sign-in", status: "fail", detail: `GET https://${inputs.host}${path}: ${errorText(e)}`, hint: "the gateway cannot be reached over HTTPS: see the tls check" };
         }
         const location = answer.headers.location;
         let next: string | undefined;

@@ -104,6 +104,10 @@ interface GatewayOptions {
     readonly httpRedirect?: boolean;
     readonly clientId?: string;
     readonly redirectUri?: string;
+    /** Where /oauth2/start sends the browser instead of Entra's authorize endpoint. */
+    readonly loginUrl?: string;
+    /** The highest TLS version port 443 offers. */
+    readonly maxTls?: "TLSv1.1";
     /** A site that redirects each path to another one of its own, forever. */
     readonly redirectLoop?: boolean;
 }
@@ -122,8 +126,8 @@ interface Gateway {
     close(): Promise<void>;
 }
 
-function authorizeLocation(clientId: string, redirect: string, scope: string): string {
-    const u = new URL(authorizeUrl(TENANT));
+function authorizeLocation(clientId: string, redirect: string, scope: string, loginUrl = authorizeUrl(TENANT)): string {
+    const u = new URL(loginUrl);
     u.searchParams.set("client_id", clientId);
     u.searchParams.set("redirect_uri", redirect);
     u.searchParams.set("response_type", "code");
@@ -154,7 +158,7 @@ async function startGateway(o: GatewayOptions): Promise<Gateway> {
             res.writeHead(301, { location: `https://${req.headers.host ?? ""}${req.url ?? "/"}` }).end();
         }
     });
-    const secure = https.createServer({ key: o.tls.key, cert: o.tls.cert }, (req, res) => {
+    const secure = https.createServer({ key: o.tls.key, cert: o.tls.cert, ...(o.maxTls ? { minVersion: "TLSv1", maxVersion: o.maxTls } : {}) }, (req, res) => {
         record("https", req);
         const url = new URL(req.url ?? "/", `https://${HOST}`);
         if (url.pathname.startsWith("/pipeline/apis/")) {
@@ -171,7 +175,7 @@ async function startGateway(o: GatewayOptions): Promise<Gateway> {
         } else if (flavour === "oidc-authservice") {
             res.writeHead(302, { location: authorizeLocation(clientId, redirect, "profile email openid") }).end();
         } else if (url.pathname === "/oauth2/start") {
-            res.writeHead(302, { location: authorizeLocation(clientId, redirect, "openid profile email offline_access") }).end();
+            res.writeHead(302, { location: authorizeLocation(clientId, redirect, "openid profile email offline_access", o.loginUrl) }).end();
         } else {
             res.writeHead(403, { "content-type": "text/html; charset=utf-8" }).end(SIGN_IN_PAGE);
         }
@@ -318,6 +322,22 @@ describe("verify against a local gateway", { skip: skipWithoutOpenssl }, () => {
         const { report, text } = await run({ tls: certs.good, redirectUri: `https://${HOST}/login/oidc` });
         assert.deepEqual(statuses(report), { ...ALL_PASS, "sign-in": "fail" }, text);
         assert.match(detail(report, "sign-in"), /redirect_uri https:\/\/kf-verify\.westeurope\.cloudapp\.azure\.com\/login\/oidc, expected .*\/oauth2\/callback/);
+    });
+
+    it("fails sign-in when the flow leaves for another host (a dex login URL left in the config)", async () => {
+        const { report, gw, text } = await run({ tls: certs.good, loginUrl: "http://dex.auth.svc.cluster.local:5556/dex/auth" });
+        assert.deepEqual(statuses(report), { ...ALL_PASS, "sign-in": "fail" }, text);
+        assert.match(detail(report, "sign-in"), /redirects to http:\/\/dex\.auth\.svc\.cluster\.local:5556\/dex\/auth, neither kf-verify/);
+        assert.ok(!gw.seen.some((s) => s.url.startsWith("/dex")), "an off-host redirect is not followed");
+    });
+
+    it("fails tls when port 443 offers nothing newer than TLS 1.1 (and sends no token)", async () => {
+        const { report, text } = await run({ tls: certs.good, maxTls: "TLSv1.1" });
+        console.log(`gateway offering TLS 1.1 at most:\n${text}`);
+        assert.equal(statuses(report).tls, "fail", text);
+        assert.match(detail(report, "tls"), /TLS 1\.2\+ handshake with 127\.0\.0\.1:\d+ \(SNI kf-verify\.westeurope\.cloudapp\.azure\.com\) failed/);
+        assert.match(detail(report, "tls"), /failed: ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION: tlsv1 alert protocol version /, "OpenSSL's reason, without its source file");
+        assert.equal(statuses(report).pipelines, "skip");
     });
 
     it("fails sign-in after a bounded number of redirects that stay on the host", async () => {
