@@ -463,6 +463,17 @@ describe("the test jobs", () => {
     });
 });
 
+describe("the README", () => {
+    it("names every variable and secret the workflows read", () => {
+        const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
+        const names = new Set([...workflows.values()].flatMap(({ text }) => [...text.matchAll(/\b(?:vars|secrets)\.([A-Z][A-Z0-9_]*)/g)].map((m) => m[1])));
+        assert.ok(names.has("AZURE_PROD_CLIENT_ID") && names.has("PULUMI_RUNNER_PROD"), [...names].join(", "));
+        for (const name of names) {
+            assert.ok(readme.includes(`\`${name}\``), `README does not name ${name}`);
+        }
+    });
+});
+
 describe("the checks themselves", () => {
     it("flag unpinned actions and accept pinned ones", () => {
         for (const bad of ["actions/checkout@main", "actions/checkout", "pulumi/actions@latest", "azure/login@v3-beta", "actions/cache@abc123"]) {
