@@ -24,11 +24,12 @@ interface Step {
 
 interface Job {
     if?: string;
+    "runs-on"?: string;
     needs?: string | string[];
     environment?: string | { name: string; url?: string };
     permissions?: string | Record<string, string>;
     concurrency?: string | { group: string; "cancel-in-progress"?: boolean | string };
-    strategy?: { matrix?: Record<string, unknown> };
+    strategy?: { matrix?: { stack?: string[]; include?: Record<string, string>[] } };
     env?: Record<string, string>;
     steps?: Step[];
     uses?: string;
@@ -39,6 +40,7 @@ interface Workflow {
     // js-yaml reads the key `on` as the string "on" (YAML 1.2 core schema, not a boolean).
     on: Record<string, unknown>;
     permissions?: string | Record<string, string>;
+    concurrency?: string | { group: string; "cancel-in-progress"?: boolean | string };
     jobs: Record<string, Job>;
 }
 
@@ -59,7 +61,8 @@ function workflowOn(event: string): { file: string; text: string; workflow: Work
 
 const prFile = workflowOn("pull_request");
 const pr = prFile.workflow;
-const deploy = workflowOn("push").workflow;
+const deployFile = workflowOn("push");
+const deploy = deployFile.workflow;
 
 /** Stacks with a Pulumi.<stack>.yaml in the project. */
 const stackFiles = fs
@@ -75,12 +78,45 @@ const permissionsOf = (job: Job): Record<string, string> => {
     assert.ok(typeof job.permissions === "object", "job declares its permissions as a map");
     return job.permissions;
 };
-const matrixStacks = (job: Job): string[] => ((job.strategy?.matrix?.stack as string[] | undefined) ?? []).slice().sort();
+/** The stacks of a matrix, listed as `stack: [...]` or as `include` entries. */
+const matrixStacks = (job: Job): string[] =>
+    [...(job.strategy?.matrix?.stack ?? []), ...(job.strategy?.matrix?.include ?? []).map((e) => e.stack)].filter((x): x is string => x !== undefined).sort();
 const allJobs = (): [string, string, Job][] =>
     [...workflows.entries()].flatMap(([file, { workflow }]) => Object.entries(workflow.jobs).map(([id, job]): [string, string, Job] => [file, id, job]));
 
 /** True when a job logs in to Azure or runs Pulumi against a real backend. */
 const needsCloud = (job: Job): boolean => usesOf(job, "azure/login").length + usesOf(job, "pulumi/actions").length > 0;
+
+/** The deploy jobs running `pulumi up`, with their stack. */
+const upJobs = (): [string, Job, string][] =>
+    Object.entries(deploy.jobs)
+        .map(([id, job]): [string, Job, Step | undefined] => [id, job, usesOf(job, "pulumi/actions")[0]])
+        .filter(([, , step]) => step?.with?.command === "up")
+        .map(([id, job, step]) => [id, job, String(step!.with!["stack-name"])]);
+
+/**
+ * GitHub's path filter patterns, the part the workflows use: `**` matches any characters,
+ * `*` any but `/` (docs.github.com, "Workflow syntax: filter pattern cheat sheet").
+ */
+function globMatch(pattern: string, file: string): boolean {
+    if (/[?+[\]!]/.test(pattern)) {
+        throw new Error(`globMatch: ${pattern} uses a pattern character this check does not implement`);
+    }
+    const re = pattern
+        .split("**")
+        .map((part) => part.split("*").map((lit) => lit.replace(/[.^${}()|\\]/g, "\\$&")).join("[^/]*"))
+        .join(".*");
+    return new RegExp(`^${re}$`).test(file);
+}
+
+/** The project's files, relative and with `/`, without dependencies and VCS data. */
+function projectFiles(dir = root): string[] {
+    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+        if (["node_modules", ".git", ".cache", "bin"].includes(entry.name)) return [];
+        const full = path.join(dir, entry.name);
+        return entry.isDirectory() ? projectFiles(full) : [path.relative(root, full).split(path.sep).join("/")];
+    });
+}
 
 // Checks reused by the tests below, each proven against a bad example in the last suite.
 const PINNED = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_./-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/;
@@ -192,7 +228,7 @@ describe("Azure login through OIDC federation", () => {
             for (const name of ["ARM_CLIENT_ID", "ARM_TENANT_ID", "ARM_SUBSCRIPTION_ID"]) {
                 assert.match(env[name] ?? "", /^\$\{\{ (vars|secrets)\.AZURE_[A-Z_]+( \|\| (vars|secrets)\.AZURE_[A-Z_]+)? \}\}$/, `${file} job ${id}: ${name}`);
             }
-            assert.equal(env.PULUMI_ACCESS_TOKEN, "${{ secrets.PULUMI_ACCESS_TOKEN }}", `${file} job ${id}: PULUMI_ACCESS_TOKEN`);
+            assert.match(env.PULUMI_ACCESS_TOKEN ?? "", /^\$\{\{ secrets\.PULUMI_[A-Z_]*ACCESS_TOKEN \}\}$/, `${file} job ${id}: PULUMI_ACCESS_TOKEN`);
             const login = usesOf(job, "azure/login")[0];
             assert.deepEqual(Object.keys(login.with ?? {}).sort(), ["client-id", "subscription-id", "tenant-id"], `${file} job ${id}: azure/login inputs (no creds JSON)`);
             assert.equal(login.with?.["client-id"], env.ARM_CLIENT_ID, `${file} job ${id}: az and the providers use the same identity`);
@@ -201,11 +237,10 @@ describe("Azure login through OIDC federation", () => {
 });
 
 describe("pull request workflow", () => {
-    it("runs npm ci and npm test on Node 20 with the npm cache", () => {
+    it("runs npm ci and npm test with the npm cache", () => {
         const test = pr.jobs.test;
         assert.equal(usesOf(test, "actions/checkout").length, 1);
         const node = usesOf(test, "actions/setup-node")[0];
-        assert.equal(String(node?.with?.["node-version"]), "20");
         assert.equal(node?.with?.cache, "npm");
         const runs = steps(test).map((s) => s.run?.trim()).filter(Boolean);
         assert.ok(runs.some((r) => /^npm ci\b/.test(r!)), "npm ci");
@@ -270,12 +305,6 @@ describe("pull request workflow", () => {
 });
 
 describe("deploy workflow", () => {
-    const upJobs = (): [string, Job, string][] =>
-        Object.entries(deploy.jobs)
-            .map(([id, job]): [string, Job, Step | undefined] => [id, job, usesOf(job, "pulumi/actions")[0]])
-            .filter(([, , step]) => step?.with?.command === "up")
-            .map(([id, job, step]) => [id, job, String(step!.with!["stack-name"])]);
-
     it("runs pulumi up once for every stack", () => {
         assert.deepEqual(upJobs().map(([, , stack]) => stack).sort(), stackFiles);
     });
@@ -291,16 +320,157 @@ describe("deploy workflow", () => {
         assert.equal(dev.job.environment, undefined, "dev deploys without approval");
     });
 
-    it("never runs two ups of the same stack at once, and never cancels one", () => {
-        const groups = new Set<string>();
+    it("deploys in push order: one run of the workflow at a time, from its first job, never cancelled", () => {
+        // A group taken per job after the tests lets a later push whose tests finish first
+        // deploy before an earlier one; only a workflow-level group keeps push order.
+        const group = deploy.concurrency;
+        assert.ok(typeof group === "object", "deploy.yml declares concurrency at the workflow level");
+        assert.equal(group["cancel-in-progress"], false, "a running up is never cancelled midway");
+        assert.doesNotMatch(group.group, /github\.(sha|run_id|run_number|run_attempt|event\.after)/, "the group is shared by every run on main, not one per run");
         for (const [id, job, stack] of upJobs()) {
-            assert.ok(typeof job.concurrency === "object", `${id}: concurrency`);
-            assert.ok(job.concurrency.group.includes(stack), `${id}: group named after ${stack}`);
-            assert.equal(job.concurrency["cancel-in-progress"], false, `${id}: an up is never cancelled midway`);
-            groups.add(job.concurrency.group);
+            if (typeof job.concurrency === "object") {
+                assert.ok(job.concurrency.group.includes(stack), `${id}: a job-level group is named after ${stack}`);
+                assert.equal(job.concurrency["cancel-in-progress"], false, `${id}: never cancelled`);
+            }
         }
-        assert.equal(groups.size, upJobs().length, "one group per stack");
-        assert.equal((deploy as { concurrency?: unknown }).concurrency, undefined, "no workflow-wide group that would cancel pending deploys of other stacks");
+    });
+
+    it("does not deploy a push that changes only documentation, and deploys any other change", () => {
+        const push = deploy.on.push as { "paths-ignore"?: string[]; paths?: string[] };
+        const ignored = push["paths-ignore"] ?? [];
+        assert.equal(push.paths, undefined, "paths-ignore, not an allow-list that a new directory would escape");
+        const isIgnored = (file: string): boolean => ignored.some((p) => globMatch(p, file));
+        for (const doc of ["README.md", "examples/consumer/README.md", "policy/README.md"]) {
+            assert.ok(isIgnored(doc), `${doc} alone does not deploy`);
+        }
+        const deployed = projectFiles().filter(isIgnored).filter((f) => !f.endsWith(".md"));
+        assert.deepEqual(deployed, [], "only documentation is ignored");
+        for (const code of ["index.ts", "Pulumi.prod.yaml", "manifests/catalog.ts", "policy/index.ts", "package-lock.json"]) {
+            assert.ok(!isIgnored(code), `${code} deploys`);
+        }
+    });
+
+    it("checks the live deployment with npm run verify after each up", () => {
+        for (const [id, job, stack] of upJobs()) {
+            const all = steps(job);
+            const up = all.findIndex((s) => s.uses?.split("@")[0] === "pulumi/actions");
+            const verify = all.findIndex((s) => s.run?.trim() === `npm run verify -- --stack ${stack}`);
+            assert.ok(verify > up, `${id}: npm run verify -- --stack ${stack} after the up`);
+        }
+    });
+});
+
+describe("the policy pack", () => {
+    it("runs in every step that previews or changes a stack, with its dependencies installed first", () => {
+        assert.ok(fs.existsSync(path.join(root, "policy", "PulumiPolicy.yaml")), "policy/ is a policy pack");
+        let pulumiSteps = 0;
+        for (const [file, id, job] of allJobs()) {
+            const all = steps(job);
+            all.forEach((step, i) => {
+                if (step.uses?.split("@")[0] !== "pulumi/actions") return;
+                pulumiSteps++;
+                // pulumi/actions v7.0.0 action.yml: `policyPacks`, passed as --policy-pack.
+                assert.equal(step.with?.policyPacks, "policy", `${file} job ${id}: policyPacks`);
+                const install = all.findIndex((s) => /^npm ci --prefix policy\b/.test(s.run?.trim() ?? ""));
+                assert.ok(install >= 0 && install < i, `${file} job ${id}: npm ci --prefix policy before pulumi/actions`);
+            });
+        }
+        assert.equal(pulumiSteps, 3, "the PR preview and the dev and prod ups");
+    });
+});
+
+describe("production credentials", () => {
+    // Every secret or variable with PROD in its name but the runner label, which is no credential.
+    const PROD_NAMES = /\b(secrets|vars)\.(?!PULUMI_RUNNER_)[A-Z_]*PROD[A-Z_]*\b/g;
+    const prodRefs = (job: Job): string[] => JSON.stringify(job).match(PROD_NAMES) ?? [];
+
+    it("are named only in the job that runs in the production environment", () => {
+        for (const [file, id, job] of allJobs()) {
+            const environment = typeof job.environment === "object" ? job.environment.name : job.environment;
+            if (environment !== "production") {
+                assert.deepEqual(prodRefs(job), [], `${file} job ${id} is outside the production environment`);
+            }
+        }
+        const prod = deploy.jobs.prod;
+        assert.equal(prod.environment, "production");
+        assert.equal(prod.env?.PULUMI_ACCESS_TOKEN, "${{ secrets.PULUMI_PROD_ACCESS_TOKEN }}");
+        assert.equal(prod.env?.ARM_CLIENT_ID, "${{ vars.AZURE_PROD_CLIENT_ID }}");
+        assert.doesNotMatch(prFile.text, PROD_NAMES, "the PR workflow names no prod credential");
+    });
+
+    it("never reach a pull request: the preview uses the read-only preview identity, with no fallback", () => {
+        const preview = pr.jobs.preview;
+        assert.equal(preview.env?.ARM_CLIENT_ID, "${{ vars.AZURE_PREVIEW_CLIENT_ID }}", "no `||` fallback to a deploy identity");
+        assert.equal(usesOf(preview, "azure/login")[0]?.with?.["client-id"], "${{ vars.AZURE_PREVIEW_CLIENT_ID }}");
+        for (const [id, job] of Object.entries(deploy.jobs)) {
+            assert.doesNotMatch(JSON.stringify(job), /AZURE_PREVIEW_CLIENT_ID/, `deploy job ${id} does not use the preview identity`);
+        }
+    });
+});
+
+describe("runners per stack", () => {
+    /** The runner a job gets for a stack: its own runs-on, or its matrix entry's runner. */
+    const runnerFor = (job: Job, stack: string): string => {
+        const runsOn = job["runs-on"] ?? "";
+        if (runsOn === "${{ matrix.runner }}") {
+            return job.strategy?.matrix?.include?.find((e) => e.stack === stack)?.runner ?? "";
+        }
+        return runsOn;
+    };
+
+    it("come from a PULUMI_RUNNER_<STACK> variable, GitHub's runner by default, for previews and deploys", () => {
+        const cases: [string, Job, string][] = [
+            ...matrixStacks(pr.jobs.preview).map((stack): [string, Job, string] => ["preview", pr.jobs.preview, stack]),
+            ...upJobs(),
+        ];
+        assert.equal(cases.length, 2 * stackFiles.length);
+        for (const [id, job, stack] of cases) {
+            assert.equal(runnerFor(job, stack), `\${{ vars.PULUMI_RUNNER_${stack.toUpperCase()} || 'ubuntu-latest' }}`, `${id} ${stack}`);
+        }
+    });
+});
+
+describe("Node", () => {
+    const engines = (JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { engines: { node: string } }).engines.node;
+
+    it("is 22 or newer in package.json and in every setup-node step", () => {
+        assert.equal(engines, ">=22");
+        let seen = 0;
+        for (const [file, id, job] of allJobs()) {
+            for (const node of usesOf(job, "actions/setup-node")) {
+                seen++;
+                const version = String(node.with?.["node-version"]);
+                assert.match(version, /^(22|24)$/, `${file} job ${id}: node-version ${version}`);
+            }
+        }
+        assert.ok(seen >= 5, `${seen} setup-node steps`);
+    });
+});
+
+describe("the test jobs", () => {
+    it("render the catalog and run the real-render suites on it, cached by the catalog", () => {
+        for (const [file, job] of [[prFile.file, pr.jobs.test], [deployFile.file, deploy.jobs.test]] as const) {
+            const all = steps(job);
+            const render = all.findIndex((s) => /^node --import tsx scripts\/render-catalog\.ts "\$RUNNER_TEMP\/upstream"$/.test(s.run?.trim() ?? ""));
+            const test = all.findIndex((s) => s.run?.trim() === "npm test");
+            assert.ok(render >= 0 && render < test, `${file}: the catalog is rendered before npm test`);
+            assert.equal(all[test].env?.KUBEFLOW_UPSTREAM_DIR, "${{ runner.temp }}/upstream", `${file}: npm test reads the renders`);
+            const cache = usesOf(job, "actions/cache").find((c) => c.with?.path === "${{ runner.temp }}/upstream");
+            assert.match(String(cache?.with?.key), /hashFiles\('manifests\/catalog\.ts', 'scripts\/render-catalog\.ts'\)/, `${file}: renders cached on the catalog`);
+            assert.ok(all.some((s) => /^npm ci --prefix policy\b/.test(s.run?.trim() ?? "")), `${file}: the policy suite gets the pack's dependencies`);
+        }
+        assert.ok(fs.existsSync(path.join(root, "scripts", "render-catalog.ts")));
+    });
+});
+
+describe("the README", () => {
+    it("names every variable and secret the workflows read", () => {
+        const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
+        const names = new Set([...workflows.values()].flatMap(({ text }) => [...text.matchAll(/\b(?:vars|secrets)\.([A-Z][A-Z0-9_]*)/g)].map((m) => m[1])));
+        assert.ok(names.has("AZURE_PROD_CLIENT_ID") && names.has("PULUMI_RUNNER_PROD"), [...names].join(", "));
+        for (const name of names) {
+            assert.ok(readme.includes(`\`${name}\``), `README does not name ${name}`);
+        }
     });
 });
 
@@ -312,6 +482,17 @@ describe("the checks themselves", () => {
         for (const good of ["actions/checkout@v6", "actions/setup-node@v6.0.0", "pulumi/actions@v7.0", "./.github/actions/setup", "actions/cache@" + "0".repeat(40)]) {
             assert.ok(!unpinned(good), good);
         }
+    });
+
+    it("match path filters as GitHub does for ** and *", () => {
+        assert.ok(globMatch("**.md", "README.md"));
+        assert.ok(globMatch("**.md", "a/b/c.md"));
+        assert.ok(!globMatch("**.md", "index.ts"));
+        assert.ok(!globMatch("**.md", "README.md.ts"));
+        assert.ok(globMatch("docs/**", "docs/a/b.png"));
+        assert.ok(!globMatch("docs/*", "docs/a/b.png"));
+        assert.ok(!globMatch("docs/**", "manifests/docs.ts"));
+        assert.throws(() => globMatch("!x", "x"), /does not implement/);
     });
 
     it("flag credential-shaped strings and pass expressions", () => {
