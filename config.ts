@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_RELEASE, findRelease, releaseIds, supportsKubernetes } from "./manifests/catalog";
+import { ProfileConfig, validateProfiles } from "./manifests/profiles";
 import { Problem, formatProblems } from "./manifests/types";
 
 export const NAMESPACE = "kubeflow-azure";
@@ -63,6 +64,10 @@ export interface Config {
     readonly tls: TlsConfig;
     readonly protect: boolean;
     readonly clientSecret: ClientSecretConfig;
+    /** Kubeflow Profiles (namespaces) with their owner and contributors. */
+    readonly profiles: readonly ProfileConfig[];
+    /** The dashboard's registration flow: a user without a namespace may create one. */
+    readonly selfService: boolean;
     /** Things worth saying that do not stop the deployment. */
     readonly warnings: readonly string[];
 }
@@ -85,6 +90,8 @@ export const DEFAULTS = {
     tls: { issuer: "self-signed" as TlsIssuer },
     protect: false,
     clientSecret: { validityDays: 365, rotation: "1" },
+    profiles: [] as ProfileConfig[],
+    selfService: false,
 } as const;
 
 /** Every key of the namespace; anything else set there is a typo. */
@@ -104,6 +111,8 @@ export const KEYS = [
     "tls",
     "protect",
     "clientSecret",
+    "profiles",
+    "selfService",
 ] as const;
 
 /** Raw configuration as strings, keyed `namespace:key`, as Pulumi hands it over. */
@@ -283,6 +292,14 @@ export function resolveConfig(raw: RawConfig, stack: string): Config {
         }
     });
 
+    const { profiles, problems: profileProblems } = validateProfiles(json("profiles", DEFAULTS.profiles), `${NAMESPACE}:profiles`);
+    problems.push(...profileProblems);
+    const rawSelfService = get("selfService");
+    if (rawSelfService !== undefined && rawSelfService !== "true" && rawSelfService !== "false") {
+        bad("selfService", rawSelfService, "true or false");
+    }
+    const selfService = rawSelfService === undefined ? DEFAULTS.selfService : rawSelfService === "true";
+
     if (problems.length > 0) {
         throw new ConfigError(problems);
     }
@@ -304,6 +321,8 @@ export function resolveConfig(raw: RawConfig, stack: string): Config {
         tls: tls.email === undefined ? { issuer: tls.issuer } : { issuer: tls.issuer, email: tls.email },
         protect,
         clientSecret,
+        profiles,
+        selfService,
         warnings,
     });
 }

@@ -10,12 +10,17 @@ import { Authservice, checkAuthservice } from "./components/authservice";
 import { EntraApp } from "./components/entra-app";
 import { IstioGateway, checkEdge } from "./components/istio-gateway";
 import { KubeflowPlatform } from "./components/kubeflow";
+import { Profiles } from "./components/profiles";
 import { PublicEndpoint } from "./components/public-endpoint";
 import { RenderedRelease } from "./components/release-source";
 import { isAuthserviceObject, issuerUrl, mitigateLargeTokens, redirectUri } from "./manifests/authservice";
 import { isEdgeObject } from "./manifests/edge";
 import { planPlatform } from "./manifests/platform";
+import { planProfiles } from "./manifests/profiles";
 import { CREDENTIALS_OWNER, prepareRelease, validateRequired } from "./manifests/transforms";
+import { dropExampleProfile, exampleUserProblems } from "./manifests/transforms/example-profile";
+import { setRegistrationFlow } from "./manifests/transforms/registration-flow";
+import { formatProblems } from "./manifests/types";
 import { StackOutputValues } from "./outputs";
 
 export interface Deployment {
@@ -26,6 +31,7 @@ export interface Deployment {
     readonly platform: KubeflowPlatform;
     readonly authservice: Authservice;
     readonly gateway: IstioGateway;
+    readonly profiles: Profiles;
 }
 
 export function deploy(cfg: Config, rendered: RenderedRelease): Deployment {
@@ -34,7 +40,10 @@ export function deploy(cfg: Config, rendered: RenderedRelease): Deployment {
     // keep dex or a default credential, fails here, before any resource is registered.
     validateRequired(rendered.objects, release, rendered.origin);
     const flavour = release.authservice;
-    const prepared = prepareRelease(rendered.objects, {
+    // The configured profiles replace the release's example one; the dashboard's flag
+    // is set before the hand-over, so whichever component deploys the dashboard has it.
+    const released = setRegistrationFlow(dropExampleProfile(rendered.objects), cfg.selfService);
+    const prepared = prepareRelease(released, {
         owners: {
             authservice: (o) => isAuthserviceObject(o, flavour),
             edge: isEdgeObject,
@@ -42,6 +51,12 @@ export function deploy(cfg: Config, rendered: RenderedRelease): Deployment {
     });
     const handed = (owner: string) => prepared.handedOver.get(owner) ?? [];
     const platformPlan = planPlatform(mitigateLargeTokens(prepared.objects));
+    const exampleUser = exampleUserProblems([...prepared.objects, ...[...prepared.handedOver.values()].flat()]);
+    if (exampleUser.length > 0) {
+        throw new Error(formatProblems(`${exampleUser.length} deployed object(s) name the release's example user`, exampleUser));
+    }
+    // No GPU pool exists yet; `gpu` follows it once the cluster has one.
+    const profilesPlan = planProfiles(cfg.profiles, prepared.objects, { gpu: false, spot: cfg.userPool.spot });
     checkAuthservice({ flavour, handed: handed("authservice"), hostname: cfg.hostname });
     // The address's outputs are not known yet: the check takes them as pending.
     checkEdge({ handed: handed("edge"), hostname: cfg.hostname, tls: cfg.tls, publicIp: pulumi.output(""), publicIpName: pulumi.output(""), publicIpResourceGroup: pulumi.output("") });
@@ -117,7 +132,14 @@ export function deploy(cfg: Config, rendered: RenderedRelease): Deployment {
         networkRole: cluster.networkRole,
     });
 
+    const profiles = new Profiles(`${cfg.name}-profiles`, {
+        plan: profilesPlan,
+        provider: cluster.provider,
+        after: platform.ready,
+    });
+
     return {
+        profiles,
         endpoint,
         entraApp,
         cluster,
