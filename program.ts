@@ -51,12 +51,13 @@ export function deploy(cfg: Config, rendered: RenderedRelease): Deployment {
     });
     const handed = (owner: string) => prepared.handedOver.get(owner) ?? [];
     const platformPlan = planPlatform(mitigateLargeTokens(prepared.objects));
-    const exampleUser = exampleUserProblems([...prepared.objects, ...[...prepared.handedOver.values()].flat()]);
+    const deployed = [...prepared.objects, ...[...prepared.handedOver.values()].flat()];
+    const exampleUser = exampleUserProblems(deployed);
     if (exampleUser.length > 0) {
         throw new Error(formatProblems(`${exampleUser.length} deployed object(s) name the release's example user`, exampleUser));
     }
     // No GPU pool exists yet; `gpu` follows it once the cluster has one.
-    const profilesPlan = planProfiles(cfg.profiles, prepared.objects, { gpu: false, spot: cfg.userPool.spot });
+    const profilesPlan = planProfiles(cfg.profiles, deployed, { gpu: false, spot: cfg.userPool.spot });
     checkAuthservice({ flavour, handed: handed("authservice"), hostname: cfg.hostname });
     // The address's outputs are not known yet: the check takes them as pending.
     checkEdge({ handed: handed("edge"), hostname: cfg.hostname, tls: cfg.tls, publicIp: pulumi.output(""), publicIpName: pulumi.output(""), publicIpResourceGroup: pulumi.output("") });
