@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_RELEASE, findRelease, releaseIds, supportsKubernetes } from "./manifests/catalog";
+import { ProfileConfig, validateProfiles } from "./manifests/profiles";
 import { Problem, formatProblems } from "./manifests/types";
 
 export const NAMESPACE = "kubeflow-azure";
@@ -105,6 +106,10 @@ export interface Config {
     readonly tls: TlsConfig;
     readonly protect: boolean;
     readonly clientSecret: ClientSecretConfig;
+    /** Kubeflow Profiles (namespaces) with their owner and contributors. */
+    readonly profiles: readonly ProfileConfig[];
+    /** The dashboard's registration flow: a user without a namespace may create one. */
+    readonly selfService: boolean;
     /** Things worth saying that do not stop the deployment. */
     readonly warnings: readonly string[];
 }
@@ -131,6 +136,8 @@ export const DEFAULTS = {
     localAccounts: true,
     // A weekend night (UTC): AKS wants at least four hours for the auto-upgrade schedule.
     maintenanceWindow: { day: "Saturday" as WeekDay, startTime: "00:00", durationHours: 8, utcOffset: "+00:00" },
+    profiles: [] as ProfileConfig[],
+    selfService: false,
 } as const;
 
 /** Field defaults of `gpuPool`; the pool itself exists only when the key is set. */
@@ -193,6 +200,8 @@ export const KEYS = [
     "adminGroupIds",
     "localAccounts",
     "maintenanceWindow",
+    "profiles",
+    "selfService",
 ] as const;
 
 /** Raw configuration as strings, keyed `namespace:key`, as Pulumi hands it over. */
@@ -416,6 +425,14 @@ export function resolveConfig(raw: RawConfig, stack: string, context: Deployment
         }
     });
 
+    const { profiles, problems: profileProblems } = validateProfiles(json("profiles", DEFAULTS.profiles), `${NAMESPACE}:profiles`);
+    problems.push(...profileProblems);
+    const rawSelfService = get("selfService");
+    if (rawSelfService !== undefined && rawSelfService !== "true" && rawSelfService !== "false") {
+        bad("selfService", rawSelfService, "true or false");
+    }
+    const selfService = rawSelfService === undefined ? DEFAULTS.selfService : rawSelfService === "true";
+
     if (problems.length > 0) {
         throw new ConfigError(problems);
     }
@@ -442,6 +459,8 @@ export function resolveConfig(raw: RawConfig, stack: string, context: Deployment
         tls: tls.email === undefined ? { issuer: tls.issuer } : { issuer: tls.issuer, email: tls.email },
         protect,
         clientSecret,
+        profiles,
+        selfService,
         warnings,
     });
 }

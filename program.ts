@@ -6,18 +6,24 @@ import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import { Config } from "./config";
 import * as k8s from "@pulumi/kubernetes";
-import { AksCluster, GPU_POOL_LABEL, GPU_TAINT, SPOT_TAINT } from "./components/aks-cluster";
+import { AksCluster } from "./components/aks-cluster";
+import { GPU_POOL_LABEL, GPU_TAINT, SPOT_TAINT } from "./manifests/compute";
 import { Authservice, checkAuthservice } from "./components/authservice";
 import { EntraApp } from "./components/entra-app";
 import { IstioGateway, checkEdge } from "./components/istio-gateway";
 import { KubeflowPlatform } from "./components/kubeflow";
+import { Profiles } from "./components/profiles";
 import { PublicEndpoint } from "./components/public-endpoint";
 import { RenderedRelease } from "./components/release-source";
 import { isAuthserviceObject, issuerUrl, mitigateLargeTokens, redirectUri } from "./manifests/authservice";
 import { isEdgeObject } from "./manifests/edge";
 import { devicePluginDaemonSet } from "./manifests/gpu";
 import { planPlatform } from "./manifests/platform";
+import { planProfiles } from "./manifests/profiles";
 import { CREDENTIALS_OWNER, prepareRelease, validateRequired } from "./manifests/transforms";
+import { dropExampleProfile, exampleUserProblems } from "./manifests/transforms/example-profile";
+import { setRegistrationFlow } from "./manifests/transforms/registration-flow";
+import { formatProblems } from "./manifests/types";
 import { StackOutputValues } from "./outputs";
 
 export interface Deployment {
@@ -28,6 +34,7 @@ export interface Deployment {
     readonly platform: KubeflowPlatform;
     readonly authservice: Authservice;
     readonly gateway: IstioGateway;
+    readonly profiles: Profiles;
 }
 
 export function deploy(cfg: Config, rendered: RenderedRelease): Deployment {
@@ -36,7 +43,10 @@ export function deploy(cfg: Config, rendered: RenderedRelease): Deployment {
     // keep dex or a default credential, fails here, before any resource is registered.
     validateRequired(rendered.objects, release, rendered.origin);
     const flavour = release.authservice;
-    const prepared = prepareRelease(rendered.objects, {
+    // The configured profiles replace the release's example one; the dashboard's flag
+    // is set before the hand-over, so whichever component deploys the dashboard has it.
+    const released = setRegistrationFlow(dropExampleProfile(rendered.objects), cfg.selfService);
+    const prepared = prepareRelease(released, {
         owners: {
             authservice: (o) => isAuthserviceObject(o, flavour),
             edge: isEdgeObject,
@@ -44,6 +54,12 @@ export function deploy(cfg: Config, rendered: RenderedRelease): Deployment {
     });
     const handed = (owner: string) => prepared.handedOver.get(owner) ?? [];
     const platformPlan = planPlatform(mitigateLargeTokens(prepared.objects));
+    const deployed = [...prepared.objects, ...[...prepared.handedOver.values()].flat()];
+    const exampleUser = exampleUserProblems(deployed);
+    if (exampleUser.length > 0) {
+        throw new Error(formatProblems(`${exampleUser.length} deployed object(s) name the release's example user`, exampleUser));
+    }
+    const profilesPlan = planProfiles(cfg.profiles, deployed, { gpu: cfg.gpuPool !== undefined, gpuSpot: cfg.gpuPool?.spot ?? false, spot: cfg.userPool.spot });
     checkAuthservice({ flavour, handed: handed("authservice"), hostname: cfg.hostname });
     // The address's outputs are not known yet: the check takes them as pending.
     checkEdge({ handed: handed("edge"), hostname: cfg.hostname, tls: cfg.tls, publicIp: pulumi.output(""), publicIpName: pulumi.output(""), publicIpResourceGroup: pulumi.output("") });
@@ -134,7 +150,14 @@ export function deploy(cfg: Config, rendered: RenderedRelease): Deployment {
         networkRole: cluster.networkRole,
     });
 
+    const profiles = new Profiles(`${cfg.name}-profiles`, {
+        plan: profilesPlan,
+        provider: cluster.provider,
+        after: platform.ready,
+    });
+
     return {
+        profiles,
         endpoint,
         entraApp,
         cluster,

@@ -5,18 +5,13 @@ import * as containerservice from "@pulumi/azure-native/containerservice";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as resources from "@pulumi/azure-native/resources";
 import * as k8s from "@pulumi/kubernetes";
+import { GPU_POOL_LABEL, GPU_TAINT, SPOT_TAINT, taintText } from "../manifests/compute";
 import { entraKubeconfig } from "../manifests/kubeconfig";
 
 /** Built-in role "Network Contributor": lets the cluster bind the static public IP. */
 export const NETWORK_CONTRIBUTOR_ROLE_ID = "4d97b98b-1d4f-4787-a291-c67834d212e7";
 /** Built-in role "Azure Kubernetes Service RBAC Cluster Admin" (Microsoft's Azure built-in roles list): every data-plane action. */
 export const AKS_RBAC_CLUSTER_ADMIN_ROLE_ID = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b";
-/** The taint AKS itself puts on every spot node (Microsoft's "Add an Azure Spot node pool"). */
-export const SPOT_TAINT = "kubernetes.azure.com/scalesetpriority=spot:NoSchedule";
-/** The taint of the GPU pool: only pods tolerating it (the "GPU" PodDefault) land there. */
-export const GPU_TAINT = "sku=gpu:NoSchedule";
-/** Node label of the GPU pool's nodes; the NVIDIA device plugin selects them by it. */
-export const GPU_POOL_LABEL = { key: "kubeflow-azure/pool", value: "gpu" } as const;
 
 export interface AksNodePool {
     /** VM size. */
@@ -46,7 +41,7 @@ export interface AksClusterArgs {
     readonly systemPool: { readonly vmSize: string; readonly count: number };
     /** The autoscaling user pool (notebooks, pipeline steps, training). */
     readonly userPool: AksNodePool;
-    /** An optional N-series pool scaling from its minCount, tainted with GPU_TAINT. */
+    /** An optional N-series pool scaling from its minCount, tainted with GPU_TAINT (manifests/compute.ts). */
     readonly gpuPool?: AksNodePool;
     /** API server allow-list; empty: open to the internet (authenticated). */
     readonly authorizedIpRanges: readonly string[];
@@ -197,7 +192,7 @@ export class AksCluster extends pulumi.ComponentResource {
                 scaleSetEvictionPolicy: containerservice.ScaleSetEvictionPolicy.Delete,
                 spotMaxPrice: -1,
                 // AKS adds this taint to spot pools itself; declaring it keeps the diff quiet.
-                nodeTaints: [...taints, SPOT_TAINT],
+                nodeTaints: [...taints, taintText(SPOT_TAINT)],
             } : { nodeTaints: taints.length > 0 ? taints : undefined }),
         });
         // The autoscaler owns the node count.
@@ -210,8 +205,8 @@ export class AksCluster extends pulumi.ComponentResource {
         ];
         if (args.gpuPool) {
             this.pools.push(new containerservice.AgentPool(`${name}-gpu`, {
-                ...poolArgs(args.gpuPool, [GPU_TAINT], { [GPU_POOL_LABEL.key]: GPU_POOL_LABEL.value }),
-                agentPoolName: poolName("gpu", args.gpuPool, args.zones, [GPU_TAINT]),
+                ...poolArgs(args.gpuPool, [taintText(GPU_TAINT)], { [GPU_POOL_LABEL.key]: GPU_POOL_LABEL.value }),
+                agentPoolName: poolName("gpu", args.gpuPool, args.zones, [taintText(GPU_TAINT)]),
             }, poolOpts));
         }
 

@@ -4,6 +4,7 @@
  * (Microsoft's "Use GPUs for compute-intensive workloads on AKS", manual device plugin
  * installation; AKS-managed GPU pools that bring their own plugin are preview only).
  */
+import { Taint, tolerationOf } from "./compute";
 import { KubeObject } from "./types";
 
 /** NVIDIA/k8s-device-plugin release; its DaemonSet layout follows the project's deployments/static manifest. */
@@ -13,8 +14,8 @@ export const DEVICE_PLUGIN_NAME = "nvidia-device-plugin-daemonset";
 export interface DevicePluginSettings {
     /** Label the GPU pool's nodes carry. */
     readonly nodeLabel: { readonly key: string; readonly value: string };
-    /** Taints on the GPU nodes (`key=value:Effect`), all tolerated. */
-    readonly taints: readonly string[];
+    /** Taints on the GPU nodes, all tolerated. */
+    readonly taints: readonly Taint[];
 }
 
 export function devicePluginDaemonSet(settings: DevicePluginSettings): KubeObject {
@@ -33,7 +34,7 @@ export function devicePluginDaemonSet(settings: DevicePluginSettings): KubeObjec
                     nodeSelector: { [settings.nodeLabel.key]: settings.nodeLabel.value },
                     tolerations: [
                         { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" },
-                        ...settings.taints.map(toleration),
+                        ...settings.taints.map(tolerationOf),
                     ],
                     containers: [{
                         name: "nvidia-device-plugin-ctr",
@@ -47,15 +48,4 @@ export function devicePluginDaemonSet(settings: DevicePluginSettings): KubeObjec
             },
         },
     };
-}
-
-/** A toleration for a `key=value:Effect` taint. */
-export function toleration(taint: string): Record<string, string> {
-    const m = /^([^=:]+)(?:=([^:]*))?:(NoSchedule|PreferNoSchedule|NoExecute)$/.exec(taint);
-    if (!m) {
-        throw new Error(`not a taint (key=value:Effect): ${taint}`);
-    }
-    return m[2] === undefined
-        ? { key: m[1], operator: "Exists", effect: m[3] }
-        : { key: m[1], operator: "Equal", value: m[2], effect: m[3] };
 }

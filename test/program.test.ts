@@ -290,12 +290,12 @@ describe("GPU and spot pools, admin groups (dev stack with options)", () => {
         assert.ok(gpu && user);
         assert.equal(input(gpu, "vmSize"), "Standard_NC4as_T4_v3");
         assert.deepEqual([input(gpu, "enableAutoScaling"), input(gpu, "minCount"), input(gpu, "maxCount"), input(gpu, "count")], [true, 0, 2, 0]);
-        assert.deepEqual(input(gpu, "nodeTaints"), [aks.GPU_TAINT, aks.SPOT_TAINT]);
-        assert.deepEqual(input(gpu, "nodeLabels"), { [aks.GPU_POOL_LABEL.key]: aks.GPU_POOL_LABEL.value });
+        assert.deepEqual(input(gpu, "nodeTaints"), ["sku=gpu:NoSchedule", "kubernetes.azure.com/scalesetpriority=spot:NoSchedule"]);
+        assert.deepEqual(input(gpu, "nodeLabels"), { "kubeflow-azure/pool": "gpu" });
         assert.equal(input(gpu, "scaleSetPriority"), "Spot");
         assert.match(input(gpu, "agentPoolName"), /^gpu[0-9a-f]{9}$/);
         assert.equal(input(user, "scaleSetPriority"), "Spot");
-        assert.deepEqual(input(user, "nodeTaints"), [aks.SPOT_TAINT]);
+        assert.deepEqual(input(user, "nodeTaints"), ["kubernetes.azure.com/scalesetpriority=spot:NoSchedule"]);
         assert.notEqual(input(user, "agentPoolName"), aks.poolName("user", { vmSize: "Standard_D8s_v5", minCount: 0, maxCount: 2, spot: false }, [], []),
             "turning spot on renames the pool: AKS cannot change priority in place, so the new pool comes first");
     });
@@ -303,7 +303,7 @@ describe("GPU and spot pools, admin groups (dev stack with options)", () => {
     it("deploys the NVIDIA device plugin on the GPU nodes, tolerating their taints", () => {
         const ds = mocks.one(T.daemonSet, "nvidia-device-plugin");
         assert.equal(input(ds, "metadata.namespace"), "kube-system");
-        assert.deepEqual(input(ds, "spec.template.spec.nodeSelector"), { [aks.GPU_POOL_LABEL.key]: aks.GPU_POOL_LABEL.value });
+        assert.deepEqual(input(ds, "spec.template.spec.nodeSelector"), { "kubeflow-azure/pool": "gpu" });
         const tolerations = input<Record<string, string>[]>(ds, "spec.template.spec.tolerations");
         assert.deepEqual(tolerations.map((t) => `${t.key}=${t.value ?? ""}:${t.effect}`).sort(),
             ["kubernetes.azure.com/scalesetpriority=spot:NoSchedule", "nvidia.com/gpu=:NoSchedule", "sku=gpu:NoSchedule"]);

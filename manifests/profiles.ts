@@ -1,0 +1,382 @@
+/**
+ * Kubeflow Profiles from configuration: the validation of the `profiles` key, and the
+ * objects each profile becomes (the Profile, what the access management service
+ * creates for each contributor, the PodDefaults of the namespace). Pure: no Pulumi.
+ *
+ * What the profile controller does by itself is left to it (kubeflow/kubeflow
+ * components/profile-controller/controllers/profile_controller.go, v1.10.0): it
+ * creates the namespace, the owner's `namespaceAdmin` RoleBinding to kubeflow-admin,
+ * the `ns-owner-access-istio` AuthorizationPolicy, the default-editor/default-viewer
+ * service accounts and, from spec.resourceQuotaSpec, the `kf-resource-quota`
+ * ResourceQuota. Contributors are not part of a Profile's spec: the dashboard adds them
+ * through kfam, whose objects are mirrored here.
+ */
+import { isRecord } from "./parse";
+import { SPOT_TAINT, GPU_TAINT, Toleration, tolerationOf } from "./compute";
+import { KubeObject, Problem, dependsOnRef, formatProblems } from "./types";
+
+export interface ProfileConfig {
+    /** The profile's name, which is also its namespace. */
+    readonly name: string;
+    /** User id of the owner (the value of the kubeflow-userid header for that user). */
+    readonly owner: string;
+    /** User ids that get what the dashboard's "add contributor" grants. */
+    readonly contributors: readonly string[];
+    /** Hard limits of the namespace's ResourceQuota: resource name to quantity. */
+    readonly resourceQuota: Readonly<Record<string, string>>;
+}
+
+const PROFILE_FIELDS = ["name", "owner", "contributors", "resourceQuota"] as const;
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * The central dashboard refuses a contributor that does not match this (kubeflow/kubeflow
+ * components/centraldashboard/app/api_workgroup.ts, v1.10.0: EMAIL_RGX, the WHATWG
+ * valid e-mail address). Both user id claims Entra can supply, a UPN (preferred_username)
+ * and an e-mail address, have this shape; a config value the dashboard itself would
+ * refuse could not be managed there later.
+ */
+const USER_ID = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
+
+/** The quantity pattern of the Profile CRD's resourceQuotaSpec.hard (the Kubernetes quantity grammar), without a sign: a quota is never negative. */
+const QUANTITY = /^(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$/;
+
+/** A quota resource name: a Kubernetes qualified name (`cpu`, `requests.nvidia.com/gpu`, `count/deployments.apps`). */
+const RESOURCE_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/** Namespaces of the platform, of Kubernetes and of AKS that a profile may never take. */
+export const SYSTEM_NAMESPACES: readonly string[] = ["default", "kubeflow", "kubeflow-system", "istio-system", "cert-manager", "auth", "oauth2-proxy"];
+export const SYSTEM_NAMESPACE_PREFIXES: readonly string[] = ["kube-", "knative-"];
+
+/**
+ * Reads and checks the `profiles` value (already parsed from JSON); `key` is the full
+ * config key, used in every problem. Every problem is reported, none stops the others.
+ */
+export function validateProfiles(raw: unknown, key: string): { profiles: ProfileConfig[]; problems: Problem[] } {
+    const problems: Problem[] = [];
+    const bad = (where: string, value: unknown, rule: string): void => {
+        problems.push({ where, value: show(value), rule });
+    };
+    if (!Array.isArray(raw)) {
+        bad(key, raw, `a list of { name, owner, contributors?, resourceQuota? }, e.g. \`pulumi config set --path '${key}[0].name' team-a\``);
+        return { profiles: [], problems };
+    }
+    const profiles: ProfileConfig[] = [];
+    const firstByName = new Map<string, number>();
+    raw.forEach((entry: unknown, i) => {
+        const at = `${key}[${i}]`;
+        if (!isRecord(entry)) {
+            bad(at, entry, "an object { name, owner, contributors?, resourceQuota? }");
+            return;
+        }
+        for (const field of Object.keys(entry)) {
+            if (!(PROFILE_FIELDS as readonly string[]).includes(field)) {
+                bad(`${at}.${field}`, entry[field], `unknown field; known fields: ${PROFILE_FIELDS.join(", ")}`);
+            }
+        }
+        const name = entry.name;
+        if (typeof name !== "string" || !DNS_LABEL.test(name) || name.length > 63) {
+            bad(`${at}.name`, name, "a DNS label (the namespace): at most 63 lower-case letters, digits or '-', starting and ending with a letter or digit");
+        } else if (isSystemNamespace(name)) {
+            bad(`${at}.name`, name, `a system namespace; not one of ${SYSTEM_NAMESPACES.join(", ")} or ${SYSTEM_NAMESPACE_PREFIXES.map((p) => `${p}*`).join(", ")}`);
+        } else if (firstByName.has(name)) {
+            bad(`${at}.name`, name, `duplicate: ${key}[${firstByName.get(name)}] has the same name`);
+        } else {
+            firstByName.set(name, i);
+        }
+
+        const owner = entry.owner;
+        const ownerOk = checkUserId(`${at}.owner`, owner, bad);
+
+        const contributors: string[] = [];
+        if (entry.contributors !== undefined && !Array.isArray(entry.contributors)) {
+            bad(`${at}.contributors`, entry.contributors, "a list of user ids");
+        }
+        const seen = new Map<string, string>();
+        (Array.isArray(entry.contributors) ? entry.contributors : []).forEach((c: unknown, j) => {
+            const where = `${at}.contributors[${j}]`;
+            if (!checkUserId(where, c, bad)) {
+                return;
+            }
+            if (ownerOk && c === owner) {
+                bad(where, c, "the owner is repeated as a contributor; the owner already administers the namespace");
+                return;
+            }
+            const binding = contributorBindingName(c);
+            const earlier = seen.get(binding);
+            if (earlier !== undefined) {
+                bad(where, c, earlier === c
+                    ? "listed twice"
+                    : `maps to the same binding name ${binding} as ${JSON.stringify(earlier)} (the dashboard keeps one binding per name)`);
+                return;
+            }
+            if (binding.length > 253) {
+                bad(where, c, `its binding name ${binding} is longer than 253 characters`);
+                return;
+            }
+            seen.set(binding, c);
+            contributors.push(c);
+        });
+
+        const resourceQuota: Record<string, string> = {};
+        if (entry.resourceQuota !== undefined) {
+            if (!isRecord(entry.resourceQuota)) {
+                bad(`${at}.resourceQuota`, entry.resourceQuota, "a map of resource names to quantities, e.g. { \"requests.cpu\": \"8\", \"requests.memory\": \"32Gi\" }");
+            } else {
+                for (const [resource, quantity] of Object.entries(entry.resourceQuota)) {
+                    const where = `${at}.resourceQuota.${resource}`;
+                    if (!RESOURCE_NAME.test(resource) || resource.length > 253) {
+                        bad(where, resource, "a resource name such as cpu, requests.memory, requests.nvidia.com/gpu or count/deployments.apps");
+                        continue;
+                    }
+                    // `pulumi config set --path` stores a bare number as a number.
+                    const text = typeof quantity === "number" && Number.isFinite(quantity) ? String(quantity) : quantity;
+                    if (typeof text !== "string" || !QUANTITY.test(text)) {
+                        bad(where, quantity, "a non-negative Kubernetes quantity such as 4, 500m, 32Gi or 1e3");
+                        continue;
+                    }
+                    resourceQuota[resource] = text;
+                }
+            }
+        }
+        if (typeof name === "string" && typeof owner === "string") {
+            profiles.push({ name, owner, contributors, resourceQuota });
+        }
+    });
+    return { profiles: problems.length > 0 ? [] : profiles, problems };
+}
+
+function checkUserId(where: string, value: unknown, bad: (where: string, value: unknown, rule: string) => void): value is string {
+    if (typeof value !== "string" || !USER_ID.test(value)) {
+        bad(where, value, "a user id of the form local@domain (a UPN or an e-mail address, as the sign-in claim carries it)");
+        return false;
+    }
+    return true;
+}
+
+export function isSystemNamespace(name: string): boolean {
+    return SYSTEM_NAMESPACES.includes(name) || SYSTEM_NAMESPACE_PREFIXES.some((p) => name.startsWith(p));
+}
+
+function show(value: unknown): string {
+    return value === undefined ? "(unset)" : (JSON.stringify(value) ?? "(not representable)");
+}
+
+// ---------------------------------------------------------------------------
+// What kfam creates for a contributor (kubeflow/kubeflow
+// components/access-management/kfam/bindings.go, v1.10.0, the kfam image of 26.03,
+// v1.11.0 and v1.10.2; unchanged since v1.8.0, and identical in kubeflow/dashboard,
+// where kfam lives now). The dashboard's "add contributor" sends the binding
+// { user: { kind: User, name }, roleRef: { kind: ClusterRole, name: edit } }
+// (components/centraldashboard/app/api_workgroup.ts, mapSimpleBindingToWorkgroupBinding,
+// the same in v1.7.0 to v1.10.0).
+
+/** The role the dashboard calls "contributor", as kfam writes it in the `role` annotation. */
+export const CONTRIBUTOR_ROLE = "edit";
+/** The ClusterRole kfam binds a contributor to (bindings.go roleBindingNameMap: edit -> kubeflow-edit). */
+export const CONTRIBUTOR_CLUSTER_ROLE = "kubeflow-edit";
+
+const NOT_ALPHANUMERIC = /[^a-zA-Z0-9]+/g;
+
+/**
+ * bindings.go getBindingName: the subject kind, the user name with every run of
+ * non-alphanumerics turned into '-', the role kind and name, joined by '-', lower-cased,
+ * runs of non-alphanumerics turned into '-' again. kfam also URL-escapes the user part,
+ * which after the first replacement holds only alphanumerics and '-', which that escape
+ * leaves as they are. For alice@contoso.com: user-alice-contoso-com-clusterrole-edit.
+ */
+export function contributorBindingName(user: string): string {
+    return ["User", user.replace(NOT_ALPHANUMERIC, "-"), "ClusterRole", CONTRIBUTOR_ROLE].join("-").toLowerCase().replace(NOT_ALPHANUMERIC, "-");
+}
+
+/** How kfam identifies users: what it reads from the render's profiles-config. */
+export interface KfamSettings {
+    /** The header carrying the user id (`-userid-header`). */
+    readonly userIdHeader: string;
+    /** The prefix of its value (`-userid-prefix`). */
+    readonly userIdPrefix: string;
+    /**
+     * The sources a contributor's policy admits (the ingress gateway, the pipelines UI);
+     * undefined for a kfam that writes no `from` clause.
+     */
+    readonly principals?: readonly string[];
+}
+
+const KFAM_CONTAINER = "kfam";
+// kfam's defaults when the variables are empty (bindings.go getAuthorizationPolicy, GetEnvDefault).
+const DEFAULT_GATEWAY_PRINCIPAL = "cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account";
+const DEFAULT_KFP_UI_PRINCIPAL = "cluster.local/ns/kubeflow/sa/ml-pipeline-ui";
+
+/**
+ * Reads kfam's settings where kfam reads them: the ConfigMap its container takes its
+ * environment from (`-userid-header $(USERID_HEADER) -userid-prefix $(USERID_PREFIX)`).
+ * The principal variables came with the `from` clause of the contributor policy in the
+ * same upstream change (kubeflow/kubeflow e28be5d, "Make principals dynamic", v1.8.0):
+ * v1.7.0's ConfigMap has neither, and its kfam writes a policy without `from`.
+ */
+export function readKfamSettings(objects: readonly KubeObject[]): KfamSettings {
+    const where = "the render's access management service (kfam)";
+    const deployment = objects.find((o) => o.kind === "Deployment" && containers(o).some((c) => c.name === KFAM_CONTAINER));
+    const kfam = deployment ? containers(deployment).find((c) => c.name === KFAM_CONTAINER) : undefined;
+    const refs = kfam && Array.isArray(kfam.envFrom) ? kfam.envFrom.filter(isRecord).map((e) => (isRecord(e.configMapRef) ? e.configMapRef.name : undefined)) : [];
+    const data: Record<string, unknown> = {};
+    for (const ref of refs) {
+        const cm = objects.find((o) => o.kind === "ConfigMap" && o.apiVersion === "v1" && o.metadata.name === ref && o.metadata.namespace === deployment?.metadata.namespace);
+        Object.assign(data, isRecord(cm?.data) ? cm.data : {});
+    }
+    const header = data.USERID_HEADER;
+    if (!deployment || typeof header !== "string" || header === "") {
+        throw new Error(formatProblems("profiles: the render lacks what the contributor bindings mirror", [{
+            where,
+            value: deployment ? `Deployment ${deployment.metadata.namespace}/${deployment.metadata.name} reads no USERID_HEADER` : "no Deployment with a kfam container",
+            rule: "required: contributors get the objects kfam would create, with its user id header",
+        }]));
+    }
+    const prefix = typeof data.USERID_PREFIX === "string" ? data.USERID_PREFIX : "";
+    const hasPrincipals = "ISTIO_INGRESS_GATEWAY_PRINCIPAL" in data || "KFP_UI_PRINCIPAL" in data;
+    const nonEmpty = (v: unknown, fallback: string): string => (typeof v === "string" && v !== "" ? v : fallback);
+    return hasPrincipals
+        ? { userIdHeader: header, userIdPrefix: prefix, principals: [nonEmpty(data.ISTIO_INGRESS_GATEWAY_PRINCIPAL, DEFAULT_GATEWAY_PRINCIPAL), nonEmpty(data.KFP_UI_PRINCIPAL, DEFAULT_KFP_UI_PRINCIPAL)] }
+        : { userIdHeader: header, userIdPrefix: prefix };
+}
+
+function containers(o: KubeObject): Record<string, unknown>[] {
+    const spec = isRecord(o.spec) && isRecord(o.spec.template) && isRecord(o.spec.template.spec) ? o.spec.template.spec : undefined;
+    return spec && Array.isArray(spec.containers) ? spec.containers.filter(isRecord) : [];
+}
+
+// ---------------------------------------------------------------------------
+// Builders
+
+/** The Profile; the owner subject as the release's own example profile writes it. */
+export function profileObject(p: ProfileConfig): KubeObject {
+    const spec: Record<string, unknown> = { owner: { kind: "User", name: p.owner } };
+    if (Object.keys(p.resourceQuota).length > 0) {
+        spec.resourceQuotaSpec = { hard: { ...p.resourceQuota } };
+    }
+    // v1: the storage version of the CRD in every supported render (v1beta1 is served too).
+    return { apiVersion: "kubeflow.org/v1", kind: "Profile", metadata: { name: p.name }, spec };
+}
+
+/**
+ * kfam's RoleBinding and AuthorizationPolicy for one contributor (bindings.go Create),
+ * with the `user` and `role` annotations kfam's List reads back for the dashboard.
+ * The two apiGroups kfam leaves empty are written as the API server defaults them
+ * (kubernetes/kubernetes pkg/apis/rbac/v1/defaults.go: SetDefaults_RoleBinding,
+ * SetDefaults_Subject), so the stored object and this one do not differ on every diff.
+ */
+export function contributorObjects(namespace: string, user: string, kfam: KfamSettings): KubeObject[] {
+    const name = contributorBindingName(user);
+    const annotations = { user, role: CONTRIBUTOR_ROLE };
+    const rule: Record<string, unknown> = {
+        when: [{ key: `request.headers[${kfam.userIdHeader}]`, values: [kfam.userIdPrefix + user] }],
+    };
+    if (kfam.principals) {
+        rule.from = [{ source: { principals: [...kfam.principals] } }];
+    }
+    return [
+        {
+            apiVersion: "rbac.authorization.k8s.io/v1",
+            kind: "RoleBinding",
+            metadata: { name, namespace, annotations: { ...annotations } },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: CONTRIBUTOR_CLUSTER_ROLE },
+            subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: user }],
+        },
+        {
+            // kfam's REST client for policies is security.istio.io/v1beta1 (api_default.go).
+            apiVersion: "security.istio.io/v1beta1",
+            kind: "AuthorizationPolicy",
+            metadata: { name, namespace, annotations: { ...annotations } },
+            spec: { rules: [rule] },
+        },
+    ];
+}
+
+export interface ComputeOptions {
+    /** A GPU pool exists (tainted with GPU_TAINT). */
+    readonly gpu: boolean;
+    /** The GPU pool is spot, so its nodes carry the spot taint as well. */
+    readonly gpuSpot?: boolean;
+    /** The user pool is spot. */
+    readonly spot: boolean;
+}
+
+/** The label a pod (a notebook, a pipeline step) carries to select a PodDefault. */
+export const GPU_SELECTOR_LABEL = "gpu";
+export const SPOT_SELECTOR_LABEL = "spot";
+
+/**
+ * The PodDefaults (kubeflow.org/v1alpha1, the only version of the CRD in every
+ * supported render) of a profile namespace. The notebook form offers each under its
+ * `desc` and sets the first key of its selector's matchLabels to "true"
+ * (components/crud-web-apps/jupyter/backend/apps/common/routes/get.py and form.py,
+ * v1.10.0). A PodDefault can carry tolerations but no resources: the PodDefaultSpec
+ * (components/admission-webhook/pkg/apis/settings/v1alpha1/poddefault_types.go and the
+ * CRD schema of the renders) has no such field, so the GPU count comes from the
+ * notebook form's GPU field or the pipeline step's accelerator limit.
+ */
+export function podDefaults(namespace: string, compute: ComputeOptions): KubeObject[] {
+    const out: KubeObject[] = [];
+    const podDefault = (name: string, label: string, desc: string, tolerations: Toleration[]): KubeObject => ({
+        apiVersion: "kubeflow.org/v1alpha1",
+        kind: "PodDefault",
+        metadata: { name, namespace },
+        spec: { desc, selector: { matchLabels: { [label]: "true" } }, tolerations },
+    });
+    if (compute.gpu) {
+        const tolerations = [tolerationOf(GPU_TAINT), ...(compute.gpuSpot ? [tolerationOf(SPOT_TAINT)] : [])];
+        out.push(podDefault("gpu", GPU_SELECTOR_LABEL, "Allow GPU nodes (request the GPUs too)", tolerations));
+    }
+    if (compute.spot) {
+        out.push(podDefault("spot", SPOT_SELECTOR_LABEL, "Allow spot nodes (may be evicted)", [tolerationOf(SPOT_TAINT)]));
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------------------
+// The plan
+
+export interface ProfilesPlan {
+    /** Profiles first; the namespaced objects of each wait on their Profile (depends-on). */
+    readonly objects: readonly KubeObject[];
+}
+
+/** yaml/v2's in-group ordering annotation. */
+export const DEPENDS_ON = "config.kubernetes.io/depends-on";
+
+/**
+ * Every object of every profile, checked against the release it joins: a profile may
+ * not take a namespace the render creates or puts objects in. Throws with every
+ * problem before anything exists. `objects` is the release as it will be deployed.
+ */
+export function planProfiles(profiles: readonly ProfileConfig[], objects: readonly KubeObject[], compute: ComputeOptions, key = "kubeflow-azure:profiles"): ProfilesPlan {
+    if (profiles.length === 0) {
+        return { objects: [] };
+    }
+    const taken = new Set<string>();
+    for (const o of objects) {
+        if (o.kind === "Namespace" && o.apiVersion === "v1") {
+            taken.add(o.metadata.name);
+        }
+        if (o.metadata.namespace) {
+            taken.add(o.metadata.namespace);
+        }
+    }
+    const problems: Problem[] = profiles.flatMap((p, i) => taken.has(p.name)
+        ? [{ where: `${key}[${i}].name`, value: JSON.stringify(p.name), rule: "a namespace of the Kubeflow release; choose another name" }]
+        : []);
+    if (problems.length > 0) {
+        throw new Error(formatProblems(`${problems.length} configuration problem(s); nothing was created:`, problems));
+    }
+    const kfam = readKfamSettings(objects);
+    const out: KubeObject[] = [];
+    for (const p of profiles) {
+        const profile = profileObject(p);
+        const ref = dependsOnRef(profile);
+        const inNamespace = [...p.contributors.flatMap((c) => contributorObjects(p.name, c, kfam)), ...podDefaults(p.name, compute)]
+            .map((o) => ({ ...o, metadata: { ...o.metadata, annotations: { ...(o.metadata.annotations ?? {}), [DEPENDS_ON]: ref } } }));
+        out.push(profile, ...inNamespace);
+    }
+    return { objects: out };
+}
