@@ -20,7 +20,7 @@ import type { RenderedRelease } from "../components/release-source";
 import type { Config } from "../config";
 import { findRelease } from "../manifests/catalog";
 import { parseManifests } from "../manifests/parse";
-import { fetchRelease, localSource, readRendered } from "../manifests/source";
+import { checkRenderedRelease, fetchRelease, localSource, readRendered } from "../manifests/source";
 import type { KubeObject } from "../manifests/types";
 import { Override, Plan, applyOverrides, buildPlan, canonicalJson, diffPlans, formatDiff, formatPlan, parseOverride } from "./plan-core";
 
@@ -87,10 +87,13 @@ function loadPlanRelease(cfg: Config, render: (directory: string) => KubeObject[
         throw new PlanError(`unknown Kubeflow release ${cfg.kubeflowRelease}`);
     }
     const source = cfg.manifests ? localSource(cfg.manifests) : fetchRelease(release);
-    if (source.kind === "rendered") {
-        return { release, objects: readRendered(source.file), origin: source.file };
+    const [objects, origin] = source.kind === "rendered" ? [readRendered(source.file), source.file] : [render(source.directory), source.origin];
+    try {
+        checkRenderedRelease(objects, release, origin);
+    } catch (err) {
+        throw new PlanError(err instanceof Error ? err.message : String(err));
     }
-    return { release, objects: render(source.directory), origin: source.origin };
+    return { release, objects, origin };
 }
 
 /** `kustomize build` or `kubectl kustomize`, with the provider's load restrictions (none). */
