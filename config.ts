@@ -246,6 +246,11 @@ export function resolveConfig(raw: RawConfig, stack: string, context: Deployment
         if (ns === NAMESPACE && !(KEYS as readonly string[]).includes(key)) {
             const hint = closest(key, KEYS);
             bad(fullKey, raw[fullKey], `unknown key${hint ? ` (did you mean ${NAMESPACE}:${hint}?)` : ""}; known keys: ${KEYS.join(", ")}`);
+        } else if (ns !== NAMESPACE && closest(ns, [NAMESPACE]) !== undefined) {
+            // Other namespaces belong to providers and are theirs to check; one a few
+            // letters from ours is a typo whose value would silently be ignored.
+            const hint = (KEYS as readonly string[]).includes(key) ? key : closest(key, KEYS);
+            bad(fullKey, raw[fullKey], `unknown namespace ${ns}${hint ? ` (did you mean ${NAMESPACE}:${hint}?)` : ` (did you mean ${NAMESPACE}?)`}`);
         }
     }
 
@@ -418,10 +423,15 @@ export function resolveConfig(raw: RawConfig, stack: string, context: Deployment
     });
     const protect = booleanKey("protect", get("protect"), DEFAULTS.protect, bad);
 
-    const clientSecret = objectOf("clientSecret", json("clientSecret", {}), DEFAULTS.clientSecret, bad, (c) => {
+    // `pulumi config set --path kubeflow-azure:clientSecret.rotation 2` stores the integer 2
+    // (on a path the CLI reads integers as numbers): the label is its text.
+    const rawClientSecret = json("clientSecret", {});
+    const rotation: unknown = (rawClientSecret as { rotation?: unknown } | null)?.rotation;
+    const clientSecretInput = typeof rotation === "number" && Number.isInteger(rotation) ? { ...(rawClientSecret as object), rotation: String(rotation) } : rawClientSecret;
+    const clientSecret = objectOf("clientSecret", clientSecretInput, DEFAULTS.clientSecret, bad, (c) => {
         checkInt("clientSecret.validityDays", c.validityDays, 1, 730, bad);
         if (typeof c.rotation !== "string" || c.rotation.length === 0) {
-            bad("clientSecret.rotation", c.rotation, "a non-empty label; change it to issue a new client secret");
+            bad("clientSecret.rotation", c.rotation, "a non-empty label (text or an integer); change it to issue a new client secret");
         }
     });
 

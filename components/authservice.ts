@@ -101,7 +101,8 @@ export class Authservice extends pulumi.ComponentResource {
             return toYamlText(objects);
         });
 
-        new k8s.yaml.v2.ConfigGroup(`${name}-objects`, { yaml }, { ...childOpts, dependsOn: [...args.after, secret] });
+        // A fixed prefix, like the platform's: the children's names never follow the group's.
+        new k8s.yaml.v2.ConfigGroup(`${name}-objects`, { yaml, resourcePrefix: name }, { ...childOpts, dependsOn: [...args.after, secret] });
         this.registerOutputs({ sessionCookieName: this.sessionCookieName });
     }
 }

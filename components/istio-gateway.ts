@@ -91,6 +91,9 @@ export class IstioGateway extends pulumi.ComponentResource {
         const group = (suffix: string, objects: pulumi.Output<readonly KubeObject[]>, dependsOn: pulumi.Resource[]): k8s.yaml.v2.ConfigGroup =>
             new k8s.yaml.v2.ConfigGroup(`${name}-${suffix}`, {
                 yaml: objects.apply(toYamlText),
+                // One prefix for the three groups (as for the platform's phases): an object
+                // moved to another group keeps its URN.
+                resourcePrefix: name,
             }, { parent: this, provider: args.provider, dependsOn });
 
         const gateway = group("gateway", built.apply((b) => [b.gateway]), after);

@@ -43,6 +43,14 @@ export class KubeflowPlatform extends pulumi.ComponentResource {
         phases.forEach((phase, i) => {
             const group: k8s.yaml.v2.ConfigGroup = new k8s.yaml.v2.ConfigGroup(`${name}-phase-${i}`, {
                 yaml: toYamlText(phase.objects),
+                // A child is named `<resourcePrefix>:<namespace>/<name>` and the prefix
+                // defaults to the group's name (pulumi-kubernetes v4.32.0
+                // provider/pkg/provider/yaml/v2/configgroup.go and yaml.go register()).
+                // Objects change phase between releases; with the phase in their names an
+                // upgrade would create each moved object under a new URN (AlreadyExists)
+                // and delete the old one. One prefix for every phase keeps the identity:
+                // the groups share one type chain, so the URN depends only on the object.
+                resourcePrefix: name,
             }, {
                 parent: this,
                 provider,

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { Config } from "../config";
 import { Release, findRelease } from "../manifests/catalog";
-import { ManifestSource, fetchRelease, localSource, readRendered, tagMoved } from "../manifests/source";
+import { ManifestSource, checkRenderedRelease, fetchRelease, localSource, readRendered, tagMoved } from "../manifests/source";
 import { KubeObject } from "../manifests/types";
 
 /** The objects of a release as rendered, before any transform. */
@@ -48,10 +48,11 @@ export async function loadRelease(cfg: Config): Promise<RenderedRelease> {
             void pulumi.log.warn(`Kubeflow ${release.id}: upstream tag ${release.tag} now points at ${moved}; deploying the pinned commit ${release.commit}.`);
         }
     }
-    if (source.kind === "rendered") {
-        return { release, objects: readRendered(source.file), origin: source.file };
-    }
-    return { release, objects: await renderKustomization(source.directory), origin: source.origin };
+    const [objects, origin] = source.kind === "rendered"
+        ? [readRendered(source.file), source.file]
+        : [await renderKustomization(source.directory), source.origin];
+    checkRenderedRelease(objects, release, origin);
+    return { release, objects, origin };
 }
 
 export async function renderKustomization(directory: string): Promise<KubeObject[]> {

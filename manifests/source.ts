@@ -8,8 +8,9 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { KUSTOMIZATION_PATH, MANIFESTS_REPOSITORY, Release } from "./catalog";
-import { parseManifests } from "./parse";
+import { KUSTOMIZATION_PATH, MANIFESTS_REPOSITORY, RELEASES, Release } from "./catalog";
+import { podTemplate } from "./ordering";
+import { isRecord, parseManifests } from "./parse";
 import { KubeObject } from "./types";
 
 /** What to render: a rendered YAML file is read as is; a kustomization is rendered. */
@@ -117,4 +118,59 @@ function checkoutIs(git: Git, dir: string, commit: string): boolean {
 function firstLine(err: unknown): string {
     const text = err instanceof Error ? ((err as { stderr?: string }).stderr || err.message) : String(err);
     return text.trim().split("\n")[0] ?? "";
+}
+
+/**
+ * The Kubeflow Pipelines version of each release, as kubeflow/manifests README.md lists it
+ * in its component table at the release's tag (v1.7.0: 2.0.0-alpha.7, ...). No label in a
+ * render names the release, and most components keep their version across two or more
+ * releases (the notebook controller is v1.10.0 in v1.10.2, v1.11.0 and 26.03); the
+ * pipelines version differs between every two releases of the catalog.
+ */
+export const PIPELINES_VERSIONS: Readonly<Record<string, string>> = Object.freeze({
+    "26.03": "2.16.0",
+    "v1.11.0": "2.15.0",
+    "v1.10.2": "2.5.0",
+    "v1.9.1": "2.3.0",
+    "v1.8.1": "2.0.5",
+    "v1.7.0": "2.0.0-alpha.7",
+});
+
+/**
+ * The pipelines version a render deploys: the tag of the API server image of
+ * `kubeflow/ml-pipeline` (gcr.io/ml-pipeline/api-server up to v1.9, ghcr.io/kubeflow/
+ * kfp-api-server after). Only the tag counts, so a render whose images were moved to a
+ * mirror registry is still recognised; undefined when the image is pinned by digest only.
+ */
+export function renderedPipelinesVersion(objects: readonly KubeObject[]): string | undefined {
+    const apiServer = objects.find((o) => o.kind === "Deployment" && o.metadata.name === "ml-pipeline" && o.metadata.namespace === "kubeflow");
+    const spec = apiServer ? podTemplate(apiServer)?.spec : undefined;
+    const containers = isRecord(spec) && Array.isArray(spec.containers) ? spec.containers.filter(isRecord) : [];
+    const image = containers.find((c) => c.name === "ml-pipeline-api-server")?.image;
+    if (typeof image !== "string") {
+        return undefined;
+    }
+    const named = image.split("@")[0];
+    const colon = named.lastIndexOf(":");
+    return colon > named.lastIndexOf("/") ? named.slice(colon + 1) : undefined;
+}
+
+/**
+ * Refuses a render of another catalog release than the configured one (a `manifests`
+ * file rendered from v1.9.1 while `kubeflowRelease` says 26.03 would be deployed with the
+ * wrong authservice flavour and ordering assumptions). A render whose pipelines version
+ * no catalog release ships is let through: a reviewed, patched render may change it.
+ */
+export function checkRenderedRelease(objects: readonly KubeObject[], release: Release, origin: string): void {
+    const version = renderedPipelinesVersion(objects);
+    if (version === undefined || version === PIPELINES_VERSIONS[release.id]) {
+        return;
+    }
+    const other = RELEASES.find((r) => PIPELINES_VERSIONS[r.id] === version);
+    if (other) {
+        throw new Error(
+            `${origin} is a render of Kubeflow ${other.id} (Kubeflow Pipelines ${version}), but kubeflow-azure:kubeflowRelease is ${release.id} ` +
+            `(Kubeflow Pipelines ${PIPELINES_VERSIONS[release.id] ?? "unknown"}): set kubeflow-azure:kubeflowRelease to ${other.id}, or point kubeflow-azure:manifests at a render of ${release.id}.`,
+        );
+    }
 }

@@ -7,6 +7,8 @@
  *   npm run bench [-- --release 26.03] [-- --skip-baseline]
  */
 import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { KUSTOMIZATION_PATH, MANIFESTS_REPOSITORY, RELEASES } from "../manifests/catalog";
 import { availableRenders, upstreamDir } from "../test/upstream";
 
 type Mode = "program" | "baseline";
@@ -65,7 +67,8 @@ function main(): void {
     const skipBaseline = args.includes("--skip-baseline");
     const releases = availableRenders().filter((r) => !only || r === only);
     if (releases.length === 0) {
-        console.log(`no renders in ${upstreamDir}: nothing to measure`);
+        console.error(whereToGetRenders(upstreamDir, only));
+        process.exitCode = 1;
         return;
     }
     console.log(`renders: ${upstreamDir}\n`);
@@ -85,12 +88,33 @@ function main(): void {
     console.log("baseline: one resource per object with nested inputs (yaml v1 style), same mocks.");
 }
 
-if (process.argv[2] === "--child") {
-    child(process.argv[3] as Mode, process.argv[4]).catch((err: unknown) => {
-        console.error(err);
-        process.exit(1);
-    });
-} else {
-    main();
+/** What to do when there is nothing to measure: the commands that make the renders. */
+export function whereToGetRenders(dir: string, only?: string): string {
+    const wanted = RELEASES.filter((r) => !only || r.id === only);
+    const lines = [
+        `${only ? `no render of ${only}` : "no renders"} in ${dir}: nothing to measure.`,
+        `The bench reads kubeflow-<release>.yaml files from that directory (set KUBEFLOW_UPSTREAM_DIR to use another one).`,
+    ];
+    if (wanted.length === 0) {
+        lines.push(`${only ?? ""} is not a release of the catalog: ${RELEASES.map((r) => r.id).join(", ")}`);
+        return lines.join("\n");
+    }
+    lines.push(`Render ${only ? "it" : "each release"} at its pinned commit with kustomize v5, as a deploy does:`, "", `  mkdir -p ${dir}`, `  git clone ${MANIFESTS_REPOSITORY} kubeflow-manifests && cd kubeflow-manifests`);
+    for (const r of wanted) {
+        lines.push(`  git checkout --quiet ${r.commit} && kustomize build ${KUSTOMIZATION_PATH} > ${path.join(dir, `kubeflow-${r.id}.yaml`)}`);
+    }
+    return lines.join("\n");
+}
+
+// Imported by the tests, nothing runs.
+if (require.main === module) {
+    if (process.argv[2] === "--child") {
+        child(process.argv[3] as Mode, process.argv[4]).catch((err: unknown) => {
+            console.error(err);
+            process.exit(1);
+        });
+    } else {
+        main();
+    }
 }
 

@@ -56,8 +56,20 @@ function main(): void {
     const args = process.argv.slice(2);
     const stack = args.includes("--stack") ? args[args.indexOf("--stack") + 1] : undefined;
     const cliArgs = ["stack", "output", "--json", ...(stack ? ["--stack", stack] : [])];
-    const outputs = JSON.parse(execFileSync("pulumi", cliArgs, { encoding: "utf8" })) as ClientOutputs;
-    console.log(kfpClientSnippet(outputs));
+    let text: string;
+    try {
+        text = execFileSync("pulumi", cliArgs, { encoding: "utf8" });
+    } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "ENOENT") {
+            // Install commands from https://www.pulumi.com/docs/install/.
+            console.error("npm run kfp-client reads the stack's outputs with the Pulumi CLI, which is not on PATH. Install it " +
+                "(`curl -fsSL https://get.pulumi.com | sh`, or `brew install pulumi/tap/pulumi`, see https://www.pulumi.com/docs/install/), " +
+                "run `pulumi login` with access to the stack's state, and run this again.");
+            process.exit(1);
+        }
+        throw err;
+    }
+    console.log(kfpClientSnippet(JSON.parse(text) as ClientOutputs));
 }
 
 if (require.main === module) {

@@ -9,7 +9,7 @@ import { parseManifests } from "../manifests/parse";
 import type { RecordedResource } from "../test/mocks";
 
 /** Bumped when the JSON layout changes; a diff against another version is refused. */
-export const PLAN_FORMAT = 1;
+export const PLAN_FORMAT = 2;
 export const SECRET = "[secret]";
 export const UNKNOWN = "[unknown]";
 const CONFIG_GROUP = "kubernetes:yaml/v2:ConfigGroup";
@@ -50,6 +50,10 @@ export interface Plan {
     readonly stack: string;
     readonly release: { readonly id: string; readonly objects: number };
     readonly resources: readonly PlanResource[];
+    /** The stack outputs, masked like inputs (the kubeconfig is `[secret]`). */
+    readonly outputs: { readonly [name: string]: Json };
+    /** What `pulumi up` would warn about (a Kubernetes version outside the release's range, ...). */
+    readonly warnings: readonly string[];
 }
 
 export interface PlanMeta {
@@ -57,13 +61,25 @@ export interface PlanMeta {
     readonly stack: string;
     readonly releaseId: string;
     readonly renderedObjects: number;
+    /** Output values as resolved under the mocks; secrets in the SDK's wire form. */
+    readonly outputs?: Readonly<Record<string, unknown>>;
+    readonly warnings?: readonly string[];
 }
 
 /** Builds the plan from recorded resources. Deterministic: same resources, same plan. */
 export function buildPlan(recorded: readonly RecordedResource[], meta: PlanMeta): Plan {
     const byUrn = new Map(recorded.map((r) => [r.urn, r]));
     const resources = recorded.map((r) => planResource(r, byUrn)).sort((a, b) => compare(a.urn, b.urn));
-    return { format: PLAN_FORMAT, project: meta.project, stack: meta.stack, release: { id: meta.releaseId, objects: meta.renderedObjects }, resources };
+    const outputs = Object.fromEntries(Object.keys(meta.outputs ?? {}).sort(compare).map((k) => [k, mask(meta.outputs?.[k], `outputs.${k}`, {})]));
+    return {
+        format: PLAN_FORMAT,
+        project: meta.project,
+        stack: meta.stack,
+        release: { id: meta.releaseId, objects: meta.renderedObjects },
+        resources,
+        outputs,
+        warnings: [...(meta.warnings ?? [])],
+    };
 }
 
 function planResource(r: RecordedResource, byUrn: ReadonlyMap<string, RecordedResource>): PlanResource {
@@ -317,8 +333,15 @@ export function formatPlan(plan: Plan, origin?: string): string {
         }
         lines.push("");
     }
+    lines.push(...formatOutputs(plan.outputs), "");
+    lines.push(...plan.warnings.map((w) => `warning: ${w}`));
     lines.push("Values Azure computes (ids, addresses, client ids) are the mocks' placeholders; secrets are shown as [secret].");
     return lines.join("\n");
+}
+
+function formatOutputs(outputs: { readonly [name: string]: Json }): string[] {
+    const names = Object.keys(outputs);
+    return names.length === 0 ? [] : ["Outputs:", ...names.map((n) => `    ${n}: ${JSON.stringify(outputs[n])}`)];
 }
 
 // ---------------------------------------------------------------------------------------
@@ -338,7 +361,8 @@ export interface Change {
 export interface ObjectChanges {
     readonly added: readonly string[];
     readonly removed: readonly string[];
-    readonly changed: readonly { readonly key: string; readonly changes: readonly Change[] }[];
+    /** `replaces`: the paths among the changes that the Kubernetes provider replaces the object for. */
+    readonly changed: readonly { readonly key: string; readonly changes: readonly Change[]; readonly replaces?: readonly string[] }[];
 }
 
 export interface ModifiedResource {
@@ -362,6 +386,10 @@ export interface PlanDiff {
     readonly added: readonly ResourceRef[];
     readonly removed: readonly ResourceRef[];
     readonly modified: readonly ModifiedResource[];
+    /** Stack outputs added, removed or changed, by name. */
+    readonly outputs: readonly Change[];
+    /** Warnings of the new plan, printed with the diff. */
+    readonly warnings: readonly string[];
 }
 
 export function diffPlans(before: Plan, after: Plan): PlanDiff {
@@ -399,7 +427,8 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
             modified.push({ ...ref(r), changes, ...(objects ? { objects } : {}) });
         }
     }
-    return { added, removed, modified };
+    const outputs = diffValues(before.outputs, after.outputs, "", "", {}, {});
+    return { added, removed, modified, outputs, warnings: after.warnings };
 }
 
 function diffObjects(a: { [key: string]: Json }, b: { [key: string]: Json }, secretsA: Record<string, string>, secretsB: Record<string, string>): ObjectChanges {
@@ -408,9 +437,45 @@ function diffObjects(a: { [key: string]: Json }, b: { [key: string]: Json }, sec
     const changed = Object.keys(b)
         .filter((k) => k in a)
         .sort(compare)
-        .map((key) => ({ key, changes: diffValues(a[key], b[key], "", `objects${pathKey(key)}`, secretsA, secretsB) }))
+        .map((key) => {
+            const changes = diffValues(a[key], b[key], "", `objects${pathKey(key)}`, secretsA, secretsB);
+            const replaces = replacingPaths(b[key], changes);
+            return { key, changes, ...(replaces.length > 0 ? { replaces } : {}) };
+        })
         .filter((c) => c.changes.length > 0);
     return { added, removed, changed };
+}
+
+/**
+ * Fields whose change makes the Kubernetes provider replace the object instead of
+ * updating it (pulumi-kubernetes v4.32.0 provider/pkg/provider/diff.go forceNew; a
+ * ConfigMap's and a Secret's data count because enableConfigMapMutable and
+ * enableSecretMutable default to false, provider.go, and this program leaves them so).
+ */
+const SELECTOR = ["spec.selector"];
+const FORCE_NEW: Readonly<Record<string, readonly string[]>> = {
+    "apps Deployment": SELECTOR,
+    "apps DaemonSet": SELECTOR,
+    "apps StatefulSet": ["spec.podManagementPolicy", "spec.revisionHistoryLimit", "spec.selector", "spec.serviceName", "spec.volumeClaimTemplates"],
+    "batch Job": ["spec.completions", "spec.parallelism", "spec.selector", "spec.template"],
+    "rbac.authorization.k8s.io RoleBinding": ["roleRef"],
+    "rbac.authorization.k8s.io ClusterRoleBinding": ["roleRef"],
+    "storage.k8s.io StorageClass": ["parameters", "provisioner"],
+    "core PersistentVolumeClaim": ["spec.accessModes", "spec.selector", "spec.storageClassName", "spec.volumeName"],
+    "core Service": ["spec.clusterIP"],
+    "core Secret": ["type", "data", "stringData"],
+    "core ConfigMap": ["data", "binaryData"],
+};
+
+function replacingPaths(obj: Json | undefined, changes: readonly Change[]): string[] {
+    if (!isObject(obj)) {
+        return [];
+    }
+    const apiVersion = typeof obj.apiVersion === "string" ? obj.apiVersion : "";
+    const group = apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "core";
+    const fields = ["metadata.name", "metadata.namespace", ...(FORCE_NEW[`${group} ${typeof obj.kind === "string" ? obj.kind : ""}`] ?? [])];
+    const forces = (p: string): boolean => fields.some((f) => p === f || p.startsWith(`${f}.`) || p.startsWith(`${f}[`));
+    return [...new Set(changes.map((c) => c.path).filter(forces))];
 }
 
 /** Dependencies and providers compare as sets of URNs; the rest as values. */
@@ -468,30 +533,48 @@ function isObject(v: Json | undefined): v is { [key: string]: Json } {
     return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+/**
+ * The diff as a preview reads: one marker per resource and per Kubernetes object
+ * (`+` create, `~` update, `+-` replace, `-` delete), the changed paths under each, then
+ * the stack outputs that change and the new plan's warnings.
+ */
 export function formatDiff(diff: PlanDiff, against: string): string {
-    const n = diff.added.length + diff.removed.length + diff.modified.length;
-    if (n === 0) {
-        return `No changes since ${against}.`;
+    const objects = diff.modified.flatMap((r) => (r.objects ? [r.objects] : []));
+    const count = {
+        create: diff.added.length + objects.reduce((n, o) => n + o.added.length, 0),
+        update: diff.modified.filter((r) => r.changes.length > 0).length + objects.reduce((n, o) => n + o.changed.filter((c) => !c.replaces).length, 0),
+        replace: objects.reduce((n, o) => n + o.changed.filter((c) => c.replaces).length, 0),
+        delete: diff.removed.length + objects.reduce((n, o) => n + o.removed.length, 0),
+    };
+    const warnings = diff.warnings.map((w) => `warning: ${w}`);
+    if (count.create + count.update + count.replace + count.delete + diff.outputs.length === 0) {
+        return [`No changes since ${against}.`, ...warnings].join("\n");
     }
-    const lines = [`Changes since ${against}: ${diff.added.length} to add, ${diff.modified.length} to change, ${diff.removed.length} to remove`, ""];
+    const lines = [`Changes since ${against}: ${count.create} to create, ${count.update} to update, ${count.replace} to replace, ${count.delete} to delete`, ""];
     const where = (r: ResourceRef): string => (r.component === `${r.type} ${r.name}` || r.component === STACK_GROUP ? "" : `  (in ${r.component})`);
     for (const r of diff.added) {
-        lines.push(`+ ${r.type} ${r.name}${where(r)}`);
+        lines.push(`  + create   ${r.type} ${r.name}${where(r)}`);
     }
     for (const r of diff.removed) {
-        lines.push(`- ${r.type} ${r.name}${where(r)}`);
+        lines.push(`  - delete   ${r.type} ${r.name}${where(r)}`);
     }
     for (const r of diff.modified) {
-        lines.push(`~ ${r.type} ${r.name}${where(r)}`);
-        r.changes.forEach((c) => lines.push(`    ${formatChange(c)}`));
+        lines.push(`  ${r.changes.length > 0 ? "~ update  " : "  in      "} ${r.type} ${r.name}${where(r)}`);
+        r.changes.forEach((c) => lines.push(`        ${formatChange(c)}`));
         if (r.objects) {
-            r.objects.added.forEach((k) => lines.push(`    + ${k}`));
-            r.objects.removed.forEach((k) => lines.push(`    - ${k}`));
+            r.objects.added.forEach((k) => lines.push(`      + create   ${k}`));
+            r.objects.removed.forEach((k) => lines.push(`      - delete   ${k}`));
             for (const c of r.objects.changed) {
-                lines.push(`    ~ ${c.key}`);
-                c.changes.forEach((ch) => lines.push(`        ${formatChange(ch)}`));
+                lines.push(c.replaces ? `      +- replace ${c.key}  (${c.replaces.join(", ")} cannot change in place)` : `      ~ update   ${c.key}`);
+                c.changes.forEach((ch) => lines.push(`            ${formatChange(ch)}`));
             }
         }
+    }
+    if (diff.outputs.length > 0) {
+        lines.push("", "Outputs:", ...diff.outputs.map((c) => `    ${formatChange(c)}`));
+    }
+    if (warnings.length > 0) {
+        lines.push("", ...warnings);
     }
     return lines.join("\n");
 }
@@ -507,7 +590,33 @@ export function formatChange(c: Change): string {
     if (c.kind === "removed") {
         return `${mark} ${c.path}: ${show(c.before)}`;
     }
+    if (typeof c.before === "string" && typeof c.after === "string" && (c.before.length > LONG || c.after.length > LONG)) {
+        const [before, after] = aroundFirstDifference(c.before, c.after);
+        return `${mark} ${c.path}: ${before} => ${after}`;
+    }
     return `${mark} ${c.path}: ${show(c.before)} => ${show(c.after)}`;
+}
+
+const LONG = 100;
+const CONTEXT = 30;
+
+/**
+ * Two long strings cut to the part that differs: from a little before the first
+ * differing character to a little after it, `...` where text was cut, so a one-word
+ * change deep inside a config file is visible instead of two equal prefixes.
+ */
+export function aroundFirstDifference(a: string, b: string): [string, string] {
+    let first = 0;
+    while (first < a.length && first < b.length && a[first] === b[first]) {
+        first++;
+    }
+    const start = Math.max(0, first - CONTEXT);
+    const cut = (text: string): string => {
+        const end = Math.min(text.length, first + LONG - CONTEXT);
+        const inner = JSON.stringify(text.slice(start, end)).slice(1, -1);
+        return `"${start > 0 ? "..." : ""}${inner}${end < text.length ? "..." : ""}"`;
+    };
+    return [cut(a), cut(b)];
 }
 
 function show(v: Json | undefined): string {

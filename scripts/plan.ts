@@ -20,9 +20,9 @@ import type { RenderedRelease } from "../components/release-source";
 import type { Config } from "../config";
 import { findRelease } from "../manifests/catalog";
 import { parseManifests } from "../manifests/parse";
-import { fetchRelease, localSource, readRendered } from "../manifests/source";
+import { checkRenderedRelease, fetchRelease, localSource, readRendered } from "../manifests/source";
 import type { KubeObject } from "../manifests/types";
-import { Override, Plan, applyOverrides, buildPlan, canonicalJson, diffPlans, formatDiff, formatPlan, parseOverride } from "./plan-core";
+import { Override, Plan, SECRET, applyOverrides, buildPlan, canonicalJson, diffPlans, formatDiff, formatPlan, parseOverride } from "./plan-core";
 
 export * from "./plan-core";
 
@@ -69,13 +69,20 @@ export async function evaluatePlan(options: PlanOptions): Promise<Evaluation> {
 
     mocks.reset();
     const deployment = deploy(cfg, rendered);
-    await Promise.all(Object.values(deployment.outputs).map((o) => promiseOf(o as import("@pulumi/pulumi").Output<unknown>)));
+    const outputs: Record<string, unknown> = {};
+    await Promise.all(Object.entries(deployment.outputs).map(async ([name, o]) => {
+        const output = o as import("@pulumi/pulumi").Output<unknown>;
+        const value = await promiseOf(output);
+        outputs[name] = (await pulumi.isSecret(output)) ? SECRET : value;
+    }));
     await mocks.settle();
     const plan = buildPlan(mocks.resources, {
         project: pulumi.getProject(),
         stack: options.stack,
         releaseId: rendered.release.id,
         renderedObjects: rendered.objects.length,
+        outputs,
+        warnings: cfg.warnings,
     });
     return { plan, origin: rendered.origin };
 }
@@ -87,10 +94,13 @@ function loadPlanRelease(cfg: Config, render: (directory: string) => KubeObject[
         throw new PlanError(`unknown Kubeflow release ${cfg.kubeflowRelease}`);
     }
     const source = cfg.manifests ? localSource(cfg.manifests) : fetchRelease(release);
-    if (source.kind === "rendered") {
-        return { release, objects: readRendered(source.file), origin: source.file };
+    const [objects, origin] = source.kind === "rendered" ? [readRendered(source.file), source.file] : [render(source.directory), source.origin];
+    try {
+        checkRenderedRelease(objects, release, origin);
+    } catch (err) {
+        throw new PlanError(err instanceof Error ? err.message : String(err));
     }
-    return { release, objects: render(source.directory), origin: source.origin };
+    return { release, objects, origin };
 }
 
 /** `kustomize build` or `kubectl kustomize`, with the provider's load restrictions (none). */
@@ -204,15 +214,34 @@ async function main(argv: readonly string[]): Promise<void> {
         }
     }
     const { plan, origin } = await evaluatePlan({ stack: args.stack, overrides: args.overrides });
-    console.log(formatPlan(plan, origin));
+    if (previous && args.against) {
+        // Like `pulumi preview --diff`: only what changes, not the whole plan again.
+        let diff: ReturnType<typeof diffPlans>;
+        try {
+            diff = diffPlans(previous, plan);
+        } catch (err) {
+            throw new PlanError(`--against ${args.against}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+        console.log(formatDiff(diff, args.against));
+    } else {
+        console.log(formatPlan(plan, origin));
+    }
     if (args.json) {
         fs.writeFileSync(args.json, canonicalJson(plan));
         console.log(`\nPlan written to ${args.json}`);
     }
-    if (previous && args.against) {
-        console.log("");
-        console.log(formatDiff(diffPlans(previous, plan), args.against));
+}
+
+/**
+ * Errors the user can act on print their message alone: the program's own checks throw
+ * plain Errors (and ConfigError, PlanError) whose message says what to fix. A TypeError
+ * or ReferenceError is a bug in this program and keeps its stack.
+ */
+export function userFacing(err: unknown): string | undefined {
+    if (!(err instanceof Error)) {
+        return undefined;
     }
+    return err instanceof PlanError || err.name === "ConfigError" || Object.getPrototypeOf(err) === Error.prototype ? err.message : undefined;
 }
 
 if (require.main === module) {
@@ -220,7 +249,7 @@ if (require.main === module) {
         // The mocked runtime can keep handles open; the plan is done.
         () => process.exit(0),
         (err: unknown) => {
-            console.error(err instanceof PlanError || (err instanceof Error && err.name === "ConfigError") ? err.message : err);
+            console.error(userFacing(err) ?? err);
             process.exit(1);
         },
     );

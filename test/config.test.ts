@@ -232,6 +232,19 @@ describe("config rules", () => {
         assert.match(problemsOf(withKeys({ kubeflowRelese: "26.03" })), /kubeflow-azure:kubeflowRelese: "26\.03": unknown key \(did you mean kubeflow-azure:kubeflowRelease\?\)/);
     });
 
+    it("reports a typo in the namespace like a typo in a key, with the key it meant", () => {
+        assert.match(problemsOf(withKeys({ "kubeflow-azur:name": "kf-dev" })), /kubeflow-azur:name: "kf-dev": unknown namespace kubeflow-azur \(did you mean kubeflow-azure:name\?\)/);
+        assert.match(problemsOf(withKeys({ "kubeflowazure:userPol": "{}" })), /kubeflowazure:userPol: "\{\}": unknown namespace kubeflowazure \(did you mean kubeflow-azure:userPool\?\)/);
+    });
+
+    it("accepts clientSecret.rotation stored as a number by `pulumi config set --path` (Pulumi CLI docs, pulumi config set: integers on a path are numbers)", () => {
+        const cfg = resolveConfig({ ...base, [ns("clientSecret")]: JSON.stringify({ rotation: 2 }) }, "dev", CONTEXT);
+        assert.equal(cfg.clientSecret.rotation, "2");
+        assert.equal(cfg.clientSecret.validityDays, DEFAULTS.clientSecret.validityDays);
+        assert.match(problemsOf(withKeys({ clientSecret: { rotation: 2.5 } })), /kubeflow-azure:clientSecret\.rotation: 2\.5: a non-empty label/);
+        assert.match(problemsOf(withKeys({ clientSecret: { rotation: "" } })), /kubeflow-azure:clientSecret\.rotation: "": a non-empty label/);
+    });
+
     it("ignores other namespaces' keys", () => {
         assert.doesNotThrow(() => resolveConfig({ ...base, "azure-native:subscriptionId": "x", "kubernetes:context": "y" }, "dev", CONTEXT));
     });

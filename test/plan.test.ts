@@ -12,7 +12,8 @@ import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
 import { MOCK, SECRET_PLAINTEXTS, installMocks } from "./mocks";
 import { miniObjects } from "./fixtures/mini-release";
-import { projectDir } from "./stack-files";
+import { CONTEXT, projectDir } from "./stack-files";
+import { stackSuffix } from "../config";
 import { KubeObject } from "../manifests/types";
 
 type PlanModule = typeof import("../scripts/plan");
@@ -157,9 +158,17 @@ describe("plan: --against", () => {
         fs.writeFileSync(before, plan.canonicalJson(base));
         const r = await planCli("--stack", "dev", "--config", manifests(miniFile), "--config", "kubeflow-azure:userPool.maxCount=5", "--against", before);
         assert.equal(r.code, 0, r.stderr);
-        assert.match(r.stdout, /0 to add, 1 to change, 0 to remove/);
-        assert.match(r.stdout, /~ azure-native:containerservice:AgentPool kf-dev-cluster-user/);
+        assert.match(r.stdout, /0 to create, 1 to update, 0 to replace, 0 to delete/);
+        assert.match(r.stdout, /~ update +azure-native:containerservice:AgentPool kf-dev-cluster-user/);
         assert.match(r.stdout, /~ maxCount: 2 => 5/);
+    });
+
+    it("prints only the differences with --against, not the whole plan", async () => {
+        const before = path.join(tmp, "before-only.json");
+        fs.writeFileSync(before, plan.canonicalJson(base));
+        const r = await planCli("--stack", "dev", "--config", manifests(miniFile), "--against", before);
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stdout.trim(), `No changes since ${before}.`);
     });
 
     it("lists the objects removed from and changed in a ConfigGroup when the render changes", async () => {
@@ -178,7 +187,53 @@ describe("plan: --against", () => {
         }]);
         assert.deepEqual(phase1?.changes, []);
         const text = plan.formatDiff(diff, "before.json");
-        assert.match(text, /~ kubernetes:yaml\/v2:ConfigGroup kf-dev-kubeflow-phase-1[^\n]*\n {4}- Deployment kubeflow\/ml-pipeline/);
+        assert.match(text, /in +kubernetes:yaml\/v2:ConfigGroup kf-dev-kubeflow-phase-1[^\n]*\n +- delete +Deployment kubeflow\/ml-pipeline/);
+        assert.match(text, /~ update +Deployment istio-system\/istiod\n +~ spec\.template\.spec\.containers\[0\]\.image: "example\.invalid\/istiod:1" => "example\.invalid\/istiod:2"/);
+        assert.match(text, /^Changes since before\.json: 0 to create, 1 to update, 0 to replace, 1 to delete/);
+    });
+
+    it("marks an object the Kubernetes provider replaces (ConfigMap data, a Deployment's selector) as +- replace (pulumi-kubernetes v4.32.0 provider/pkg/provider/diff.go forceNew)", () => {
+        const group = (obj: Record<string, unknown>) => plan.buildPlan([recorded("kubernetes:yaml/v2:ConfigGroup", "g", { yaml: JSON.stringify(obj) })], meta);
+        const configMap = (value: string) => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace: "n", labels: { v: value } }, data: { FORCE_HTTPS: value } });
+        const diff = plan.diffPlans(group(configMap("false")), group(configMap("true")));
+        assert.deepEqual(diff.modified[0].objects?.changed[0].replaces, ["data.FORCE_HTTPS"]);
+        assert.match(plan.formatDiff(diff, "b.json"), /0 to create, 0 to update, 1 to replace, 0 to delete[\s\S]*\+- replace ConfigMap n\/c +\(data\.FORCE_HTTPS cannot change in place\)/);
+        const labelsOnly = plan.diffPlans(group(configMap("false")), group({ ...configMap("false"), metadata: { name: "c", namespace: "n", labels: { v: "x" } } }));
+        assert.equal(labelsOnly.modified[0].objects?.changed[0].replaces, undefined, "a label change is an update");
+        const selector = plan.diffPlans(
+            plan.buildPlan([recorded("kubernetes:yaml/v2:ConfigGroup", "g", { yaml: JSON.stringify({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d", namespace: "n" }, spec: { selector: { matchLabels: { app: "a" } }, replicas: 1 } }) })], meta),
+            plan.buildPlan([recorded("kubernetes:yaml/v2:ConfigGroup", "g", { yaml: JSON.stringify({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d", namespace: "n" }, spec: { selector: { matchLabels: { app: "b" } }, replicas: 2 } }) })], meta),
+        );
+        assert.deepEqual(selector.modified[0].objects?.changed[0].replaces, ["spec.selector.matchLabels.app"]);
+    });
+
+    it("shows a long changed string around its first difference, not two equal prefixes", () => {
+        const head = "x".repeat(500);
+        const change: import("../scripts/plan").Change = { path: "data.conf", kind: "changed", before: `${head}cookie_secure = false\n${"y".repeat(300)}`, after: `${head}cookie_secure = true\n${"y".repeat(300)}` };
+        const text = plan.formatChange(change);
+        assert.match(text, /^~ data\.conf: "\.\.\.x{14}cookie_secure = false\\ny+\.\.\." => "\.\.\.x{14}cookie_secure = true\\ny+\.\.\."$/);
+        assert.ok(text.length < 300, `${text.length} characters`);
+        assert.deepEqual(plan.aroundFirstDifference("short a", "short b"), ['"short a"', '"short b"']);
+    });
+
+    it("lists the stack outputs (kubeconfig as [secret]) and diffs them", async () => {
+        const host = `kf-dev-${stackSuffix(CONTEXT, "dev")}.westeurope.cloudapp.azure.com`;
+        const hostPattern = host.replace(/\./g, "\\.");
+        assert.equal(base.outputs.kubeflowUrl, `https://${host}/`);
+        assert.equal(base.outputs.kubeconfig, "[secret]");
+        assert.match(plan.formatPlan(base), new RegExp(`Outputs:\\n(.*\\n)* {4}kubeflowUrl: "https://${hostPattern}/"`));
+        const changed = await evaluate("kubeflow-azure:dnsLabel=kf-other");
+        const diff = plan.diffPlans(base, changed);
+        assert.deepEqual(diff.outputs.find((c) => c.path === "kubeflowUrl"), { path: "kubeflowUrl", kind: "changed", before: `https://${host}/`, after: "https://kf-other.westeurope.cloudapp.azure.com/" });
+        assert.match(plan.formatDiff(diff, "a.json"), new RegExp(`Outputs:\\n(.*\\n)* {4}~ hostname: "${hostPattern}" => "kf-other\\.westeurope\\.cloudapp\\.azure\\.com"`));
+    });
+
+    it("prints the warnings pulumi up would print, with the plan and with the diff", async () => {
+        const warned = await evaluate("kubeflow-azure:kubernetesVersion=1.20");
+        assert.equal(warned.warnings.length, 1);
+        assert.match(plan.formatPlan(warned), /\nwarning: kubeflow-azure:kubernetesVersion 1\.20 is outside the range Kubeflow 26\.03 is tested on/);
+        assert.match(plan.formatDiff(plan.diffPlans(base, warned), "a.json"), /\nwarning: kubeflow-azure:kubernetesVersion 1\.20 is outside/);
+        assert.deepEqual(base.warnings, []);
     });
 
     it("prints a changed secret as [secret] changed, never its values", () => {
@@ -233,6 +288,17 @@ describe("plan: configuration and sources", () => {
         assert.equal(r.code, 1);
         assert.match(r.stderr, /configuration problem\(s\); nothing was created:\n {2}- kubeflow-azure:tls\.issuer/);
         assert.doesNotMatch(r.stderr, /at .*\.ts:\d+/, "a configuration problem prints no stack trace");
+    });
+
+    it("prints a known error's message without a stack trace, and keeps the stack of a bug", async () => {
+        const partial = path.join(tmp, "partial.yaml");
+        writeRender(partial, miniObjects().filter((o) => o.kind !== "Service"));
+        const r = await planCli("--stack", "dev", "--config", manifests(partial));
+        assert.equal(r.code, 1);
+        assert.match(r.stderr, /lacks \d+ object\(s\)/);
+        assert.doesNotMatch(r.stderr, /\n\s+at /);
+        assert.equal(plan.userFacing(new Error("fix this")), "fix this");
+        assert.equal(plan.userFacing(new TypeError("x is undefined")), undefined);
     });
 
     it("asks for a rendered file when a kustomization cannot be rendered offline", () => {

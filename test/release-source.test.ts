@@ -38,6 +38,19 @@ describe("loadRelease", () => {
         assert.equal(mocks.resources.length, 0, "no provider, no resource");
     });
 
+    it("refuses a rendered file of another release before anything is registered, naming both releases", async () => {
+        mocks.reset();
+        const objects = miniObjects().map((o) => o.kind === "Deployment" && o.metadata.name === "ml-pipeline"
+            ? { ...o, spec: { template: { spec: { containers: [{ name: "ml-pipeline-api-server", image: "gcr.io/ml-pipeline/api-server:2.3.0" }] } } } }
+            : o);
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "kf-rel-")), "v191.yaml");
+        fs.writeFileSync(file, toYamlText(objects));
+        const cfg = config.resolveConfig(stackConfig("dev", { "kubeflow-azure:manifests": file }), "dev", CONTEXT);
+        await assert.rejects(source.loadRelease(cfg), /is a render of Kubeflow v1\.9\.1 \(Kubeflow Pipelines 2\.3\.0\), but kubeflow-azure:kubeflowRelease is 26\.03/);
+        await mocks.settle();
+        assert.equal(mocks.resources.length, 0);
+    });
+
     it("renders a kustomization through a render-only provider, never the cluster's", async () => {
         mocks.reset();
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kf-kust-"));

@@ -3,8 +3,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { Release, findRelease } from "../manifests/catalog";
-import { Git, fetchRelease, localSource, readRendered, tagMoved } from "../manifests/source";
+import { Release, findRelease, releaseIds } from "../manifests/catalog";
+import { Git, PIPELINES_VERSIONS, checkRenderedRelease, fetchRelease, localSource, readRendered, renderedPipelinesVersion, tagMoved } from "../manifests/source";
+import { KubeObject } from "../manifests/types";
+import { availableRenders, loadRender, skipWithoutRenders } from "./upstream";
 
 const release = findRelease("26.03") as Release;
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), "kf-source-"));
@@ -104,5 +106,51 @@ describe("local sources", () => {
         const file = path.join(tmp(), "broken.yaml");
         fs.writeFileSync(file, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [unclosed\n");
         assert.throws(() => readRendered(file), new RegExp(`${file.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:\\d+: not valid YAML`));
+    });
+});
+
+describe("the release a render was made from", () => {
+    it("knows a pipelines version for every catalog release, a different one for each", () => {
+        assert.deepEqual(Object.keys(PIPELINES_VERSIONS).sort(), [...releaseIds()].sort());
+        assert.equal(new Set(Object.values(PIPELINES_VERSIONS)).size, releaseIds().length);
+    });
+
+    const apiServer = (image: string): KubeObject => ({
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: "ml-pipeline", namespace: "kubeflow" },
+        spec: { template: { spec: { containers: [{ name: "ml-pipeline-api-server", image }] } } },
+    });
+
+    it("reads the API server's image tag, from a mirror registry with a port too, and nothing from a bare digest", () => {
+        assert.equal(renderedPipelinesVersion([apiServer("ghcr.io/kubeflow/kfp-api-server:2.16.0")]), "2.16.0");
+        assert.equal(renderedPipelinesVersion([apiServer("mirror.example:5000/kfp/api-server:2.3.0@sha256:0123abcd")]), "2.3.0");
+        assert.equal(renderedPipelinesVersion([apiServer("mirror.example:5000/kfp/api-server@sha256:0123abcd")]), undefined);
+        assert.equal(renderedPipelinesVersion([]), undefined);
+    });
+
+    it("refuses a render of another catalog release, naming both; lets an unknown version through", () => {
+        const v191 = findRelease("v1.9.1") as Release;
+        assert.throws(() => checkRenderedRelease([apiServer("gcr.io/ml-pipeline/api-server:2.3.0")], release, "render.yaml"),
+            /^Error: render\.yaml is a render of Kubeflow v1\.9\.1 \(Kubeflow Pipelines 2\.3\.0\), but kubeflow-azure:kubeflowRelease is 26\.03 \(Kubeflow Pipelines 2\.16\.0\): set kubeflow-azure:kubeflowRelease to v1\.9\.1/);
+        assert.doesNotThrow(() => checkRenderedRelease([apiServer("gcr.io/ml-pipeline/api-server:2.3.0")], v191, "render.yaml"));
+        assert.doesNotThrow(() => checkRenderedRelease([apiServer("gcr.io/ml-pipeline/api-server:2.99.0-patched")], release, "render.yaml"));
+    });
+
+    describe("on the real renders", { skip: skipWithoutRenders() }, () => {
+        for (const id of availableRenders()) {
+            it(`${id}: the render names its own release and is refused under every other one`, () => {
+                const objects = loadRender(id);
+                assert.equal(renderedPipelinesVersion(objects), PIPELINES_VERSIONS[id]);
+                for (const other of releaseIds()) {
+                    const configured = findRelease(other) as Release;
+                    if (other === id) {
+                        assert.doesNotThrow(() => checkRenderedRelease(objects, configured, id));
+                    } else {
+                        assert.throws(() => checkRenderedRelease(objects, configured, id), new RegExp(`render of Kubeflow ${id.replace(/\./g, "\\.")} .*kubeflowRelease is ${other.replace(/\./g, "\\.")} `));
+                    }
+                }
+            });
+        }
     });
 });
