@@ -4,15 +4,15 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
-import { Config } from "./config";
+import { Config, clientSecretEndDate } from "./config";
 import { AksCluster } from "./components/aks-cluster";
 import { Authservice, checkAuthservice } from "./components/authservice";
-import { EntraApp } from "./components/entra-app";
+import { EntraApp, EntraAppCredential } from "./components/entra-app";
 import { IstioGateway, checkEdge } from "./components/istio-gateway";
 import { KubeflowPlatform } from "./components/kubeflow";
 import { PublicEndpoint } from "./components/public-endpoint";
 import { RenderedRelease } from "./components/release-source";
-import { isAuthserviceObject, issuerUrl, mitigateLargeTokens, redirectUri } from "./manifests/authservice";
+import { allowSessionRefresh, isAuthserviceObject, issuerUrl, mitigateLargeTokens, redirectUri } from "./manifests/authservice";
 import { isEdgeObject } from "./manifests/edge";
 import { planPlatform } from "./manifests/platform";
 import { CREDENTIALS_OWNER, prepareRelease, validateRequired } from "./manifests/transforms";
@@ -41,8 +41,10 @@ export function deploy(cfg: Config, rendered: RenderedRelease): Deployment {
         },
     });
     const handed = (owner: string) => prepared.handedOver.get(owner) ?? [];
-    const platformPlan = planPlatform(mitigateLargeTokens(prepared.objects));
-    checkAuthservice({ flavour, handed: handed("authservice"), hostname: cfg.hostname });
+    const platformPlan = planPlatform(allowSessionRefresh(mitigateLargeTokens(prepared.objects), flavour));
+    const authCredential = checkAuthservice({ flavour, handed: handed("authservice"), hostname: cfg.hostname, userIdClaim: cfg.userIdClaim });
+    // Decided by the release's authservice image; a secret's end date is checked here, before any resource.
+    const secretEndDate = authCredential.kind === "client-secret" ? clientSecretEndDate(cfg.clientSecret, new Date()) : undefined;
     // The address's outputs are not known yet: the check takes them as pending.
     checkEdge({ handed: handed("edge"), hostname: cfg.hostname, tls: cfg.tls, publicIp: pulumi.output(""), publicIpName: pulumi.output(""), publicIpResourceGroup: pulumi.output("") });
 
@@ -61,17 +63,6 @@ export function deploy(cfg: Config, rendered: RenderedRelease): Deployment {
         protect: cfg.protect,
     });
 
-    const entraApp = new EntraApp(`${cfg.name}-entra`, {
-        displayName: `Kubeflow ${cfg.name} (${cfg.hostname})`,
-        redirectUris: [redirectUri(release.authservice, cfg.hostname)],
-        homepageUrl: kubeflowUrl,
-        owners: [client.objectId],
-        allowedGroupIds: cfg.allowedGroupIds,
-        secretValidityDays: cfg.clientSecret.validityDays,
-        secretRotation: cfg.clientSecret.rotation,
-        protect: cfg.protect,
-    });
-
     const cluster = new AksCluster(`${cfg.name}-cluster`, {
         location: cfg.location,
         kubernetesVersion: cfg.kubernetesVersion,
@@ -84,6 +75,21 @@ export function deploy(cfg: Config, rendered: RenderedRelease): Deployment {
         publicIpResourceGroupId: endpoint.resourceGroupId,
         protect: cfg.protect,
         tags,
+    });
+
+    // The app never waits on the cluster; only its federated credential needs the
+    // cluster's OIDC issuer.
+    const credential: EntraAppCredential = authCredential.kind === "client-secret"
+        ? { kind: "client-secret", endDate: secretEndDate as string, rotation: cfg.clientSecret.rotation }
+        : { kind: "workload-identity", issuer: cluster.oidcIssuerUrl, subject: authCredential.subject };
+    const entraApp = new EntraApp(`${cfg.name}-entra`, {
+        displayName: `Kubeflow ${cfg.name} (${cfg.hostname})`,
+        redirectUris: [redirectUri(release.authservice, cfg.hostname)],
+        homepageUrl: kubeflowUrl,
+        owners: cfg.owners,
+        allowedGroupIds: cfg.allowedGroupIds,
+        credential,
+        protect: cfg.protect,
     });
 
     const platform = new KubeflowPlatform(`${cfg.name}-kubeflow`, {
@@ -100,6 +106,7 @@ export function deploy(cfg: Config, rendered: RenderedRelease): Deployment {
         tenantId,
         clientId: entraApp.clientId,
         clientSecret: entraApp.clientSecret,
+        userIdClaim: cfg.userIdClaim,
         provider: cluster.provider,
         after: platform.ready,
         acmeChallengeExempt: cfg.tls.issuer === "letsencrypt",
