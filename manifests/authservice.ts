@@ -31,7 +31,8 @@ export const USER_ID_CLAIMS: readonly UserIdClaim[] = ["preferred_username", "em
 /**
  * The user claims a flavour can read. oidc-authservice (arrikto e236439, server.go
  * callback) takes the user id from the userinfo endpoint only, and Entra's userinfo
- * answers sub, name, given_name, family_name, picture and email: no preferred_username.
+ * "produces the name claims, subject claim, and email when available" (Microsoft
+ * identity platform, "UserInfo endpoint"): no preferred_username.
  */
 export function supportedUserIdClaims(flavour: AuthFlavour): readonly UserIdClaim[] {
     return flavour === "oauth2-proxy" ? USER_ID_CLAIMS : ["email"];
@@ -406,6 +407,8 @@ function configureOauth2Proxy(objects: KubeObject[], s: EntraAuthSettings): Conf
     for (const ap of objects.filter((o) => o.kind === "AuthorizationPolicy")) {
         rewritten.push(withoutDexPaths(ap));
     }
+    // The service account is in the digest: the webhook reads its client-id annotation only
+    // when a pod starts (Azure/azure-workload-identity docs, concepts: "restart the pod").
     annotatePodTemplate(deployment, s.podAnnotations, [cfgMap, ...params, ...(federated ? rewritten.filter((o) => o.kind === "ServiceAccount") : [])]);
     return {
         objects: rewritten,

@@ -424,7 +424,8 @@ describe("the whole program on every real release", { skip: skipWithoutRenders()
             const k8sVersion = release.kubernetes.max;
             const secretless = id === "26.03" || id === "v1.11.0";
             const rotation = secretless ? {} : { "kubeflow-azure:clientSecret": { validityDays: 180, rotation: new Date().toISOString().slice(0, 10) } };
-            await run("prod", { "kubeflow-azure:kubeflowRelease": id, "kubeflow-azure:kubernetesVersion": k8sVersion, ...rotation }, { release, objects: loadRender(id), origin: id });
+            const groups = { "kubeflow-azure:allowedGroupIds": ["0a0a0a0a-1b1b-2c2c-3d3d-4e4e4e4e4e4e"] };
+            await run("prod", { "kubeflow-azure:kubeflowRelease": id, "kubeflow-azure:kubernetesVersion": k8sVersion, ...rotation, ...groups }, { release, objects: loadRender(id), origin: id });
             const phases = mocks.ofType(GROUP).filter((g) => /-kubeflow-phase-\d+$/.test(g.name))
                 .sort((a, b) => Number(/(\d+)$/.exec(a.name)?.[1]) - Number(/(\d+)$/.exec(b.name)?.[1]));
             assert.ok(phases.length >= 3, `${phases.length} phases`);
@@ -487,7 +488,8 @@ describe("the whole program on every real release", { skip: skipWithoutRenders()
                 assert.equal(input(mocks.one(T.federated), "subject"), `system:serviceaccount:${sa.metadata.namespace}:${sa.metadata.name}`);
                 assert.equal(effective.federatedTokenAuth, true);
             }
-            assert.equal(mocks.ofType(T.consent).length, 0, "prod restricts no groups here");
+            // Sign-in restricted to a group: the tenant-wide consent spares the first user "Need admin approval".
+            assert.deepEqual([...input<string[]>(mocks.one(T.consent), "claimValues")].sort(), ["User.Read", "email", "offline_access", "openid", "profile"]);
             // Refreshed sessions reach the browser: the platform applies the mesh config with set-cookie on allow.
             const mesh = applied.find((o) => o.kind === "ConfigMap" && (o.metadata as { name: string; namespace?: string }).name === "istio" && (o.metadata as { namespace?: string }).namespace === "istio-system");
             assert.ok(mesh);
