@@ -115,10 +115,12 @@ export const HSTS_FILTER_NAME = "kubeflow-gateway-hsts";
  * it, over port 80 again (the oidc-authservice of 1.7/1.8 sets no Secure flag on its
  * cookie). An Istio Gateway cannot set response headers, and the upstream
  * VirtualServices are many and not ours: an EnvoyFilter adds the header to the route
- * configuration Istio builds for this gateway's port 443 server only (match
- * routeConfiguration gateway + portNumber, the server port for gateways; istio
- * networking/v1alpha3/envoy_filter.proto). OVERWRITE_IF_EXISTS_OR_ADD: one header
- * even when an app sends its own (Envoy config.core.v3.HeaderValueOption).
+ * configuration Istio builds for this gateway's port 443 server only: for a gateway,
+ * pilot reads the gateway and the server port from the RDS route name
+ * (`https.443.https.kubeflow-gateway.kubeflow`) and matches `routeConfiguration.gateway`
+ * and `portNumber` against them (pilot/pkg/networking/core/envoyfilter/rc_patch.go,
+ * routeConfigurationMatch, same logic in 1.16.0 and 1.28.0). OVERWRITE_IF_EXISTS_OR_ADD:
+ * one header even when an app sends its own (Envoy config.core.v3.HeaderValueOption).
  *
  * Safe with the self-signed certificate: a browser ignores the header on a connection
  * with certificate errors (RFC 6797, section 8.1), so nobody who clicked through a
