@@ -9,6 +9,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_RELEASE, findRelease, releaseIds, supportsKubernetes } from "./manifests/catalog";
 import { ProfileConfig, validateProfiles } from "./manifests/profiles";
+import { USER_ID_CLAIMS, UserIdClaim, defaultUserIdClaim, supportedUserIdClaims } from "./manifests/authservice";
 import { Problem, formatProblems } from "./manifests/types";
 
 export const NAMESPACE = "kubeflow-azure";
@@ -69,9 +70,9 @@ export interface TlsConfig {
 }
 
 export interface ClientSecretConfig {
-    /** Days the Entra client secret stays valid. */
+    /** Days the Entra client secret stays valid, counted from the rotation date. */
     readonly validityDays: number;
-    /** Any label; changing it issues a new client secret (rotation). */
+    /** Changing it issues a new client secret; releases with a secret need a date, YYYY-MM-DD (see clientSecretEndDate). */
     readonly rotation: string;
 }
 
@@ -103,6 +104,10 @@ export interface Config {
     /** Absolute path of a local kustomization directory or rendered YAML file. */
     readonly manifests?: string;
     readonly allowedGroupIds: readonly string[];
+    /** The token claim that names the user (kubeflow-userid); depends on the release's authservice by default. */
+    readonly userIdClaim: UserIdClaim;
+    /** Further owners (object ids) of the Entra app and its service principal, beside the deploying identity. */
+    readonly owners: readonly string[];
     readonly tls: TlsConfig;
     readonly protect: boolean;
     readonly clientSecret: ClientSecretConfig;
@@ -129,6 +134,7 @@ export const DEFAULTS = {
     zones: [] as string[],
     kubeflowRelease: DEFAULT_RELEASE,
     allowedGroupIds: [] as string[],
+    owners: [] as string[],
     tls: { issuer: "self-signed" as TlsIssuer },
     protect: false,
     clientSecret: { validityDays: 365, rotation: "1" },
@@ -193,6 +199,8 @@ export const KEYS = [
     "kubeflowRelease",
     "manifests",
     "allowedGroupIds",
+    "userIdClaim",
+    "owners",
     "tls",
     "protect",
     "clientSecret",
@@ -396,6 +404,23 @@ export function resolveConfig(raw: RawConfig, stack: string, context: Deployment
         }
     });
 
+    const owners = stringList("owners", json("owners", DEFAULTS.owners), bad, (v, key) => {
+        if (!GUID.test(v)) {
+            bad(key, v, "an Entra object id (a GUID) of a user or service principal");
+        }
+    });
+
+    const flavour = release?.authservice ?? "oauth2-proxy";
+    const userIdClaim = (get("userIdClaim") ?? defaultUserIdClaim(flavour)) as UserIdClaim;
+    if (!(USER_ID_CLAIMS as readonly string[]).includes(userIdClaim)) {
+        bad("userIdClaim", userIdClaim, `one of ${USER_ID_CLAIMS.join(", ")}`);
+    } else if (!supportedUserIdClaims(flavour).includes(userIdClaim)) {
+        // arrikto oidc-authservice e236439 (server.go) reads the user from the userinfo
+        // endpoint, and Entra's userinfo has no preferred_username.
+        bad("userIdClaim", userIdClaim, `${kubeflowRelease} runs ${flavour}, which reads the user from Entra's userinfo endpoint: only ${supportedUserIdClaims(flavour).join(", ")} ` +
+            "(every user then needs a mail attribute)");
+    }
+
     let manifests: string | undefined = get("manifests");
     if (manifests !== undefined) {
         manifests = path.resolve(manifests);
@@ -466,6 +491,8 @@ export function resolveConfig(raw: RawConfig, stack: string, context: Deployment
         kubeflowRelease,
         manifests,
         allowedGroupIds: allowedGroupIds.map((g) => g.toLowerCase()),
+        userIdClaim,
+        owners: [...new Set(owners.map((o) => o.toLowerCase()))],
         tls: tls.email === undefined ? { issuer: tls.issuer } : { issuer: tls.issuer, email: tls.email },
         protect,
         clientSecret,
@@ -473,6 +500,38 @@ export function resolveConfig(raw: RawConfig, stack: string, context: Deployment
         selfService,
         warnings,
     });
+}
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/**
+ * The client secret's end of validity, for releases whose authservice needs a secret:
+ * the rotation date plus validityDays, at midnight UTC. A value fixed by configuration:
+ * the same on every preview and update, changed only by a rotation (which also replaces
+ * the secret). Throws a ConfigError when the rotation is no date, or the secret it
+ * describes is already expired at `now`.
+ */
+export function clientSecretEndDate(secret: ClientSecretConfig, now: Date): string {
+    const key = `${NAMESPACE}:clientSecret.rotation`;
+    const m = ISO_DATE.exec(secret.rotation);
+    const issued = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : undefined;
+    if (!m || !issued || issued.toISOString().slice(0, 10) !== secret.rotation) {
+        throw new ConfigError([{
+            where: key,
+            value: show(secret.rotation),
+            rule: "the day the client secret is issued, YYYY-MM-DD (it ends clientSecret.validityDays later): this release's authservice needs a client secret, " +
+                `e.g. pulumi config set --path ${key} ${now.toISOString().slice(0, 10)}`,
+        }]);
+    }
+    const end = new Date(issued.getTime() + secret.validityDays * 24 * 3600 * 1000);
+    if (end.getTime() <= now.getTime()) {
+        throw new ConfigError([{
+            where: key,
+            value: show(secret.rotation),
+            rule: `a secret issued then ended ${end.toISOString()} (validityDays ${secret.validityDays}): set today's date to rotate`,
+        }]);
+    }
+    return end.toISOString().replace(/\.000Z$/, "Z");
 }
 
 /** Raised with every configuration problem; nothing has been registered when it is thrown. */

@@ -4,18 +4,18 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
-import { Config } from "./config";
+import { Config, clientSecretEndDate } from "./config";
 import * as k8s from "@pulumi/kubernetes";
 import { AksCluster } from "./components/aks-cluster";
 import { GPU_POOL_LABEL, GPU_TAINT, SPOT_TAINT } from "./manifests/compute";
 import { Authservice, checkAuthservice } from "./components/authservice";
-import { EntraApp } from "./components/entra-app";
+import { EntraApp, EntraAppCredential } from "./components/entra-app";
 import { IstioGateway, checkEdge } from "./components/istio-gateway";
 import { KubeflowPlatform } from "./components/kubeflow";
 import { Profiles } from "./components/profiles";
 import { PublicEndpoint } from "./components/public-endpoint";
 import { RenderedRelease } from "./components/release-source";
-import { isAuthserviceObject, issuerUrl, mitigateLargeTokens, redirectUri } from "./manifests/authservice";
+import { allowSessionRefresh, isAuthserviceObject, issuerUrl, mitigateLargeTokens, redirectUri } from "./manifests/authservice";
 import { isEdgeObject } from "./manifests/edge";
 import { devicePluginDaemonSet } from "./manifests/gpu";
 import { planPlatform } from "./manifests/platform";
@@ -53,14 +53,18 @@ export function deploy(cfg: Config, rendered: RenderedRelease): Deployment {
         },
     });
     const handed = (owner: string) => prepared.handedOver.get(owner) ?? [];
-    const platformPlan = planPlatform(mitigateLargeTokens(prepared.objects));
+    const platformPlan = planPlatform(allowSessionRefresh(mitigateLargeTokens(prepared.objects), flavour));
     const deployed = [...prepared.objects, ...[...prepared.handedOver.values()].flat()];
     const exampleUser = exampleUserProblems(deployed);
     if (exampleUser.length > 0) {
         throw new Error(formatProblems(`${exampleUser.length} deployed object(s) name the release's example user`, exampleUser));
     }
     const profilesPlan = planProfiles(cfg.profiles, deployed, { gpu: cfg.gpuPool !== undefined, gpuSpot: cfg.gpuPool?.spot ?? false, spot: cfg.userPool.spot });
-    checkAuthservice({ flavour, handed: handed("authservice"), hostname: cfg.hostname });
+    const authCredential = checkAuthservice({ flavour, handed: handed("authservice"), hostname: cfg.hostname, userIdClaim: cfg.userIdClaim });
+    // Decided by the release's authservice image; a secret's end date is checked here, before any resource.
+    const clientSecret = authCredential.kind === "client-secret"
+        ? { kind: "client-secret" as const, endDate: clientSecretEndDate(cfg.clientSecret, new Date()), rotation: cfg.clientSecret.rotation }
+        : undefined;
     // The address's outputs are not known yet: the check takes them as pending.
     checkEdge({ handed: handed("edge"), hostname: cfg.hostname, tls: cfg.tls, publicIp: pulumi.output(""), publicIpName: pulumi.output(""), publicIpResourceGroup: pulumi.output("") });
 
@@ -77,17 +81,6 @@ export function deploy(cfg: Config, rendered: RenderedRelease): Deployment {
         dnsLabel: cfg.dnsLabel,
         zones: cfg.zones,
         tags,
-        protect: cfg.protect,
-    });
-
-    const entraApp = new EntraApp(`${cfg.name}-entra`, {
-        displayName: `Kubeflow ${cfg.name} (${cfg.hostname})`,
-        redirectUris: [redirectUri(release.authservice, cfg.hostname)],
-        homepageUrl: kubeflowUrl,
-        owners: [client.objectId],
-        allowedGroupIds: cfg.allowedGroupIds,
-        secretValidityDays: cfg.clientSecret.validityDays,
-        secretRotation: cfg.clientSecret.rotation,
         protect: cfg.protect,
     });
 
@@ -119,6 +112,21 @@ export function deploy(cfg: Config, rendered: RenderedRelease): Deployment {
             { provider: cluster.provider, parent: cluster });
     }
 
+    // The app never waits on the cluster; only its federated credential needs the
+    // cluster's OIDC issuer.
+    const credential: EntraAppCredential = authCredential.kind === "workload-identity"
+        ? { kind: "workload-identity", issuer: cluster.oidcIssuerUrl, subject: authCredential.subject }
+        : clientSecretCredential(clientSecret);
+    const entraApp = new EntraApp(`${cfg.name}-entra`, {
+        displayName: `Kubeflow ${cfg.name} (${cfg.hostname})`,
+        redirectUris: [redirectUri(release.authservice, cfg.hostname)],
+        homepageUrl: kubeflowUrl,
+        owners: cfg.owners,
+        allowedGroupIds: cfg.allowedGroupIds,
+        credential,
+        protect: cfg.protect,
+    });
+
     const platform = new KubeflowPlatform(`${cfg.name}-kubeflow`, {
         plan: platformPlan,
         credentials: handed(CREDENTIALS_OWNER),
@@ -133,6 +141,7 @@ export function deploy(cfg: Config, rendered: RenderedRelease): Deployment {
         tenantId,
         clientId: entraApp.clientId,
         clientSecret: entraApp.clientSecret,
+        userIdClaim: cfg.userIdClaim,
         provider: cluster.provider,
         after: platform.ready,
         acmeChallengeExempt: cfg.tls.issuer === "letsencrypt",
@@ -178,4 +187,12 @@ export function deploy(cfg: Config, rendered: RenderedRelease): Deployment {
             clusterOidcIssuerUrl: cluster.oidcIssuerUrl,
         },
     };
+}
+
+/** The client-secret credential decided before any resource (an end date is validated there). */
+function clientSecretCredential(secret: EntraAppCredential | undefined): EntraAppCredential {
+    if (!secret) {
+        throw new Error("the release's authservice needs a client secret, but none was planned");
+    }
+    return secret;
 }

@@ -4,7 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import { toYamlText } from "../manifests/parse";
 import { KubeObject } from "../manifests/types";
-import { AuthFlavour, AuthSecretRef, EntraAuthSettings, configureAuthservice, sessionCookieName } from "../manifests/authservice";
+import { AuthCredential, AuthFlavour, AuthSecretRef, EntraAuthSettings, UserIdClaim, configureAuthservice, sessionCookieName } from "../manifests/authservice";
 import { ACME_CHALLENGE_PREFIX, exemptAcmeChallenge } from "../manifests/edge";
 
 export interface AuthserviceArgs {
@@ -17,8 +17,10 @@ export interface AuthserviceArgs {
     readonly tenantId: pulumi.Input<string>;
     /** Application (client) id of the Entra app registration. */
     readonly clientId: pulumi.Input<string>;
-    /** Entra client secret: a Pulumi secret Output. */
-    readonly clientSecret: pulumi.Input<string>;
+    /** Entra client secret (a Pulumi secret Output); required exactly when the release's authservice authenticates with one (checkAuthservice says). */
+    readonly clientSecret?: pulumi.Input<string>;
+    /** The claim that names the user, for the authservice and the gateway alike. */
+    readonly userIdClaim: UserIdClaim;
     /** The cluster provider; every child uses it explicitly. */
     readonly provider: k8s.Provider;
     /** The platform's resources (namespaces, istiod Ready for sidecar injection); everything here waits on them. */
@@ -42,17 +44,20 @@ const PLACEHOLDER_GUID = "00000000-0000-0000-0000-000000000000";
  * cookie secret generated once per stack.
  */
 /**
- * The component's pure checks (hand-over, host name), for callers that must fail
- * before registering anything at all; the constructor runs the same dry run.
+ * The component's pure checks (hand-over, host name, user claim), for callers that must
+ * fail before registering anything at all; the constructor runs the same dry run. Returns
+ * how the authservice will authenticate to Entra, which decides whether the app needs a
+ * client secret or a federated credential (and for which service account).
  */
-export function checkAuthservice(args: Pick<AuthserviceArgs, "flavour" | "handed" | "hostname">): void {
-    configureAuthservice(args.handed, args.flavour, {
+export function checkAuthservice(args: Pick<AuthserviceArgs, "flavour" | "handed" | "hostname" | "userIdClaim">): AuthCredential {
+    return configureAuthservice(args.handed, args.flavour, {
         tenantId: PLACEHOLDER_GUID,
         clientId: PLACEHOLDER_GUID,
         hostname: args.hostname,
         secretName: "preflight",
         podAnnotations: {},
-    });
+        userIdClaim: args.userIdClaim,
+    }).credential;
 }
 
 export class Authservice extends pulumi.ComponentResource {
@@ -69,25 +74,38 @@ export class Authservice extends pulumi.ComponentResource {
         const ref = dryRun.secret;
         this.sessionCookieName = sessionCookieName(args.flavour, dryRun.objects);
 
+        if ((dryRun.credential.kind === "client-secret") !== (args.clientSecret !== undefined)) {
+            throw new Error(
+                `authservice ${name}: the release's ${args.flavour} authenticates with ${dryRun.credential.kind === "client-secret" ? "a client secret, and none was given" : "workload identity, and a client secret was given"}`,
+            );
+        }
+
         // oauth2-proxy base64-decodes a cookie secret only when the result is 16, 24 or 32
         // bytes, else takes it raw: 32 alphanumerics decode to 24 bytes (AES-192). A
         // RandomBytes.base64 value would not do: standard base64 has + and /, which its
         // URL-safe decoder refuses, and the 44 raw characters are no AES key length.
-        const cookieSecret = ref.keys.length > 2
+        const cookieSecret = ref.keys.cookieSecret !== undefined
             ? new random.RandomPassword(`${name}-cookie-secret`, { length: 32, special: false }, { parent: this }).result
             : undefined;
-        const values: pulumi.Input<string>[] = [args.clientId, args.clientSecret, ...(cookieSecret ? [cookieSecret] : [])];
+        const entries: Array<[string, pulumi.Input<string>]> = [[ref.keys.clientId, args.clientId]];
+        if (ref.keys.clientSecret !== undefined && args.clientSecret !== undefined) {
+            entries.push([ref.keys.clientSecret, args.clientSecret]);
+        }
+        if (ref.keys.cookieSecret !== undefined && cookieSecret) {
+            entries.push([ref.keys.cookieSecret, cookieSecret]);
+        }
+        const values = entries.map(([, v]) => v);
 
         const secret = new k8s.core.v1.Secret(`${name}-secret`, {
             metadata: { name: ref.name, namespace: ref.namespace, labels: { "app.kubernetes.io/managed-by": "pulumi" } },
             type: "Opaque",
-            stringData: pulumi.secret(pulumi.all(values).apply((vs) => Object.fromEntries(ref.keys.map((k, i) => [k, vs[i]])))),
+            stringData: pulumi.secret(pulumi.all(values).apply((vs) => Object.fromEntries(entries.map(([k], i) => [k, vs[i]])))),
         }, { ...childOpts, dependsOn: [...args.after], deleteBeforeReplace: true });
 
         // A digest of a secret is not the secret; left marked secret it would hide the
         // whole configuration from every preview and diff.
         const checksum = pulumi.unsecret(
-            pulumi.all([args.tenantId, ...values]).apply((inputs) => digest([args.flavour, args.hostname, ref.name, ref.namespace, ...ref.keys, ...inputs])),
+            pulumi.all([args.tenantId, ...values]).apply((inputs) => digest([args.flavour, args.hostname, args.userIdClaim, ref.name, ref.namespace, ...entries.map(([k]) => k), ...inputs])),
         );
         const yaml = pulumi.all([args.tenantId, args.clientId, checksum]).apply(([tenantId, clientId, sum]) => {
             const annotations: Record<string, string> = { [SECRET_CHECKSUM_ANNOTATION]: sum };
@@ -108,7 +126,7 @@ export class Authservice extends pulumi.ComponentResource {
 }
 
 function settingsFor(args: AuthserviceArgs, secretName: string, tenantId: string, clientId: string, podAnnotations: Record<string, string>): EntraAuthSettings {
-    return { tenantId, clientId, hostname: args.hostname, secretName, podAnnotations };
+    return { tenantId, clientId, hostname: args.hostname, secretName, podAnnotations, userIdClaim: args.userIdClaim };
 }
 
 function digest(parts: readonly string[]): string {

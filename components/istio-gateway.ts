@@ -11,6 +11,7 @@ import {
     buildAcmeObjects,
     buildCertificate,
     buildGateway,
+    buildHstsFilter,
     buildIngressService,
     validateEdgeObjects,
     validateEdgeSettings,
@@ -43,7 +44,8 @@ export interface IstioGatewayArgs {
 const PREFIX = "edge";
 
 interface EdgeObjects {
-    readonly gateway: KubeObject;
+    /** The Gateway and the EnvoyFilter that adds HSTS to its HTTPS answers. */
+    readonly gateway: readonly KubeObject[];
     readonly service: KubeObject;
     /** The Certificate, preceded by the ACME ClusterIssuer for letsencrypt. */
     readonly certificate: readonly KubeObject[];
@@ -77,13 +79,13 @@ export class IstioGateway extends pulumi.ComponentResource {
                 const settings = edgeSettings(args, { publicIp, publicIpName, publicIpResourceGroup });
                 throwOnProblems(validateEdgeSettings(settings, PREFIX));
                 const objects: EdgeObjects = {
-                    gateway: buildGateway(upstream.gateway, settings),
+                    gateway: [buildGateway(upstream.gateway, settings), buildHstsFilter(upstream.gateway)],
                     service: buildIngressService(upstream.service, settings),
                     // The issuer first: cert-manager would otherwise report the certificate
                     // as waiting for a missing issuer until the next resync.
                     certificate: [...buildAcmeObjects(settings), buildCertificate(settings)],
                 };
-                await validateEdgeObjects([objects.gateway, objects.service, ...objects.certificate]);
+                await validateEdgeObjects([...objects.gateway, objects.service, ...objects.certificate]);
                 return objects;
             });
 
@@ -96,7 +98,7 @@ export class IstioGateway extends pulumi.ComponentResource {
                 resourcePrefix: name,
             }, { parent: this, provider: args.provider, dependsOn });
 
-        const gateway = group("gateway", built.apply((b) => [b.gateway]), after);
+        const gateway = group("gateway", built.apply((b) => b.gateway), after);
         const service = group("service", built.apply((b) => [b.service]), [...after, args.networkRole]);
         const certificate = group("certificate", built.apply((b) => b.certificate), after);
 

@@ -6,16 +6,42 @@
  * Two flavours exist in the supported releases:
  * - oauth2-proxy (Kubeflow >= 1.9): an Istio ext-authz provider; it signs the user in
  *   and hands the ID token to the gateway, whose RequestAuthentication turns the
- *   `email` claim into `kubeflow-userid`.
+ *   configured user claim into `kubeflow-userid`.
  * - oidc-authservice (Kubeflow 1.7/1.8, arrikto image): an Envoy ext-authz filter that
  *   keeps its own session and sets `kubeflow-userid` itself.
  */
 import { createHash } from "node:crypto";
+import * as yaml from "js-yaml";
 import { isRecord } from "./parse";
 import { validateObjects } from "./schemas";
 import { KubeObject, Problem, formatProblems, objectKey } from "./types";
 
 export type AuthFlavour = "oauth2-proxy" | "oidc-authservice";
+
+/**
+ * The token claim that names the user, on both sides: the authservice's session and
+ * the gateway's `kubeflow-userid`. Entra puts `email` in a token only for accounts with
+ * a mail attribute; `preferred_username` (the UPN of members, the home address of
+ * guests) is in every v2 ID and access token (Microsoft identity platform,
+ * "ID token claims reference" and "Access token claims reference").
+ */
+export type UserIdClaim = "preferred_username" | "email";
+export const USER_ID_CLAIMS: readonly UserIdClaim[] = ["preferred_username", "email"];
+
+/**
+ * The user claims a flavour can read. oidc-authservice (arrikto e236439, server.go
+ * callback) takes the user id from the userinfo endpoint only, and Entra's userinfo
+ * "produces the name claims, subject claim, and email when available" (Microsoft
+ * identity platform, "UserInfo endpoint"): no preferred_username.
+ */
+export function supportedUserIdClaims(flavour: AuthFlavour): readonly UserIdClaim[] {
+    return flavour === "oauth2-proxy" ? USER_ID_CLAIMS : ["email"];
+}
+
+/** The claim used when the configuration names none. */
+export function defaultUserIdClaim(flavour: AuthFlavour): UserIdClaim {
+    return supportedUserIdClaims(flavour)[0];
+}
 
 export interface EntraAuthSettings {
     /** Directory (tenant) id of the Entra tenant. */
@@ -30,26 +56,49 @@ export interface EntraAuthSettings {
     readonly podAnnotations: Readonly<Record<string, string>>;
     /** oauth2-proxy `email_domains`; unset keeps the release's list (every domain). */
     readonly emailDomains?: readonly string[];
+    /** The claim that names the user; one of supportedUserIdClaims(flavour). */
+    readonly userIdClaim: UserIdClaim;
 }
 
 /** The Secret the workload reads its credentials from; the component creates it. */
 export interface AuthSecretRef {
     readonly name: string;
     readonly namespace: string;
-    /** Keys the workload reads: client id, client secret and (oauth2-proxy) cookie secret, in that order. */
-    readonly keys: readonly string[];
+    /** The key of each value the workload reads; absent: the workload does not read it. */
+    readonly keys: {
+        readonly clientId: string;
+        /** Absent with workload identity federation: no client secret exists. */
+        readonly clientSecret?: string;
+        /** oauth2-proxy only. */
+        readonly cookieSecret?: string;
+    };
 }
+
+/**
+ * How the authservice proves itself to Entra when it redeems a code or a refresh token:
+ * a client secret, or the Kubernetes service account token of its pods exchanged through
+ * a federated identity credential on the app (AKS workload identity).
+ */
+export type AuthCredential = { readonly kind: "client-secret" } | { readonly kind: "workload-identity"; readonly subject: string };
 
 export interface ConfiguredAuthservice {
     /** The rewritten objects to deploy. No Secret is among them. */
     readonly objects: KubeObject[];
     readonly secret: AuthSecretRef;
+    readonly credential: AuthCredential;
 }
 
 /** The user id header every Kubeflow web app reads. */
 export const USERID_HEADER = "kubeflow-userid";
-/** The claim that names the user: Entra's `email` (an optional claim the app registration must emit). */
-export const USERID_CLAIM = "email";
+/** The audience AKS workload identity's projected token carries, and the federated credential must list. */
+export const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
+/** Pod label and service account annotation of AKS workload identity (Azure/azure-workload-identity, docs/book/src/topics/service-account-labels-and-annotations.md). */
+export const WORKLOAD_IDENTITY_USE_LABEL = "azure.workload.identity/use";
+export const WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id";
+/** The service account the oauth2-proxy pods run as when they authenticate through workload identity. */
+export const OAUTH2_PROXY_SERVICE_ACCOUNT = "oauth2-proxy-entra";
+/** The mesh config's ext-authz provider the release's CUSTOM AuthorizationPolicy names. */
+export const OAUTH2_PROXY_EXTENSION_PROVIDER = "oauth2-proxy";
 /** The annotation that carries a digest of the rewritten configuration on the pod template. */
 export const CONFIG_CHECKSUM_ANNOTATION = "kubeflow-azure/authservice-config-checksum";
 
@@ -201,6 +250,13 @@ function namesDex(value: unknown): boolean {
  */
 export function configureAuthservice(handed: readonly KubeObject[], flavour: AuthFlavour, settings: EntraAuthSettings): ConfiguredAuthservice {
     const problems = settingsProblems(settings);
+    if (!supportedUserIdClaims(flavour).includes(settings.userIdClaim)) {
+        problems.push({
+            where: "userIdClaim",
+            value: JSON.stringify(settings.userIdClaim),
+            rule: `${flavour} can name the user by ${supportedUserIdClaims(flavour).join(" or ")} only`,
+        });
+    }
     if (problems.length > 0) {
         throw new Error(formatProblems("invalid Entra authservice settings", problems));
     }
@@ -296,19 +352,22 @@ function configureOauth2Proxy(objects: KubeObject[], s: EntraAuthSettings): Conf
         throw new Error(formatProblems("oauth2-proxy: cannot configure for Entra ID", problems));
     }
 
-    const issuer = issuerUrl(s.tenantId);
-    const audiences = [s.clientId, `api://${s.clientId}`];
-    setConfigMapData(cfgMap, { [OAUTH2_PROXY_CFG_KEY]: renderOauth2ProxyConfig(configMapData(cfgMap)[OAUTH2_PROXY_CFG_KEY] ?? "", s) });
+    const federated = supportsWorkloadIdentity(container.image ?? "");
+    setConfigMapData(cfgMap, { [OAUTH2_PROXY_CFG_KEY]: renderOauth2ProxyConfig(configMapData(cfgMap)[OAUTH2_PROXY_CFG_KEY] ?? "", s, federated) });
 
     const paramValues: Record<string, string> = {
         // The site is HTTPS only: the session cookie must never travel in clear.
         FORCE_HTTPS: "true",
         // Entra's endpoints carry publicly trusted certificates: verify them.
         ALLOW_SELF_SIGNED_ISSUER: "false",
-        // Bearer tokens for the app's API scope (api://<client id>/...): the app asks for v2
-        // access tokens, whose audience is the client id itself; v1-style api:// audiences
-        // are accepted too.
-        EXTRA_JWT_ISSUERS: audiences.map((a) => `${issuer}=${a}`).join(","),
+        // Off: no bearer request ever reaches oauth2-proxy. The release's CUSTOM policy
+        // (istio-ingressgateway-oauth2-proxy) sends a request to the ext-authz check only
+        // when it has no Authorization header; a bearer token is validated by the
+        // gateway's RequestAuthentication (issuer, signature, audience) and required by
+        // its DENY policy on requestPrincipals. oauth2-proxy's own JWT settings
+        // (skip_jwt_bearer_tokens, extra_jwt_issuers) would be dead configuration.
+        ENABLE_M2M_TOKENS: "false",
+        EXTRA_JWT_ISSUERS: "",
     };
     for (const p of params) {
         const data = configMapData(p);
@@ -320,9 +379,13 @@ function configureOauth2Proxy(objects: KubeObject[], s: EntraAuthSettings): Conf
         setConfigMapData(p, data);
     }
 
+    const keys = federated
+        ? { clientId: OAUTH2_PROXY_SECRET_KEYS.clientId, cookieSecret: OAUTH2_PROXY_SECRET_KEYS.cookieSecret }
+        : { ...OAUTH2_PROXY_SECRET_KEYS };
+    const credentialEnv = Object.entries(OAUTH2_PROXY_CREDENTIAL_ENV).filter(([, key]) => (Object.values(keys) as string[]).includes(key));
     container.env = [
         ...(container.env ?? []).filter((e) => !(e.name in OAUTH2_PROXY_CREDENTIAL_ENV)),
-        ...Object.entries(OAUTH2_PROXY_CREDENTIAL_ENV).map(([name, key]) => ({ name, valueFrom: { secretKeyRef: { name: s.secretName, key } } })),
+        ...credentialEnv.map(([name, key]) => ({ name, valueFrom: { secretKeyRef: { name: s.secretName, key } } })),
     ];
     for (const e of container.env) {
         if (e.valueFrom?.secretKeyRef && e.valueFrom.secretKeyRef.name !== s.secretName) {
@@ -331,17 +394,72 @@ function configureOauth2Proxy(objects: KubeObject[], s: EntraAuthSettings): Conf
     }
 
     const rewritten: KubeObject[] = [deployment, cfgMap, ...params];
+    let credential: AuthCredential = { kind: "client-secret" };
+    if (federated) {
+        const serviceAccount = workloadIdentityServiceAccount(ns, s.clientId);
+        useWorkloadIdentity(deployment, serviceAccount.metadata.name);
+        rewritten.push(serviceAccount);
+        credential = { kind: "workload-identity", subject: serviceAccountSubject(ns, serviceAccount.metadata.name) };
+    }
     for (const ra of requestAuths) {
         rewritten.push(entraRequestAuthentication(ra, s));
     }
     for (const ap of objects.filter((o) => o.kind === "AuthorizationPolicy")) {
         rewritten.push(withoutDexPaths(ap));
     }
-    annotatePodTemplate(deployment, s.podAnnotations, [cfgMap, ...params]);
+    // The service account is in the digest: the webhook reads its client-id annotation only
+    // when a pod starts (Azure/azure-workload-identity docs, concepts: "restart the pod").
+    annotatePodTemplate(deployment, s.podAnnotations, [cfgMap, ...params, ...(federated ? rewritten.filter((o) => o.kind === "ServiceAccount") : [])]);
     return {
         objects: rewritten,
-        secret: { name: s.secretName, namespace: ns, keys: Object.values(OAUTH2_PROXY_SECRET_KEYS) },
+        secret: { name: s.secretName, namespace: ns, keys },
+        credential,
     };
+}
+
+/**
+ * Whether an oauth2-proxy image can redeem codes without a client secret: the
+ * `entra-id` provider with `entra_id_federated_token_auth` (providers/ms_entra_id.go,
+ * first in v7.8.0; absent from v7.7.1 and v7.6.0) reads the projected service account
+ * token from AZURE_FEDERATED_TOKEN_FILE and sends it as client assertion, on the code
+ * redemption and on every refresh. An image without a semantic version tag (a digest,
+ * `latest`) is taken as not supporting it.
+ */
+export function supportsWorkloadIdentity(image: string): boolean {
+    const m = /oauth2-proxy:v(\d+)\.(\d+)\.(\d+)/.exec(image);
+    if (!m) {
+        return false;
+    }
+    const [major, minor] = [Number(m[1]), Number(m[2])];
+    return major > 7 || (major === 7 && minor >= 8);
+}
+
+/** The `sub` of a Kubernetes service account token, which the federated credential must name exactly. */
+export function serviceAccountSubject(namespace: string, name: string): string {
+    return `system:serviceaccount:${namespace}:${name}`;
+}
+
+function workloadIdentityServiceAccount(namespace: string, clientId: string): KubeObject {
+    return {
+        apiVersion: "v1",
+        kind: "ServiceAccount",
+        metadata: {
+            name: OAUTH2_PROXY_SERVICE_ACCOUNT,
+            namespace,
+            // The webhook reads the app to exchange the token for from here.
+            annotations: { [WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION]: clientId },
+        },
+    };
+}
+
+/** Runs the pods as the service account and labels them, so AKS's webhook projects the token and sets AZURE_FEDERATED_TOKEN_FILE. */
+function useWorkloadIdentity(deployment: KubeObject, serviceAccount: string): void {
+    const template = podTemplate(deployment);
+    const meta = isRecord(template.metadata) ? template.metadata : {};
+    const labels = isRecord(meta.labels) ? (meta.labels as Record<string, string>) : {};
+    template.metadata = { ...meta, labels: { ...labels, [WORKLOAD_IDENTITY_USE_LABEL]: "true" } };
+    const podSpec = isRecord(template.spec) ? template.spec : {};
+    template.spec = { ...podSpec, serviceAccountName: serviceAccount };
 }
 
 /**
@@ -349,7 +467,7 @@ function configureOauth2Proxy(objects: KubeObject[], s: EntraAuthSettings): Conf
  * choices (cookie name, expiry, api_routes, upstream, headers, sign-in page) are
  * kept; every option that points at dex or breaks Entra is replaced.
  */
-function renderOauth2ProxyConfig(releaseCfg: string, s: EntraAuthSettings): string {
+function renderOauth2ProxyConfig(releaseCfg: string, s: EntraAuthSettings, federated: boolean): string {
     const cfg = parseOauth2ProxyConfig(releaseCfg);
     // dex endpoints and the discovery bypass that relied on them; Entra's discovery
     // document gives absolute endpoints the browser can reach.
@@ -376,11 +494,25 @@ function renderOauth2ProxyConfig(releaseCfg: string, s: EntraAuthSettings): stri
             cfg.delete("skip_auth_routes");
         }
     }
-    cfg.set("provider", "oidc");
+    // The bearer-token options would never be reached (see ENABLE_M2M_TOKENS above).
+    cfg.delete("skip_jwt_bearer_tokens");
+    cfg.delete("extra_jwt_issuers");
+    if (federated) {
+        // The entra-id provider is the oidc provider plus client assertions (and group
+        // overage lookups, which never happen: the app emits no groups claim).
+        cfg.set("provider", "entra-id");
+        cfg.set("entra_id_federated_token_auth", true);
+    } else {
+        cfg.set("provider", "oidc");
+    }
     cfg.set("provider_display_name", "Microsoft Entra ID");
     cfg.set("oidc_issuer_url", issuerUrl(s.tenantId));
     cfg.set("scope", OAUTH2_PROXY_SCOPES.join(" "));
-    cfg.set("oidc_email_claim", USERID_CLAIM);
+    // oauth2-proxy keeps the user in the session's "email" and refuses a sign-in without
+    // one ("neither the id_token nor the profileURL set an email", providers/oidc.go
+    // EnrichSession); oidc_email_claim says which claim fills it (provider_data.go
+    // buildSessionFromClaims), the same option in v7.6.0 through v7.14.3.
+    cfg.set("oidc_email_claim", s.userIdClaim);
     cfg.set("redirect_url", redirectUri("oauth2-proxy", s.hostname));
     cfg.set("cookie_secure", true);
     cfg.set("cookie_refresh", OAUTH2_PROXY_COOKIE_REFRESH);
@@ -416,7 +548,8 @@ function entraRequestAuthentication(ra: KubeObject, s: EntraAuthSettings): KubeO
                     audiences: [s.clientId, `api://${s.clientId}`],
                     forwardOriginalToken: true,
                     fromHeaders: [{ name: "Authorization", prefix: "Bearer " }],
-                    outputClaimToHeaders: [{ header: USERID_HEADER, claim: USERID_CLAIM }],
+                    // The same claim as oauth2-proxy's oidc_email_claim: both sides agree on who the user is.
+                    outputClaimToHeaders: [{ header: USERID_HEADER, claim: s.userIdClaim }],
                 },
             ],
         },
@@ -479,7 +612,7 @@ function configureOidcAuthservice(objects: KubeObject[], s: EntraAuthSettings): 
             .join(","),
         USERID_HEADER: USERID_HEADER,
         USERID_PREFIX: "",
-        USERID_CLAIM: USERID_CLAIM,
+        USERID_CLAIM: s.userIdClaim,
     });
     setConfigMapData(main, data);
 
@@ -492,7 +625,9 @@ function configureOidcAuthservice(objects: KubeObject[], s: EntraAuthSettings): 
     annotatePodTemplate(sts, s.podAnnotations, params);
     return {
         objects: [sts, ...params, ...objects.filter((o) => o.kind === "AuthorizationPolicy").map(withoutDexPaths)],
-        secret: { name: s.secretName, namespace: ns, keys: Object.values(OIDC_AUTHSERVICE_SECRET_KEYS) },
+        secret: { name: s.secretName, namespace: ns, keys: { ...OIDC_AUTHSERVICE_SECRET_KEYS } },
+        // The arrikto image has no other way to authenticate to the token endpoint.
+        credential: { kind: "client-secret" },
     };
 }
 
@@ -580,6 +715,77 @@ function isMetadataGrpcRoute(o: KubeObject): boolean {
 }
 
 // ---------------------------------------------------------------------------
+// Session refresh through the mesh
+
+/** The mesh config Istio's control plane reads (istiod watches it: pkg/config/mesh/kubemesh). */
+export const MESH_CONFIG_NAMESPACE = "istio-system";
+export const MESH_CONFIG_NAME = "istio";
+const MESH_CONFIG_KEY = "mesh";
+
+/**
+ * The release's mesh config with `set-cookie` among the headers the oauth2-proxy
+ * ext-authz provider may send to the browser on an allowed check; every other object
+ * is returned unchanged, and so is everything else in the mesh config.
+ *
+ * oauth2-proxy refreshes a session older than cookie_refresh while it answers the check
+ * (pkg/middleware/stored_session.go) and sets the new cookie on that answer. Istio's
+ * extauthz builder maps `headersToDownstreamOnAllow` to Envoy's
+ * `allowed_client_headers_on_success` (pilot/pkg/security/authz/builder/extauthz.go,
+ * 1.22.1 through 1.28.0); the releases list only `headersToDownstreamOnDeny`, so Envoy
+ * drops that Set-Cookie, and every request after cookie_refresh refreshes again against
+ * Entra until one refresh fails and signs the user out.
+ *
+ * The platform keeps applying the ConfigMap (edited, not handed over): istiod and the
+ * sidecar injector read it from the first pod on, before the authservice exists.
+ * For oidc-authservice (no ext-authz provider in the mesh config) nothing changes.
+ */
+export function allowSessionRefresh(objects: readonly KubeObject[], flavour: AuthFlavour): KubeObject[] {
+    if (flavour !== "oauth2-proxy") {
+        return [...objects];
+    }
+    let found = false;
+    const out = objects.map((o) => {
+        if (!isMeshConfig(o)) {
+            return o;
+        }
+        const text = configMapData(o)[MESH_CONFIG_KEY] ?? "";
+        const mesh = yaml.load(text, { schema: yaml.JSON_SCHEMA });
+        const providers = isRecord(mesh) && Array.isArray(mesh.extensionProviders) ? mesh.extensionProviders.filter(isRecord) : [];
+        const provider = providers.find((p) => p.name === OAUTH2_PROXY_EXTENSION_PROVIDER && isRecord(p.envoyExtAuthzHttp));
+        if (!isRecord(mesh) || !provider || !isRecord(provider.envoyExtAuthzHttp)) {
+            return o;
+        }
+        found = true;
+        const http = provider.envoyExtAuthzHttp;
+        const onAllow = Array.isArray(http.headersToDownstreamOnAllow) ? http.headersToDownstreamOnAllow.map(String) : [];
+        if (!onAllow.some((h) => h.toLowerCase() === "set-cookie")) {
+            http.headersToDownstreamOnAllow = [...onAllow, "set-cookie"];
+        }
+        const copy = structuredClone(o);
+        setConfigMapData(copy, { ...configMapData(o), [MESH_CONFIG_KEY]: yaml.dump(mesh, { lineWidth: -1, noRefs: true }) });
+        return copy;
+    });
+    if (!found) {
+        throw new Error(
+            `oauth2-proxy: no ConfigMap ${MESH_CONFIG_NAMESPACE}/${MESH_CONFIG_NAME} whose ${MESH_CONFIG_KEY} has the envoyExtAuthzHttp extension provider ` +
+                `${OAUTH2_PROXY_EXTENSION_PROVIDER}: refreshed sessions could not reach the browser`,
+        );
+    }
+    return out;
+}
+
+function isMeshConfig(o: KubeObject): boolean {
+    return o.kind === "ConfigMap" && o.metadata.namespace === MESH_CONFIG_NAMESPACE && o.metadata.name === MESH_CONFIG_NAME && MESH_CONFIG_KEY in configMapData(o);
+}
+
+/** The extension providers of the mesh config among the objects (tests and the read-back). */
+export function meshExtensionProviders(objects: readonly KubeObject[]): Array<Record<string, unknown>> {
+    const cm = objects.find(isMeshConfig);
+    const mesh = cm ? yaml.load(configMapData(cm)[MESH_CONFIG_KEY] ?? "", { schema: yaml.JSON_SCHEMA }) : undefined;
+    return isRecord(mesh) && Array.isArray(mesh.extensionProviders) ? mesh.extensionProviders.filter(isRecord) : [];
+}
+
+// ---------------------------------------------------------------------------
 // Reading back
 
 export interface SecretKeyReference {
@@ -628,6 +834,13 @@ export interface EffectiveAuthSettings {
     readonly allowUnverifiedEmail: boolean;
     readonly tlsVerify: boolean;
     readonly bearerTokens: { readonly enabled: boolean; readonly extraIssuers: readonly string[] };
+    /** oauth2-proxy's provider type (`oidc`, `entra-id`); undefined for oidc-authservice. */
+    readonly provider?: string;
+    /** Codes and refresh tokens redeemed with the pods' service account token instead of a client secret. */
+    readonly federatedTokenAuth: boolean;
+    /** The pods' service account (`default` when the workload names none). */
+    readonly serviceAccountName: string;
+    readonly podLabels: Readonly<Record<string, string>>;
     /** The gateway's RequestAuthentication rules among the objects. */
     readonly gatewayJwtRules: readonly GatewayJwtRule[];
     /** Paths the AuthorizationPolicies among the objects exempt from authentication. */
@@ -730,6 +943,10 @@ function effectiveOauth2Proxy(objects: readonly KubeObject[]): EffectiveAuthSett
         allowUnverifiedEmail: bool("insecure_oidc_allow_unverified_email", false),
         tlsVerify: !bool("ssl_insecure_skip_verify", false),
         bearerTokens: { enabled: bool("skip_jwt_bearer_tokens", false), extraIssuers: list("extra_jwt_issuers") },
+        provider: str("provider"),
+        federatedTokenAuth: str("provider") === "entra-id" && bool("entra_id_federated_token_auth", false),
+        serviceAccountName: serviceAccountNameOf(deployment),
+        podLabels: podLabelsOf(deployment),
         gatewayJwtRules,
         exemptPaths: exemptPathsOf(objects),
         podAnnotations: podAnnotationsOf(deployment),
@@ -788,7 +1005,8 @@ function effectiveOidcAuthservice(objects: readonly KubeObject[]): EffectiveAuth
         scopes: scopes.includes("openid") ? scopes : ["openid", ...scopes],
         redirectUrl: str("REDIRECT_URL") || `${prefix.endsWith("/") ? prefix : `${prefix}/`}${OIDC_AUTHSERVICE_CALLBACK}`,
         userIdHeader: str("USERID_HEADER") ?? USERID_HEADER,
-        userIdClaim: str("USERID_CLAIM") ?? USERID_CLAIM,
+        // The image's own default (settings.go).
+        userIdClaim: str("USERID_CLAIM") ?? "email",
         userIdPrefix: str("USERID_PREFIX") ?? "",
         cookieName: OIDC_AUTHSERVICE_COOKIE,
         skipAuthRoutes: [prefix, ...(str("SKIP_AUTH_URLS") ?? "").split(",").map((u) => u.trim())].filter((u) => u !== ""),
@@ -798,6 +1016,9 @@ function effectiveOidcAuthservice(objects: readonly KubeObject[]): EffectiveAuth
         // The image always verifies the provider's certificate (CA_BUNDLE only adds roots).
         tlsVerify: true,
         bearerTokens: { enabled: false, extraIssuers: [] },
+        federatedTokenAuth: false,
+        serviceAccountName: serviceAccountNameOf(sts),
+        podLabels: podLabelsOf(sts),
         gatewayJwtRules: jwtRulesOf(objects),
         exemptPaths: exemptPathsOf(objects),
         podAnnotations: podAnnotationsOf(sts),
@@ -848,6 +1069,16 @@ function exemptPathsOf(objects: readonly KubeObject[]): string[] {
         }
     }
     return [...paths];
+}
+
+function podLabelsOf(workload: KubeObject): Record<string, string> {
+    const meta = podTemplate(workload).metadata;
+    return isRecord(meta) && isRecord(meta.labels) ? { ...(meta.labels as Record<string, string>) } : {};
+}
+
+function serviceAccountNameOf(workload: KubeObject): string {
+    const spec = podTemplate(workload).spec;
+    return isRecord(spec) && typeof spec.serviceAccountName === "string" ? spec.serviceAccountName : "default";
 }
 
 function podAnnotationsOf(workload: KubeObject): Record<string, string> {

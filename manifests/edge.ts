@@ -104,6 +104,59 @@ export function buildGateway(upstreamGateway: KubeObject, settings: EdgeSettings
     };
 }
 
+/** HSTS on every HTTPS answer: a year, this host only (cloudapp.azure.com subdomains are other people's). */
+export const HSTS_HEADER = "strict-transport-security";
+export const HSTS_VALUE = "max-age=31536000";
+export const HSTS_FILTER_NAME = "kubeflow-gateway-hsts";
+
+/**
+ * `Strict-Transport-Security` on every answer of the gateway's HTTPS server, so a
+ * browser that has been here once never sends a request, and the session cookie with
+ * it, over port 80 again (the oidc-authservice of 1.7/1.8 sets no Secure flag on its
+ * cookie). An Istio Gateway cannot set response headers, and the upstream
+ * VirtualServices are many and not ours: an EnvoyFilter adds the header to the route
+ * configuration Istio builds for this gateway's port 443 server only: for a gateway,
+ * pilot reads the gateway and the server port from the RDS route name
+ * (`https.443.https.kubeflow-gateway.kubeflow`) and matches `routeConfiguration.gateway`
+ * and `portNumber` against them (pilot/pkg/networking/core/envoyfilter/rc_patch.go,
+ * routeConfigurationMatch, same logic in 1.16.0 and 1.28.0). OVERWRITE_IF_EXISTS_OR_ADD:
+ * one header even when an app sends its own (Envoy config.core.v3.HeaderValueOption).
+ *
+ * Safe with the self-signed certificate: a browser ignores the header on a connection
+ * with certificate errors (RFC 6797, section 8.1), so nobody who clicked through a
+ * warning is locked out; those who trusted the CA get the protection.
+ */
+export function buildHstsFilter(upstreamGateway: KubeObject): KubeObject {
+    const spec = isRecord(upstreamGateway.spec) ? upstreamGateway.spec : {};
+    const selector = stringMap(spec.selector) ?? { ...DEFAULT_SELECTOR };
+    return {
+        apiVersion: "networking.istio.io/v1alpha3",
+        kind: "EnvoyFilter",
+        // The ingress gateway's namespace: a workloadSelector matches pods of its own namespace only.
+        metadata: { name: HSTS_FILTER_NAME, namespace: INGRESS_NAMESPACE },
+        spec: {
+            workloadSelector: { labels: selector },
+            configPatches: [
+                {
+                    applyTo: "ROUTE_CONFIGURATION",
+                    match: {
+                        context: "GATEWAY",
+                        routeConfiguration: { portNumber: 443, gateway: `${GATEWAY_NAMESPACE}/${GATEWAY_NAME}` },
+                    },
+                    patch: {
+                        operation: "MERGE",
+                        value: {
+                            response_headers_to_add: [
+                                { header: { key: HSTS_HEADER, value: HSTS_VALUE }, append_action: "OVERWRITE_IF_EXISTS_OR_ADD" },
+                            ],
+                        },
+                    },
+                },
+            ],
+        },
+    };
+}
+
 /**
  * The ingress gateway Service as an Azure LoadBalancer on the static IP.
  *

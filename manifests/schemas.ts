@@ -21,11 +21,13 @@ const istio = (path: string): string => `@kubernetes-models/istio/${path}`;
 const SOURCES: Readonly<Record<string, readonly [string, string]>> = {
     "v1/ConfigMap": ["kubernetes-models/v1/ConfigMap", "ConfigMap"],
     "v1/Service": ["kubernetes-models/v1/Service", "Service"],
+    "v1/ServiceAccount": ["kubernetes-models/v1/ServiceAccount", "ServiceAccount"],
     "apps/v1/Deployment": ["kubernetes-models/apps/v1/Deployment", "Deployment"],
     "apps/v1/StatefulSet": ["kubernetes-models/apps/v1/StatefulSet", "StatefulSet"],
     "networking.istio.io/v1alpha3/Gateway": [istio("networking.istio.io/v1alpha3/Gateway"), "Gateway"],
     "networking.istio.io/v1beta1/Gateway": [istio("networking.istio.io/v1beta1/Gateway"), "Gateway"],
     "networking.istio.io/v1/Gateway": [istio("networking.istio.io/v1/Gateway"), "Gateway"],
+    "networking.istio.io/v1alpha3/EnvoyFilter": [istio("networking.istio.io/v1alpha3/EnvoyFilter"), "EnvoyFilter"],
     "networking.istio.io/v1alpha3/VirtualService": [istio("networking.istio.io/v1alpha3/VirtualService"), "VirtualService"],
     "networking.istio.io/v1beta1/VirtualService": [istio("networking.istio.io/v1beta1/VirtualService"), "VirtualService"],
     "security.istio.io/v1beta1/RequestAuthentication": [istio("security.istio.io/v1beta1/RequestAuthentication"), "RequestAuthentication"],

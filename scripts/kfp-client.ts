@@ -11,7 +11,22 @@ import { StackOutputs } from "../outputs";
 
 export type ClientOutputs = Pick<StackOutputs, "kubeflowUrl" | "hostname" | "oidcClientId" | "kubeflowRelease">;
 
-/** The Python snippet for this deployment: bearer token where the release accepts one, else the session cookie. */
+/**
+ * The Python snippet for this deployment: a user's bearer token from the Azure CLI, on
+ * every release, with the session cookie as the alternative.
+ *
+ * What checks the token: on oauth2-proxy releases the request bypasses oauth2-proxy
+ * (its CUSTOM policy applies only without an Authorization header) and the gateway's
+ * RequestAuthentication validates issuer, signature and audience (the client id: the
+ * app asks for v2 access tokens) and maps the user claim to kubeflow-userid. On
+ * oidc-authservice releases the image's id-token authenticator (arrikto e236439,
+ * authenticator_idtoken.go) verifies the same token against the issuer with the client
+ * id as audience and reads USERID_CLAIM from it.
+ *
+ * Only a user's token names a user: a service principal can get a token for this app
+ * only with the client-credentials flow (scope `api://<clientId>/.default`), and that
+ * token carries neither preferred_username nor email.
+ */
 export function kfpClientSnippet(outputs: ClientOutputs): string {
     const release = findRelease(outputs.kubeflowRelease);
     if (!release) {
@@ -19,36 +34,25 @@ export function kfpClientSnippet(outputs: ClientOutputs): string {
     }
     const flavour: AuthFlavour = release.authservice;
     const host = `https://${outputs.hostname}/pipeline`;
-    const trust = [
+    const cookie = sessionCookieName(flavour);
+    return [
+        "import subprocess",
+        "import kfp",
+        "",
         "# With the self-signed certificate (tls.issuer self-signed), trust it first:",
         `#   ${caFetchCommand()}`,
         "# and pass ssl_ca_cert=\"kubeflow-ca.crt\"; with letsencrypt, leave ssl_ca_cert out.",
-    ];
-    if (flavour === "oauth2-proxy") {
-        return [
-            "import subprocess",
-            "import kfp",
-            "",
-            ...trust,
-            "# A bearer token for the Kubeflow app registration, from your Azure CLI login",
-            "# (a service principal: `az login --service-principal ...` first).",
-            "token = subprocess.check_output(",
-            `    ["az", "account", "get-access-token", "--scope", "api://${outputs.oidcClientId}/user_impersonation",`,
-            "     \"--query\", \"accessToken\", \"-o\", \"tsv\"], text=True).strip()",
-            `client = kfp.Client(host="${host}", existing_token=token, ssl_ca_cert="kubeflow-ca.crt")`,
-            "print(client.list_experiments(namespace=\"<your-profile-namespace>\"))",
-        ].join("\n");
-    }
-    const cookie = sessionCookieName(flavour);
-    return [
-        "import kfp",
-        "",
-        ...trust,
-        `# Sign in at ${outputs.kubeflowUrl} in a browser, then copy the value of the`,
-        `# ${cookie} cookie (developer tools, Application/Storage, Cookies).`,
-        `cookie = "${cookie}=<paste the value here>"`,
-        `client = kfp.Client(host="${host}", cookies=cookie, ssl_ca_cert="kubeflow-ca.crt")`,
+        "# A bearer token for the Kubeflow app registration, from your own Azure CLI login",
+        "# (`az login` as a user; a service principal's token names no user and is refused).",
+        "token = subprocess.check_output(",
+        `    ["az", "account", "get-access-token", "--scope", "api://${outputs.oidcClientId}/user_impersonation",`,
+        "     \"--query\", \"accessToken\", \"-o\", \"tsv\"], text=True).strip()",
+        `client = kfp.Client(host="${host}", existing_token=token, ssl_ca_cert="kubeflow-ca.crt")`,
         "print(client.list_experiments(namespace=\"<your-profile-namespace>\"))",
+        "",
+        `# Or with the browser session: sign in at ${outputs.kubeflowUrl}, copy the ${cookie} cookie`,
+        ...(flavour === "oauth2-proxy" ? [`# (every part when it is split: ${cookie}_0, ${cookie}_1, ..., joined by "; ")`] : []),
+        `# and pass cookies="${cookie}=<value>" instead of existing_token.`,
     ].join("\n");
 }
 

@@ -3,7 +3,7 @@ import { before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { loadAll } from "js-yaml";
-import { AuthFlavour, CONFIG_CHECKSUM_ANNOTATION, effectiveSettings, isAuthserviceObject, issuerUrl, redirectUri, sessionCookieName } from "../manifests/authservice";
+import { AuthFlavour, CONFIG_CHECKSUM_ANNOTATION, UserIdClaim, defaultUserIdClaim, effectiveSettings, isAuthserviceObject, issuerUrl, redirectUri, sessionCookieName } from "../manifests/authservice";
 import { prepareRelease } from "../manifests/transforms";
 import { KubeObject } from "../manifests/types";
 import { MOCK, Mocks, RecordedResource, SECRET_PLAINTEXTS, installMocks, isSecretValue, plaintextLeaks } from "./mocks";
@@ -31,6 +31,9 @@ function flavourOf(release: string): AuthFlavour {
     return release === "v1.7.0" || release === "v1.8.1" ? "oidc-authservice" : "oauth2-proxy";
 }
 
+/** The releases whose oauth2-proxy (>= v7.8.0) authenticates through workload identity. */
+const SECRETLESS = new Set(["26.03", "v1.11.0"]);
+
 /** What the platform hands the component: the release after its transforms, claimed by the auth predicate. */
 function handedOf(release: string, flavour: AuthFlavour): KubeObject[] {
     const prepared = prepareRelease(loadRender(release), { owners: { authservice: (o) => isAuthserviceObject(o, flavour) } });
@@ -50,7 +53,7 @@ interface Deployed {
     readonly checksum: string;
 }
 
-async function deploy(flavour: AuthFlavour, handed: readonly KubeObject[], clientSecret: string): Promise<Deployed> {
+async function deploy(flavour: AuthFlavour, handed: readonly KubeObject[], clientSecret: string | undefined, userIdClaim: UserIdClaim = defaultUserIdClaim(flavour)): Promise<Deployed> {
     mocks.reset();
     const provider = new k8s.Provider("p", { kubeconfig: "x" });
     const after = new k8s.core.v1.Namespace("platform", { metadata: { name: "platform" } }, { provider });
@@ -60,7 +63,8 @@ async function deploy(flavour: AuthFlavour, handed: readonly KubeObject[], clien
         hostname: HOST,
         tenantId: MOCK.tenantId,
         clientId: MOCK.clientId,
-        clientSecret: pulumi.secret(clientSecret),
+        ...(clientSecret !== undefined ? { clientSecret: pulumi.secret(clientSecret) } : {}),
+        userIdClaim,
         provider,
         after: [after],
     });
@@ -81,9 +85,11 @@ describe("the Authservice component on the real renders", { skip: skipWithoutRen
         describe(`${release} (${flavour})`, () => {
             let handed: KubeObject[];
             let d: Deployed;
+            const secretless = SECRETLESS.has(release);
+            const clientSecret = secretless ? undefined : MOCK.clientSecret;
             before(async () => {
                 handed = handedOf(release, flavour);
-                d = await deploy(flavour, handed, MOCK.clientSecret);
+                d = await deploy(flavour, handed, clientSecret);
             });
 
             it("applies settings that match issue 4", () => {
@@ -97,7 +103,7 @@ describe("the Authservice component on the real renders", { skip: skipWithoutRen
                 }
                 assert.notEqual(eff.prompt, "none");
                 assert.equal(eff.userIdHeader, "kubeflow-userid");
-                assert.equal(eff.userIdClaim, "email");
+                assert.equal(eff.userIdClaim, flavour === "oauth2-proxy" ? "preferred_username" : "email");
                 assert.equal(eff.userIdPrefix, "");
                 if (flavour === "oauth2-proxy") {
                     assert.equal(eff.cookieSecure, true);
@@ -113,7 +119,7 @@ describe("the Authservice component on the real renders", { skip: skipWithoutRen
                 assert.ok(isSecretValue(secret.inputs.stringData), "stringData is a secret value");
                 const data = unwrap(secret.inputs.stringData) as Record<string, string>;
                 const creds = effectiveSettings(d.objects, flavour).credentials;
-                const refs = [creds.clientId, creds.clientSecret, ...(creds.cookieSecret ? [creds.cookieSecret] : [])];
+                const refs = [creds.clientId, ...(secretless ? [] : [creds.clientSecret]), ...(creds.cookieSecret ? [creds.cookieSecret] : [])];
                 const meta = secret.inputs.metadata as { name: string; namespace: string };
                 const workload = d.objects.find((o) => o.kind === "Deployment" || o.kind === "StatefulSet");
                 assert.equal(meta.namespace, workload?.metadata.namespace);
@@ -124,9 +130,11 @@ describe("the Authservice component on the real renders", { skip: skipWithoutRen
                     }
                 }
                 const expected: Record<string, string> =
-                    flavour === "oauth2-proxy"
-                        ? { "client-id": MOCK.clientId, "client-secret": MOCK.clientSecret, "cookie-secret": MOCK.randomPassword }
-                        : { CLIENT_ID: MOCK.clientId, CLIENT_SECRET: MOCK.clientSecret };
+                    flavour === "oidc-authservice"
+                        ? { CLIENT_ID: MOCK.clientId, CLIENT_SECRET: MOCK.clientSecret }
+                        : secretless
+                          ? { "client-id": MOCK.clientId, "cookie-secret": MOCK.randomPassword }
+                          : { "client-id": MOCK.clientId, "client-secret": MOCK.clientSecret, "cookie-secret": MOCK.randomPassword };
                 assert.deepEqual(data, expected);
                 assert.equal(d.resources.filter((r) => r.type === "kubernetes:core/v1:ConfigMap").length, 0, "no ConfigMap resource");
                 assert.deepEqual(d.objects.filter((o) => o.kind === "Secret"), [], "no Secret in the group");
@@ -157,12 +165,33 @@ describe("the Authservice component on the real renders", { skip: skipWithoutRen
                 assert.match(effectiveSettings(d.objects, flavour).podAnnotations[CONFIG_CHECKSUM_ANNOTATION] ?? "", /^[0-9a-f]{32}$/);
             });
 
-            it("rolls the pods when the client secret rotates, and only then", async () => {
-                const same = await deploy(flavour, handed, MOCK.clientSecret);
+            it(secretless ? "rolls the pods when the user claim changes, and only then" : "rolls the pods when the client secret rotates, and only then", async () => {
+                const same = await deploy(flavour, handed, clientSecret);
                 assert.equal(same.checksum, d.checksum);
                 assert.equal(String(unwrap(same.group.inputs.yaml)), String(unwrap(d.group.inputs.yaml)), "same inputs, same objects");
-                const rotated = await deploy(flavour, handed, `${MOCK.clientSecret}-rotated`);
-                assert.notEqual(rotated.checksum, d.checksum);
+                const changed = secretless ? await deploy(flavour, handed, undefined, "email") : await deploy(flavour, handed, `${MOCK.clientSecret}-rotated`);
+                assert.notEqual(changed.checksum, d.checksum);
+            });
+
+            it(secretless ? "refuses a client secret: the release needs none" : "refuses to run without the client secret the release needs", async () => {
+                mocks.reset();
+                const provider = new k8s.Provider("p", { kubeconfig: "x" });
+                assert.throws(
+                    () => new component.Authservice("mismatch", {
+                        flavour,
+                        handed,
+                        hostname: HOST,
+                        tenantId: MOCK.tenantId,
+                        clientId: MOCK.clientId,
+                        ...(secretless ? { clientSecret: pulumi.secret(MOCK.clientSecret) } : {}),
+                        userIdClaim: defaultUserIdClaim(flavour),
+                        provider,
+                        after: [],
+                    }),
+                    secretless ? /workload identity, and a client secret was given/ : /a client secret, and none was given/,
+                );
+                await mocks.settle();
+                assert.deepEqual(mocks.resources.filter((r) => r.name.startsWith("mismatch-")).map((r) => r.name), []);
             });
 
             it("parents every child to the component and hands every Kubernetes child the explicit provider", () => {
@@ -207,7 +236,7 @@ describe("the Authservice component on bad input", () => {
                 hostname: "https://Not A Host/",
                 tenantId: MOCK.tenantId,
                 clientId: MOCK.clientId,
-                clientSecret: pulumi.secret(MOCK.clientSecret),
+                userIdClaim: "preferred_username",
                 provider,
                 after: [],
             }),

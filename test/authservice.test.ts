@@ -5,17 +5,25 @@ import {
     CONFIG_CHECKSUM_ANNOTATION,
     EntraAuthSettings,
     GUNICORN_FIELD_LIMIT,
+    OAUTH2_PROXY_EXTENSION_PROVIDER,
+    TOKEN_EXCHANGE_AUDIENCE,
+    allowSessionRefresh,
     configureAuthservice,
+    defaultUserIdClaim,
     effectiveSettings,
     isAuthserviceObject,
     issuerUrl,
+    meshExtensionProviders,
     mitigateLargeTokens,
     parseOauth2ProxyConfig,
     redirectUri,
     serializeOauth2ProxyConfig,
+    serviceAccountSubject,
     sessionCookieName,
+    supportsWorkloadIdentity,
     validateAuthObjects,
 } from "../manifests/authservice";
+import * as yaml from "js-yaml";
 import { isRecord } from "../manifests/parse";
 import { KubeObject, objectKey } from "../manifests/types";
 import { availableRenders, loadRender, skipWithoutRenders } from "./upstream";
@@ -29,7 +37,14 @@ const SETTINGS: EntraAuthSettings = {
     hostname: HOST,
     secretName: "authservice-entra",
     podAnnotations: { "kubeflow-azure/secret-checksum": "0123abcd" },
+    userIdClaim: "preferred_username",
 };
+/** The settings with the flavour's default user claim (oidc-authservice can read email only). */
+function settingsFor(flavour: AuthFlavour): EntraAuthSettings {
+    return { ...SETTINGS, userIdClaim: defaultUserIdClaim(flavour) };
+}
+/** The oauth2-proxy releases whose image redeems codes with the pods' service account token. */
+const SECRETLESS = new Set(["26.03", "v1.11.0"]);
 
 function flavourOf(release: string): AuthFlavour {
     return release === "v1.7.0" || release === "v1.8.1" ? "oidc-authservice" : "oauth2-proxy";
@@ -83,9 +98,11 @@ describe("configureAuthservice on the real renders", { skip: skipWithoutRenders(
         describe(`${release} (${flavour})`, () => {
             const render = loadRender(release);
             const handed = render.filter((o) => isAuthserviceObject(o, flavour));
-            const result = configureAuthservice(handed, flavour, SETTINGS);
+            const settings = settingsFor(flavour);
+            const result = configureAuthservice(handed, flavour, settings);
             const eff = effectiveSettings(result.objects, flavour);
             const keys = handed.map(objectKey).sort();
+            const secretless = SECRETLESS.has(release);
 
             it("selects exactly the release's authservice objects", () => {
                 const expected =
@@ -141,27 +158,61 @@ describe("configureAuthservice on the real renders", { skip: skipWithoutRenders(
                 assert.equal(eff.redirectUrl, redirectUri(flavour, HOST));
             });
 
-            it("names the user by the email claim in kubeflow-userid, without prefix", () => {
+            it("names the user in kubeflow-userid by the one configured claim, on the authservice and the gateway alike, without prefix", () => {
                 assert.equal(eff.userIdHeader, "kubeflow-userid");
-                assert.equal(eff.userIdClaim, "email");
+                assert.equal(eff.userIdClaim, settings.userIdClaim);
                 assert.equal(eff.userIdPrefix, "");
+                assert.equal(settings.userIdClaim, flavour === "oauth2-proxy" ? "preferred_username" : "email");
+                if (flavour === "oauth2-proxy") {
+                    // The session's user (oidc_email_claim) and the gateway's header come from the same claim.
+                    const cfg = parseOauth2ProxyConfig((result.objects.find((o) => o.kind === "ConfigMap" && isRecord(o.data) && "oauth2_proxy.cfg" in o.data)?.data as Record<string, string>)["oauth2_proxy.cfg"]);
+                    assert.equal(cfg.get("oidc_email_claim"), settings.userIdClaim);
+                    assert.deepEqual(eff.gatewayJwtRules.flatMap((r) => r.outputClaimToHeaders), [{ header: "kubeflow-userid", claim: settings.userIdClaim }]);
+                    const withEmail = effectiveSettings(configureAuthservice(handed, flavour, { ...settings, userIdClaim: "email" }).objects, flavour);
+                    assert.equal(withEmail.userIdClaim, "email");
+                    assert.deepEqual(withEmail.gatewayJwtRules.flatMap((r) => r.outputClaimToHeaders), [{ header: "kubeflow-userid", claim: "email" }]);
+                }
             });
 
             it("reads every credential from the component's Secret", () => {
                 assert.equal(result.secret.name, SETTINGS.secretName);
                 const ns = result.objects.find((o) => o.kind === "Deployment" || o.kind === "StatefulSet")?.metadata.namespace;
                 assert.equal(result.secret.namespace, ns);
-                const creds = [eff.credentials.clientId, eff.credentials.clientSecret, ...(eff.credentials.cookieSecret ? [eff.credentials.cookieSecret] : [])];
-                assert.equal(creds.length, result.secret.keys.length);
-                creds.forEach((c, i) => {
-                    assert.equal(c.from, "secret", JSON.stringify(c));
-                    if (c.from === "secret") {
+                const read = { clientId: eff.credentials.clientId, clientSecret: eff.credentials.clientSecret, cookieSecret: eff.credentials.cookieSecret };
+                for (const [name, key] of Object.entries(result.secret.keys)) {
+                    const c = read[name as keyof typeof read];
+                    assert.equal(c?.from, "secret", `${name}: ${JSON.stringify(c)}`);
+                    if (c?.from === "secret") {
                         assert.equal(c.ref.secret, SETTINGS.secretName);
                         // envFrom reads the whole Secret; a keyed reference must name the advertised key.
-                        assert.equal(c.ref.key ?? result.secret.keys[i], result.secret.keys[i]);
+                        assert.equal(c.ref.key ?? key, key);
                     }
-                });
-                assert.deepEqual(result.secret.keys, flavour === "oauth2-proxy" ? ["client-id", "client-secret", "cookie-secret"] : ["CLIENT_ID", "CLIENT_SECRET"]);
+                }
+                const expected = flavour === "oidc-authservice"
+                    ? { clientId: "CLIENT_ID", clientSecret: "CLIENT_SECRET" }
+                    : secretless ? { clientId: "client-id", cookieSecret: "cookie-secret" } : { clientId: "client-id", clientSecret: "client-secret", cookieSecret: "cookie-secret" };
+                assert.deepEqual(result.secret.keys, expected);
+            });
+
+            it(secretless ? "redeems with the pods' service account token: no client secret anywhere" : "authenticates to Entra with the client secret", () => {
+                if (!secretless) {
+                    assert.deepEqual(result.credential, { kind: "client-secret" });
+                    assert.equal(eff.federatedTokenAuth, false);
+                    assert.equal(eff.credentials.clientSecret.from, "secret");
+                    return;
+                }
+                // oauth2-proxy providers/ms_entra_id.go (v7.13.0, v7.14.3): entra-id with federated token auth.
+                assert.equal(eff.provider, "entra-id");
+                assert.equal(eff.federatedTokenAuth, true);
+                assert.deepEqual(eff.credentials.clientSecret, { from: "missing" });
+                assert.ok(!envOf(result.objects.find((o) => o.kind === "Deployment") as KubeObject).some((e) => e.name === "OAUTH2_PROXY_CLIENT_SECRET"));
+                const sa = result.objects.find((o) => o.kind === "ServiceAccount");
+                assert.ok(sa, "a service account for workload identity");
+                assert.equal(sa.metadata.annotations?.["azure.workload.identity/client-id"], CLIENT);
+                assert.equal(eff.serviceAccountName, sa.metadata.name);
+                assert.equal(eff.podLabels["azure.workload.identity/use"], "true");
+                assert.deepEqual(result.credential, { kind: "workload-identity", subject: serviceAccountSubject("oauth2-proxy", sa.metadata.name) });
+                assert.equal(serviceAccountSubject("oauth2-proxy", sa.metadata.name), `system:serviceaccount:oauth2-proxy:${sa.metadata.name}`);
             });
 
             it("deploys no Secret and no credential literal", () => {
@@ -194,7 +245,7 @@ describe("configureAuthservice on the real renders", { skip: skipWithoutRenders(
             it("puts the given pod annotations and a config checksum on the pod template", () => {
                 assert.equal(eff.podAnnotations["kubeflow-azure/secret-checksum"], "0123abcd");
                 assert.match(eff.podAnnotations[CONFIG_CHECKSUM_ANNOTATION] ?? "", /^[0-9a-f]{32}$/);
-                const other = configureAuthservice(handed, flavour, { ...SETTINGS, hostname: "kf2.westeurope.cloudapp.azure.com" });
+                const other = configureAuthservice(handed, flavour, { ...settings, hostname: "kf2.westeurope.cloudapp.azure.com" });
                 assert.notEqual(effectiveSettings(other.objects, flavour).podAnnotations[CONFIG_CHECKSUM_ANNOTATION], eff.podAnnotations[CONFIG_CHECKSUM_ANNOTATION]);
             });
 
@@ -238,20 +289,24 @@ describe("configureAuthservice on the real renders", { skip: skipWithoutRenders(
                     assert.equal(eff.allowUnverifiedEmail, false);
                 });
 
-                it("accepts bearer tokens only for this app", () => {
-                    assert.equal(eff.bearerTokens.enabled, true);
-                    // v2 access tokens (the app requests them) carry the client id as audience.
-                    assert.deepEqual(eff.bearerTokens.extraIssuers, [`${issuerUrl(TENANT)}=${CLIENT}`, `${issuerUrl(TENANT)}=api://${CLIENT}`]);
+                it("keeps no oauth2-proxy bearer settings: bearer requests never reach it (the CUSTOM policy skips them)", () => {
+                    assert.equal(effectiveSettings(handed, flavour).bearerTokens.enabled, true, "the release turns them on");
+                    assert.equal(eff.bearerTokens.enabled, false);
+                    assert.deepEqual(eff.bearerTokens.extraIssuers, []);
+                    const custom = result.objects.find((o) => o.kind === "AuthorizationPolicy" && (o.spec as Record<string, unknown>).action === "CUSTOM");
+                    assert.ok(custom);
+                    assert.match(JSON.stringify(custom.spec), /"key":"request\.headers\[authorization\]","notValues":\["\*"\]/);
+                    assert.equal(((custom.spec as Record<string, unknown>).provider as Record<string, unknown>).name, OAUTH2_PROXY_EXTENSION_PROVIDER);
                 });
 
-                it("has the gateway trust the Entra issuer for this app, forward the token and map email", () => {
+                it("has the gateway trust the Entra issuer for this app, forward the token and map the user claim", () => {
                     assert.deepEqual(eff.gatewayJwtRules, [
                         {
                             issuer: issuerUrl(TENANT),
                             jwksUri: `https://login.microsoftonline.com/${TENANT}/discovery/v2.0/keys`,
                             audiences: [CLIENT, `api://${CLIENT}`],
                             forwardOriginalToken: true,
-                            outputClaimToHeaders: [{ header: "kubeflow-userid", claim: "email" }],
+                            outputClaimToHeaders: [{ header: "kubeflow-userid", claim: "preferred_username" }],
                         },
                     ]);
                     const ra = result.objects.find((o) => o.kind === "RequestAuthentication");
@@ -272,6 +327,48 @@ describe("configureAuthservice on the real renders", { skip: skipWithoutRenders(
             }
         });
     }
+});
+
+describe("allowSessionRefresh on the real renders", { skip: skipWithoutRenders() }, () => {
+    const mesh = (objects: readonly KubeObject[]): unknown => {
+        const cm = objects.find((o) => o.kind === "ConfigMap" && o.metadata.namespace === "istio-system" && o.metadata.name === "istio");
+        return yaml.load((cm?.data as Record<string, string>).mesh, { schema: yaml.JSON_SCHEMA });
+    };
+    for (const release of availableRenders()) {
+        const flavour = flavourOf(release);
+        it(`${release}: ${flavour === "oauth2-proxy" ? "lets the refreshed session cookie reach the browser on an allowed check, and changes nothing else" : "changes nothing (no ext-authz provider in the mesh)"}`, () => {
+            const render = loadRender(release);
+            const out = allowSessionRefresh(render, flavour);
+            assert.equal(out.length, render.length);
+            const changed = out.filter((o, i) => o !== render[i]);
+            if (flavour === "oidc-authservice") {
+                assert.deepEqual(changed, []);
+                return;
+            }
+            assert.deepEqual(changed.map(objectKey), ["/ConfigMap:istio-system/istio"]);
+            const before = meshExtensionProviders(render).find((p) => p.name === OAUTH2_PROXY_EXTENSION_PROVIDER);
+            const after = meshExtensionProviders(out).find((p) => p.name === OAUTH2_PROXY_EXTENSION_PROVIDER);
+            const onAllow = (p: Record<string, unknown> | undefined): unknown => (p?.envoyExtAuthzHttp as Record<string, unknown> | undefined)?.headersToDownstreamOnAllow;
+            assert.equal(onAllow(before), undefined, "the release drops Set-Cookie on allow");
+            assert.deepEqual(onAllow(after), ["set-cookie"]);
+            // Everything else in the mesh config stays as the release ships it.
+            const expected = structuredClone(mesh(render)) as { extensionProviders: Array<{ name: string; envoyExtAuthzHttp: Record<string, unknown> }> };
+            const provider = expected.extensionProviders.find((p) => p.name === OAUTH2_PROXY_EXTENSION_PROVIDER);
+            assert.ok(provider);
+            provider.envoyExtAuthzHttp.headersToDownstreamOnAllow = ["set-cookie"];
+            assert.deepEqual(mesh(out), expected);
+            const cm = out.find((o) => o.metadata.name === "istio" && o.kind === "ConfigMap") as KubeObject;
+            const original = render.find((o) => o.metadata.name === "istio" && o.kind === "ConfigMap") as KubeObject;
+            assert.deepEqual({ ...cm, data: undefined }, { ...original, data: undefined });
+            assert.deepEqual(Object.keys(cm.data as object), Object.keys(original.data as object));
+            assert.deepEqual(allowSessionRefresh(out, flavour).map((o) => JSON.stringify(o)), out.map((o) => JSON.stringify(o)), "idempotent");
+        });
+    }
+
+    it("refuses an oauth2-proxy render whose mesh config has no oauth2-proxy provider", () => {
+        const render = loadRender(availableRenders().find((r) => flavourOf(r) === "oauth2-proxy") as string).filter((o) => !(o.kind === "ConfigMap" && o.metadata.name === "istio"));
+        assert.throws(() => allowSessionRefresh(render, "oauth2-proxy"), /istio-system\/istio .*oauth2-proxy/);
+    });
 });
 
 describe("mitigateLargeTokens on the real renders", { skip: skipWithoutRenders() }, () => {
@@ -371,7 +468,7 @@ describe("configureAuthservice on fixtures", () => {
             },
         );
         assert.throws(() => configureAuthservice([], "oauth2-proxy", SETTINGS), /0 Deployment\(s\)/);
-        assert.throws(() => configureAuthservice([], "oidc-authservice", SETTINGS), /0 StatefulSet\(s\)/);
+        assert.throws(() => configureAuthservice([], "oidc-authservice", settingsFor("oidc-authservice")), /0 StatefulSet\(s\)/);
     });
 
     it("refuses objects it does not own", () => {
@@ -421,9 +518,28 @@ describe("configureAuthservice on fixtures", () => {
             },
         };
         const p: KubeObject = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "p", namespace: "istio-system" }, data: { OIDC_PROVIDER: "x", AUTHSERVICE_URL_PREFIX: "/auth/" } };
-        assert.throws(() => configureAuthservice([sts, p], "oidc-authservice", SETTINGS), /AUTHSERVICE_URL_PREFIX is "\/auth\/"/);
+        assert.throws(() => configureAuthservice([sts, p], "oidc-authservice", settingsFor("oidc-authservice")), /AUTHSERVICE_URL_PREFIX is "\/auth\/"/);
         const missing = { ...p, metadata: { name: "other", namespace: "istio-system" } };
-        assert.throws(() => configureAuthservice([sts, missing], "oidc-authservice", SETTINGS), /ConfigMap istio-system\/p/);
+        assert.throws(() => configureAuthservice([sts, missing], "oidc-authservice", settingsFor("oidc-authservice")), /ConfigMap istio-system\/p/);
+        // Its userinfo-only claims have no preferred_username.
+        assert.throws(() => configureAuthservice([sts, p], "oidc-authservice", SETTINGS), /userIdClaim: "preferred_username".*email only/);
+    });
+
+    it("uses workload identity from oauth2-proxy v7.8.0 on, a client secret before", () => {
+        assert.equal(supportsWorkloadIdentity("quay.io/oauth2-proxy/oauth2-proxy:v7.14.3"), true);
+        assert.equal(supportsWorkloadIdentity("quay.io/oauth2-proxy/oauth2-proxy:v7.8.0"), true);
+        assert.equal(supportsWorkloadIdentity("quay.io/oauth2-proxy/oauth2-proxy:v8.0.0"), true);
+        assert.equal(supportsWorkloadIdentity("quay.io/oauth2-proxy/oauth2-proxy:v7.7.1"), false);
+        assert.equal(supportsWorkloadIdentity("quay.io/oauth2-proxy/oauth2-proxy:v7.6.0"), false);
+        assert.equal(supportsWorkloadIdentity("quay.io/oauth2-proxy/oauth2-proxy@sha256:0123"), false, "an unversioned image keeps the secret");
+        const secretful = configureAuthservice([oauth2Deployment(), cfgMap(releaseCfg), params, dexJwt], "oauth2-proxy", SETTINGS);
+        assert.deepEqual(secretful.credential, { kind: "client-secret" });
+        const newer = oauth2Deployment();
+        ((newer.spec as { template: { spec: { containers: Array<{ image: string }> } } }).template.spec.containers[0]).image = "quay.io/oauth2-proxy/oauth2-proxy:v7.13.0";
+        const federated = configureAuthservice([newer, cfgMap(releaseCfg), params, dexJwt], "oauth2-proxy", SETTINGS);
+        assert.equal(federated.credential.kind, "workload-identity");
+        assert.equal(federated.secret.keys.clientSecret, undefined);
+        assert.equal(TOKEN_EXCHANGE_AUDIENCE, "api://AzureADTokenExchange");
     });
 });
 

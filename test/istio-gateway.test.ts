@@ -137,7 +137,7 @@ describe("IstioGateway on the upstream renders", { skip: skipWithoutRenders() },
                 it("gateway: port 80 redirects to HTTPS, port 443 SIMPLE TLS >= 1.2 from the certificate's secret", () => {
                     const g = r.groups.get("gateway");
                     assert.ok(g);
-                    assert.equal(g.objects.length, 1);
+                    assert.deepEqual(g.objects.map((o) => o.kind).sort(), ["EnvoyFilter", "Gateway"]);
                     const gateway = only(g.objects, "Gateway");
                     assert.equal(gateway.metadata.namespace, "kubeflow");
                     assert.equal(gateway.metadata.name, "kubeflow-gateway");
@@ -151,6 +151,23 @@ describe("IstioGateway on the upstream renders", { skip: skipWithoutRenders() },
                     assert.equal(tlsSettings.mode, "SIMPLE");
                     assert.equal(tlsSettings.credentialName, TLS_SECRET_NAME);
                     assert.equal(tlsSettings.minProtocolVersion, "TLSV1_2");
+                });
+
+                it("sends Strict-Transport-Security on the gateway's HTTPS answers only, from the gateway's own pods", () => {
+                    const g = r.groups.get("gateway");
+                    assert.ok(g);
+                    const filter = only(g.objects, "EnvoyFilter");
+                    assert.equal(filter.metadata.namespace, "istio-system");
+                    const spec = rec(filter.spec, "spec");
+                    assert.deepEqual(rec(spec.workloadSelector, "workloadSelector").labels, rec(only(g.objects, "Gateway").spec, "spec").selector);
+                    assert.deepEqual(spec.configPatches, [{
+                        applyTo: "ROUTE_CONFIGURATION",
+                        match: { context: "GATEWAY", routeConfiguration: { portNumber: 443, gateway: "kubeflow/kubeflow-gateway" } },
+                        patch: {
+                            operation: "MERGE",
+                            value: { response_headers_to_add: [{ header: { key: "strict-transport-security", value: "max-age=31536000" }, append_action: "OVERWRITE_IF_EXISTS_OR_ADD" }] },
+                        },
+                    }]);
                 });
 
                 it("service: LoadBalancer on the named static IP and its resource group, ports 80 and 443", () => {

@@ -10,20 +10,22 @@ const outputs = {
 };
 
 describe("kfp-client snippet", () => {
-    it("uses a bearer token for the app's API scope on oauth2-proxy releases", () => {
-        const snippet = kfpClientSnippet(outputs);
-        assert.match(snippet, /kfp\.Client\(host="https:\/\/kf-dev\.westeurope\.cloudapp\.azure\.com\/pipeline", existing_token=token/);
-        assert.match(snippet, /"--scope", "api:\/\/11111111-2222-3333-4444-555555555555\/user_impersonation"/);
-        assert.match(snippet, /ssl_ca_cert="kubeflow-ca\.crt"/);
-        assert.match(snippet, /kubectl -n istio-system get secret istio-ingressgateway-certs/);
-        assert.doesNotMatch(snippet, /cookies=/);
-    });
+    for (const release of ["26.03", "v1.9.1", "v1.8.1", "v1.7.0"]) {
+        it(`${release}: a user's bearer token for the app's API scope, the session cookie as the alternative`, () => {
+            const snippet = kfpClientSnippet({ ...outputs, kubeflowRelease: release });
+            assert.match(snippet, /kfp\.Client\(host="https:\/\/kf-dev\.westeurope\.cloudapp\.azure\.com\/pipeline", existing_token=token/);
+            assert.match(snippet, /"--scope", "api:\/\/11111111-2222-3333-4444-555555555555\/user_impersonation"/);
+            assert.match(snippet, /ssl_ca_cert="kubeflow-ca\.crt"/);
+            assert.match(snippet, /kubectl -n istio-system get secret istio-ingressgateway-certs/);
+            const cookie = release === "v1.8.1" || release === "v1.7.0" ? "authservice_session" : "oauth2_proxy_kubeflow";
+            assert.match(snippet, new RegExp(`cookies="${cookie}=<value>"`));
+        });
+    }
 
-    it("uses the session cookie on oidc-authservice releases", () => {
-        const snippet = kfpClientSnippet({ ...outputs, kubeflowRelease: "v1.7.0" });
-        assert.match(snippet, /cookie = "authservice_session=<paste the value here>"/);
-        assert.match(snippet, /cookies=cookie/);
-        assert.doesNotMatch(snippet, /existing_token/);
+    it("offers no service-principal route: an app token names no user", () => {
+        const snippet = kfpClientSnippet(outputs);
+        assert.doesNotMatch(snippet, /--service-principal|client.credentials|\.default/);
+        assert.match(snippet, /`az login` as a user/);
     });
 
     it("refuses outputs of an unknown release", () => {

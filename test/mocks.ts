@@ -25,6 +25,8 @@ export const MOCK = {
     randomPassword: "mock-random-password-do-not-leak",
     ipAddress: "20.61.10.20",
     clusterOidcIssuer: "https://westeurope.oic.prod-aks.azure.com/tenant/cluster/",
+    /** Microsoft Graph's service principal in the mocked tenant. */
+    graphObjectId: "45454545-6767-8989-0101-232323232323",
     kubeconfig: "apiVersion: v1\nkind: Config\nclusters: []\nusers:\n- name: clusterAdmin\n  user:\n    token: mock-admin-token-do-not-leak\n",
     /** What AKS hands a user of a cluster with managed Entra: the cluster entry and a kubelogin device-code user. */
     userKubeconfig: [
@@ -298,6 +300,11 @@ function answerInvoke(args: pulumi.runtime.MockCallArgs): Record<string, unknown
     switch (args.token) {
         case "azure-native:authorization:getClientConfig":
             return { tenantId: MOCK.tenantId, subscriptionId: MOCK.subscriptionId, objectId: MOCK.deployerObjectId, clientId: "04b07795-8ddb-461a-bbee-02f9e1bf7b46" };
+        case "azuread:index/getClientConfig:getClientConfig":
+            return { tenantId: MOCK.tenantId, objectId: MOCK.deployerObjectId, clientId: "04b07795-8ddb-461a-bbee-02f9e1bf7b46", id: "client-config" };
+        case "azuread:index/getServicePrincipal:getServicePrincipal":
+            // Microsoft Graph's service principal as a tenant holds it.
+            return { clientId: "00000003-0000-0000-c000-000000000000", objectId: MOCK.graphObjectId, displayName: "Microsoft Graph" };
         case "azure-native:containerservice:listManagedClusterAdminCredentials":
             return { kubeconfigs: [{ name: "clusterAdmin", value: Buffer.from(MOCK.kubeconfig).toString("base64") }] };
         case "azure-native:containerservice:listManagedClusterUserCredentials":

@@ -62,7 +62,8 @@ describe("plan: grouped by component", () => {
         const cluster = groups.get("kubeflow-azure:azure:AksCluster kf-dev-cluster");
         assert.equal(cluster?.types["azure-native:containerservice:ManagedCluster"], 1);
         assert.equal(cluster?.types["pulumi:providers:kubernetes"], 1);
-        assert.equal(groups.get("kubeflow-azure:azure:EntraApp kf-dev-entra")?.types["azuread:index/applicationPassword:ApplicationPassword"], 1);
+        // 26.03's oauth2-proxy authenticates through workload identity: a federated credential, no password.
+        assert.equal(groups.get("kubeflow-azure:azure:EntraApp kf-dev-entra")?.types["azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential"], 1);
         assert.ok(!groups.has("(stack)"), "every resource belongs to a component");
         const total = [...groups.values()].reduce((n, g) => n + g.resources, 0) + groups.size;
         assert.equal(total, base.resources.length, "each resource is counted once, the components themselves included");
@@ -76,7 +77,7 @@ describe("plan: grouped by component", () => {
         const edge = groups.get("kubeflow-azure:kubeflow:IstioGateway kf-dev-edge");
         assert.deepEqual(edge?.configGroups.map((c) => [c.name, c.kinds]), [
             ["kf-dev-edge-certificate", { Certificate: 1 }],
-            ["kf-dev-edge-gateway", { Gateway: 1 }],
+            ["kf-dev-edge-gateway", { EnvoyFilter: 1, Gateway: 1 }],
             ["kf-dev-edge-service", { Service: 1 }],
         ]);
         const auth = groups.get("kubeflow-azure:kubeflow:Authservice kf-dev-auth");

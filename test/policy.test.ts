@@ -502,7 +502,9 @@ describe("the whole program passes the pack", () => {
             const catalog = await import("../manifests/catalog");
             const release = catalog.findRelease(id);
             assert.ok(release);
-            await run("prod", { "kubeflow-azure:kubeflowRelease": id, "kubeflow-azure:kubernetesVersion": release.kubernetes.max }, { release, objects: loadRender(id), origin: id });
+            // Releases with a client secret need its issue date (the end date derives from it).
+            const rotation = { "kubeflow-azure:clientSecret": { validityDays: 180, rotation: new Date().toISOString().slice(0, 10) } };
+            await run("prod", { "kubeflow-azure:kubeflowRelease": id, "kubeflow-azure:kubernetesVersion": release.kubernetes.max, ...rotation }, { release, objects: loadRender(id), origin: id });
             const groups = mocks.ofType(CONFIG_GROUP);
             const configMaps = groups.flatMap((g) => kubernetesObjects({ type: g.type, props: unwrapSecrets(g.inputs) as Record<string, unknown> }).objects).filter((f) => f.kind === "ConfigMap");
             assert.ok(configMaps.length > 5, `${configMaps.length} ConfigMaps checked`);

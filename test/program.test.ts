@@ -13,6 +13,7 @@ let config: typeof import("../config");
 let authservice: typeof import("../manifests/authservice");
 let outputs: typeof import("../outputs");
 let aks: typeof import("../components/aks-cluster");
+let entra: typeof import("../components/entra-app");
 
 before(async () => {
     mocks = await installMocks();
@@ -21,7 +22,18 @@ before(async () => {
     authservice = await import("../manifests/authservice");
     outputs = await import("../outputs");
     aks = await import("../components/aks-cluster");
+    entra = await import("../components/entra-app");
 });
+
+/** The objects of a yaml/v2 group, as the program hands them over (JSON documents). */
+function docs(r: RecordedResource): Record<string, unknown>[] {
+    const text = isSecretValue(r.inputs.yaml) ? (r.inputs.yaml as { value: string }).value : r.inputs.yaml;
+    return typeof text === "string" ? text.split("\n---\n").filter(Boolean).map((t) => JSON.parse(t) as Record<string, unknown>) : [];
+}
+
+function isRecordValue(v: unknown): v is Record<string, unknown> {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}
 
 async function run(stack: string, overrides: Record<string, unknown> = {}, rendered = miniRelease()): Promise<import("../program").Deployment> {
     mocks.reset();
@@ -42,6 +54,8 @@ const T = {
     sp: "azuread:index/servicePrincipal:ServicePrincipal",
     password: "azuread:index/applicationPassword:ApplicationPassword",
     groupAssignment: "azuread:index/appRoleAssignment:AppRoleAssignment",
+    federated: "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential",
+    consent: "azuread:index/servicePrincipalDelegatedPermissionGrant:ServicePrincipalDelegatedPermissionGrant",
     k8sProvider: "pulumi:providers:kubernetes",
     pool: "azure-native:containerservice:AgentPool",
     maintenance: "azure-native:containerservice:MaintenanceConfiguration",
@@ -87,23 +101,55 @@ describe("the Azure graph (dev stack)", () => {
         const access = input<{ resourceAppId: string; resourceAccesses: { id: string; type: string }[] }[]>(app, "requiredResourceAccesses");
         assert.equal(access.length, 1);
         assert.equal(access[0].resourceAppId, "00000003-0000-0000-c000-000000000000");
-        assert.deepEqual(access[0].resourceAccesses.map((a) => a.type), ["Scope", "Scope", "Scope", "Scope"]);
+        assert.deepEqual(access[0].resourceAccesses.map((a) => a.type), ["Scope", "Scope", "Scope", "Scope", "Scope"]);
+        // offline_access included: oauth2-proxy asks for it (Microsoft Graph permissions reference ids).
         assert.deepEqual(access[0].resourceAccesses.map((a) => a.id).sort(), [
             "14dad69e-099b-42c9-810b-d002981feec1", "37f7f235-527c-4136-accd-4a02d197296e",
-            "64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0", "e1fe6dd8-ba31-4d61-89e7-88639da4683d",
+            "64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0", "7427e0e9-2fba-42fe-b0c0-848c9e6a8182", "e1fe6dd8-ba31-4d61-89e7-88639da4683d",
         ]);
         assert.deepEqual(input(app, "owners"), [MOCK.deployerObjectId]);
+        assert.deepEqual(input(mocks.one(T.sp), "owners"), [MOCK.deployerObjectId]);
     });
 
-    it("creates the service principal and a client secret with an end date", () => {
+    it("declares among the Graph permissions every scope oauth2-proxy requests", () => {
+        const group = mocks.one("kubernetes:yaml/v2:ConfigGroup", "kf-dev-auth-objects");
+        const cfgMap = docs(group).find((o) => o.kind === "ConfigMap" && isRecordValue(o.data) && "oauth2_proxy.cfg" in o.data);
+        const scope = /^scope = "([^"]*)"$/m.exec((cfgMap?.data as Record<string, string>)["oauth2_proxy.cfg"])?.[1] ?? "";
+        const declared = new Map(Object.entries(entra.GRAPH_SCOPES));
+        const access = input<{ resourceAccesses: { id: string }[] }[]>(mocks.one(T.app), "requiredResourceAccesses")[0].resourceAccesses.map((a) => a.id);
+        for (const s of scope.split(" ")) {
+            assert.ok(declared.has(s), `${s} has a Graph scope id`);
+            assert.ok(access.includes(declared.get(s) as string), `${s} is declared on the app`);
+        }
+        assert.ok(scope.split(" ").includes("offline_access"));
+    });
+
+    it("keeps the API identifier and user_impersonation scope: the app ignores the properties their own resources manage", () => {
+        assert.deepEqual([...mocks.one(T.app).ignoreChanges].sort(), ["api.oauth2PermissionScopes", "identifierUris"]);
+    });
+
+    it("creates the service principal, and on 26.03 no client secret but a federated credential for the oauth2-proxy service account", () => {
         const sp = mocks.one(T.sp);
         assert.equal(input(sp, "clientId"), MOCK.clientId);
         assert.equal(input(sp, "appRoleAssignmentRequired"), false, "unrestricted sign-in by default");
         assert.equal(mocks.ofType(T.groupAssignment).length, 0);
-        const password = mocks.one(T.password);
-        assert.equal(input(password, "endDateRelative"), "8760h");
-        assert.deepEqual(input(password, "rotateWhenChanged"), { rotation: "1" });
-        assert.ok(password.additionalSecretOutputs.includes("value"));
+        assert.equal(mocks.ofType(T.consent).length, 0, "no consent grant needed without groups");
+        assert.deepEqual(mocks.ofType(T.password), []);
+        assert.equal(d.entraApp.clientSecret, undefined);
+        const credential = mocks.one(T.federated);
+        assert.equal(input(credential, "issuer"), MOCK.clusterOidcIssuer);
+        assert.deepEqual(input(credential, "audiences"), ["api://AzureADTokenExchange"]);
+        // The subject names exactly the service account the oauth2-proxy pods run as, annotated with the app's client id.
+        const objects = docs(mocks.one("kubernetes:yaml/v2:ConfigGroup", "kf-dev-auth-objects"));
+        const sa = objects.find((o) => o.kind === "ServiceAccount") as { metadata: { name: string; namespace: string; annotations: Record<string, string> } } | undefined;
+        assert.ok(sa);
+        assert.equal(input(credential, "subject"), `system:serviceaccount:${sa.metadata.namespace}:${sa.metadata.name}`);
+        assert.equal(sa.metadata.annotations["azure.workload.identity/client-id"], MOCK.clientId);
+        const proxy = objects.find((o) => o.kind === "Deployment") as { spec: { template: { metadata: { labels: Record<string, string> }; spec: { serviceAccountName: string } } } };
+        assert.equal(proxy.spec.template.spec.serviceAccountName, sa.metadata.name);
+        assert.equal(proxy.spec.template.metadata.labels["azure.workload.identity/use"], "true");
+        const secret = mocks.one("kubernetes:core/v1:Secret", "kf-dev-auth-secret");
+        assert.deepEqual(Object.keys((secret.inputs.stringData as { value: Record<string, string> }).value).sort(), ["client-id", "cookie-secret"]);
     });
 
     it("grants the cluster identity Network Contributor on the public IP's resource group", () => {
@@ -219,8 +265,6 @@ describe("the Azure graph (dev stack)", () => {
         for (const name of outputs.OUTPUT_NAMES) {
             assert.equal(await isSecretOutput(d.outputs[name]), outputs.SECRET_OUTPUTS.includes(name), name);
         }
-        assert.ok(await isSecretOutput(d.entraApp.clientSecret));
-        assert.equal(await promiseOf(d.entraApp.clientSecret), MOCK.clientSecret);
     });
 
     it("lets no secret reach a resource input in plaintext", () => {
@@ -232,7 +276,10 @@ describe("the Azure graph (dev stack)", () => {
     it("keeps the Entra app and the public endpoint independent of the cluster, and the cluster of the Entra app", () => {
         const cluster = mocks.one(T.cluster);
         const clusterSide = new Set([cluster.urn, mocks.one(T.identity).urn, mocks.one(T.k8sProvider).urn]);
-        const entraSide = mocks.resources.filter((r) => r.type.startsWith("azuread:") || r.type.startsWith("random:"));
+        // The federated credential alone needs the cluster: its issuer.
+        const federated = mocks.one(T.federated);
+        assert.ok(mocks.transitiveDependencies(federated.urn).has(cluster.urn));
+        const entraSide = mocks.resources.filter((r) => (r.type.startsWith("azuread:") || r.type.startsWith("random:")) && r.urn !== federated.urn);
         const endpointSide = [mocks.one(T.ip), ...mocks.ofType(T.rg).filter((g) => g.name.includes("endpoint"))];
         for (const r of [...entraSide, ...endpointSide]) {
             const deps = mocks.transitiveDependencies(r.urn);
@@ -269,6 +316,7 @@ describe("the Azure graph (dev stack)", () => {
         assert.deepEqual([...new Set(mocks.invokes.map((i) => i.token))].sort(), [
             "azure-native:authorization:getClientConfig",
             "azure-native:containerservice:listManagedClusterAdminCredentials",
+            "azuread:index/getClientConfig:getClientConfig",
         ]);
     });
 });
@@ -367,12 +415,79 @@ describe("the Azure graph (prod stack)", () => {
         }
     });
 
+    it("consents for the whole tenant to exactly the Graph scopes the authservice asks for, since assignment is required", () => {
+        const grant = mocks.one(T.consent);
+        assert.equal(input(grant, "servicePrincipalObjectId"), "56565656-7878-9090-1212-343434343434");
+        assert.equal(input(grant, "resourceServicePrincipalObjectId"), MOCK.graphObjectId);
+        assert.equal(input(grant, "userObjectId"), undefined, "all users");
+        assert.deepEqual([...input<string[]>(grant, "claimValues")].sort(), ["User.Read", "email", "offline_access", "openid", "profile"]);
+        const lookup = mocks.invokes.find((i) => i.token === "azuread:index/getServicePrincipal:getServicePrincipal");
+        assert.equal(lookup?.inputs.clientId, "00000003-0000-0000-c000-000000000000");
+    });
+
     it("uses the configured tenant for the cluster's Entra integration", () => {
         assert.equal(input(mocks.one(T.cluster), "aadProfile.tenantID"), "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee");
     });
+});
 
-    it("issues the client secret for the configured validity", () => {
-        assert.equal(input(mocks.one(T.password), "endDateRelative"), `${180 * 24}h`);
+describe("owners of the Entra app", () => {
+    it("are the deploying identity (azuread's client config) plus the configured ones, each once", async () => {
+        const person = "0b0b0b0b-1c1c-2d2d-3e3e-4f4f4f4f4f4f";
+        await run("dev", { "kubeflow-azure:owners": [person.toUpperCase(), MOCK.deployerObjectId.toUpperCase(), person] });
+        const expected = [person, MOCK.deployerObjectId].sort();
+        assert.deepEqual(input(mocks.one(T.app), "owners"), expected);
+        assert.deepEqual(input(mocks.one(T.sp), "owners"), expected);
+    });
+});
+
+describe("a release whose authservice needs a client secret (v1.10.2, oauth2-proxy v7.7.1)", () => {
+    const today = new Date().toISOString().slice(0, 10);
+    const secretRelease = { "kubeflow-azure:kubeflowRelease": "v1.10.2", "kubeflow-azure:kubernetesVersion": "1.32" };
+    let d: import("../program").Deployment;
+    before(async () => {
+        d = await run("prod", { ...secretRelease, "kubeflow-azure:clientSecret": { validityDays: 180, rotation: today } }, miniRelease("v1.10.2"));
+    });
+
+    it("issues the client secret with a fixed end date: the rotation day plus the validity", () => {
+        const password = mocks.one(T.password);
+        assert.equal(input(password, "endDateRelative"), undefined, "no relative date, resolved anew each plan");
+        const end = new Date(Date.parse(`${today}T00:00:00Z`) + 180 * 86400000).toISOString().replace(".000Z", "Z");
+        assert.equal(input(password, "endDate"), end);
+        assert.deepEqual(input(password, "rotateWhenChanged"), { rotation: today });
+        assert.ok(password.additionalSecretOutputs.includes("value"));
+        assert.deepEqual(mocks.ofType(T.federated), []);
+    });
+
+    it("hands the secret to the authservice only as a secret", async () => {
+        assert.ok(d.entraApp.clientSecret);
+        assert.ok(await isSecretOutput(d.entraApp.clientSecret));
+        assert.equal(await promiseOf(d.entraApp.clientSecret), MOCK.clientSecret);
+        for (const r of mocks.resources) {
+            assert.deepEqual(plaintextLeaks(r.inputs, SECRET_PLAINTEXTS), [], `${r.type} ${r.name}`);
+        }
+    });
+
+    it("is refused before any resource when the rotation is no date, or describes an expired secret", async () => {
+        for (const [rotation, pattern] of [["1", /clientSecret\.rotation: "1": the day the client secret is issued, YYYY-MM-DD/], ["2020-01-01", /clientSecret\.rotation: "2020-01-01": a secret issued then ended 2020-06-29/]] as const) {
+            mocks.reset();
+            const cfg = config.resolveConfig(stackConfig("prod", { ...secretRelease, "kubeflow-azure:clientSecret": { validityDays: 180, rotation } }), "prod", CONTEXT);
+            assert.throws(() => program.deploy(cfg, miniRelease("v1.10.2")), pattern);
+            await mocks.settle();
+            assert.deepEqual(mocks.resources.map((r) => r.name), []);
+        }
+    });
+});
+
+describe("the user claim", () => {
+    it("feeds oauth2-proxy and the gateway rule that writes kubeflow-userid from the one config key", async () => {
+        for (const claim of ["preferred_username", "email"]) {
+            await run("dev", { "kubeflow-azure:userIdClaim": claim });
+            const objects = docs(mocks.one("kubernetes:yaml/v2:ConfigGroup", "kf-dev-auth-objects")) as unknown as import("../manifests/types").KubeObject[];
+            const eff = authservice.effectiveSettings(objects, "oauth2-proxy");
+            assert.equal(eff.userIdClaim, claim);
+            const cfg = objects.find((o) => o.kind === "ConfigMap" && isRecordValue(o.data) && "oauth2_proxy.cfg" in o.data);
+            assert.match((cfg?.data as Record<string, string>)["oauth2_proxy.cfg"], new RegExp(`^oidc_email_claim = "${claim}"$`, "m"));
+        }
     });
 });
 
@@ -405,7 +520,8 @@ describe("the oidc-authservice releases", { skip: skipWithoutRenders() }, () => 
     it("register the callback that image serves on the same host", async () => {
         const release = (await import("../manifests/catalog")).findRelease("v1.7.0");
         assert.ok(release);
-        await run("dev", { "kubeflow-azure:kubeflowRelease": "v1.7.0", "kubeflow-azure:kubernetesVersion": "1.25" }, { release, objects: loadRender("v1.7.0"), origin: "v1.7.0 render" });
+        const rotation = { validityDays: 365, rotation: new Date().toISOString().slice(0, 10) };
+        await run("dev", { "kubeflow-azure:kubeflowRelease": "v1.7.0", "kubeflow-azure:kubernetesVersion": "1.25", "kubeflow-azure:clientSecret": rotation }, { release, objects: loadRender("v1.7.0"), origin: "v1.7.0 render" });
         const uris = input<string[]>(mocks.one(T.app), "web.redirectUris");
         assert.deepEqual(uris, [authservice.redirectUri("oidc-authservice", DEV_HOST)]);
         assert.ok(uris[0].startsWith(`https://${DEV_HOST}/`));
@@ -424,7 +540,10 @@ describe("the whole program on every real release", { skip: skipWithoutRenders()
             const release = catalog.findRelease(id);
             assert.ok(release);
             const k8sVersion = release.kubernetes.max;
-            await run("prod", { "kubeflow-azure:kubeflowRelease": id, "kubeflow-azure:kubernetesVersion": k8sVersion }, { release, objects: loadRender(id), origin: id });
+            const secretless = id === "26.03" || id === "v1.11.0";
+            const rotation = secretless ? {} : { "kubeflow-azure:clientSecret": { validityDays: 180, rotation: new Date().toISOString().slice(0, 10) } };
+            const groups = { "kubeflow-azure:allowedGroupIds": ["0a0a0a0a-1b1b-2c2c-3d3d-4e4e4e4e4e4e"] };
+            await run("prod", { "kubeflow-azure:kubeflowRelease": id, "kubeflow-azure:kubernetesVersion": k8sVersion, ...rotation, ...groups }, { release, objects: loadRender(id), origin: id });
             const phases = mocks.ofType(GROUP).filter((g) => /-kubeflow-phase-\d+$/.test(g.name))
                 .sort((a, b) => Number(/(\d+)$/.exec(a.name)?.[1]) - Number(/(\d+)$/.exec(b.name)?.[1]));
             assert.ok(phases.length >= 3, `${phases.length} phases`);
@@ -475,6 +594,31 @@ describe("the whole program on every real release", { skip: skipWithoutRenders()
             assert.equal(effective.redirectUrl, input<string[]>(mocks.one(T.app), "web.redirectUris")[0]);
             assert.ok(mocks.transitiveDependencies(authGroup.urn).has(lastPhase.urn));
             assert.match(JSON.stringify(authObjects), /\/\.well-known\/acme-challenge\//);
+
+            // Sign-in: one claim on both sides; no client secret where workload identity does.
+            assert.equal(effective.userIdClaim, release.authservice === "oauth2-proxy" ? "preferred_username" : "email");
+            assert.deepEqual(effective.gatewayJwtRules.flatMap((r) => r.outputClaimToHeaders.map((h) => h.claim)), release.authservice === "oauth2-proxy" ? ["preferred_username"] : []);
+            assert.equal(mocks.ofType(T.password).length, secretless ? 0 : 1);
+            assert.equal(mocks.ofType(T.federated).length, secretless ? 1 : 0);
+            if (secretless) {
+                const sa = authObjects.find((o) => o.kind === "ServiceAccount");
+                assert.ok(sa);
+                assert.equal(input(mocks.one(T.federated), "subject"), `system:serviceaccount:${sa.metadata.namespace}:${sa.metadata.name}`);
+                assert.equal(effective.federatedTokenAuth, true);
+            }
+            // Sign-in restricted to a group: the tenant-wide consent spares the first user "Need admin approval".
+            assert.deepEqual([...input<string[]>(mocks.one(T.consent), "claimValues")].sort(), ["User.Read", "email", "offline_access", "openid", "profile"]);
+            // Refreshed sessions reach the browser: the platform applies the mesh config with set-cookie on allow.
+            const mesh = applied.find((o) => o.kind === "ConfigMap" && (o.metadata as { name: string; namespace?: string }).name === "istio" && (o.metadata as { namespace?: string }).namespace === "istio-system");
+            assert.ok(mesh);
+            if (release.authservice === "oauth2-proxy") {
+                const provider = authservice.meshExtensionProviders([mesh as unknown as import("../manifests/types").KubeObject]).find((p) => p.name === "oauth2-proxy");
+                assert.deepEqual((provider?.envoyExtAuthzHttp as Record<string, unknown>).headersToDownstreamOnAllow, ["set-cookie"]);
+            }
+            // HSTS on the HTTPS server.
+            const hsts = named("EnvoyFilter", "kubeflow-gateway-hsts");
+            assert.equal(hsts.length, 1);
+            assert.match(JSON.stringify(hsts[0]), /"strict-transport-security","value":"max-age=31536000"/);
         });
     }
 });
