@@ -99,6 +99,8 @@ async function identities(releaseId: string, overrides: Record<string, unknown> 
     const cfg = config.resolveConfig(stackConfig(stack, {
         "kubeflow-azure:kubeflowRelease": release.id,
         "kubeflow-azure:kubernetesVersion": release.kubernetes.max,
+        // Releases whose authservice needs a client secret take its issue day; the others ignore it.
+        "kubeflow-azure:clientSecret": { validityDays: 365, rotation: new Date().toISOString().slice(0, 10) },
         ...overrides,
     }), stack, CONTEXT);
     const deployment = program.deploy(cfg, { release, objects: loadRender(release.id), origin: release.id });

@@ -46,6 +46,8 @@ async function run(stack: string, id: string, overrides: Record<string, unknown>
         ...templateValues(stack),
         "kubeflow-azure:kubeflowRelease": id,
         "kubeflow-azure:kubernetesVersion": release.kubernetes.max,
+        // Releases whose authservice needs a client secret take its issue day; the others ignore it.
+        "kubeflow-azure:clientSecret": { validityDays: 365, rotation: new Date().toISOString().slice(0, 10) },
         ...overrides,
     }), stack, CONTEXT);
     const deployment = program.deploy(cfg, { release, objects: loadRender(id), origin: id });

@@ -470,7 +470,7 @@ describe("a release whose authservice needs a client secret (v1.10.2, oauth2-pro
     it("is refused before any resource when the rotation is no date, or describes an expired secret", async () => {
         for (const [rotation, pattern] of [["1", /clientSecret\.rotation: "1": the day the client secret is issued, YYYY-MM-DD/], ["2020-01-01", /clientSecret\.rotation: "2020-01-01": a secret issued then ended 2020-06-29/]] as const) {
             mocks.reset();
-            const cfg = config.resolveConfig(stackConfig("prod", { ...secretRelease, "kubeflow-azure:clientSecret": { validityDays: 180, rotation } }), "prod", CONTEXT);
+            const cfg = config.resolveConfig(stackConfig("prod", { ...templateValues("prod"), ...secretRelease, "kubeflow-azure:clientSecret": { validityDays: 180, rotation } }), "prod", CONTEXT);
             assert.throws(() => program.deploy(cfg, miniRelease("v1.10.2")), pattern);
             await mocks.settle();
             assert.deepEqual(mocks.resources.map((r) => r.name), []);
