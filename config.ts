@@ -108,6 +108,11 @@ export interface Config {
     readonly userIdClaim: UserIdClaim;
     /** Further owners (object ids) of the Entra app and its service principal, beside the deploying identity. */
     readonly owners: readonly string[];
+    /**
+     * The identity that runs `pulumi up` (app owner, cluster admin). Unset: whoever runs
+     * pulumi. Set when previews run as another (read-only) identity, so they show no change.
+     */
+    readonly deployerObjectId?: string;
     readonly tls: TlsConfig;
     readonly protect: boolean;
     readonly clientSecret: ClientSecretConfig;
@@ -201,6 +206,7 @@ export const KEYS = [
     "allowedGroupIds",
     "userIdClaim",
     "owners",
+    "deployerObjectId",
     "tls",
     "protect",
     "clientSecret",
@@ -409,6 +415,10 @@ export function resolveConfig(raw: RawConfig, stack: string, context: Deployment
             bad(key, v, "an Entra object id (a GUID) of a user or service principal");
         }
     });
+    const deployerObjectId = get("deployerObjectId");
+    if (deployerObjectId !== undefined && !GUID.test(deployerObjectId)) {
+        bad("deployerObjectId", deployerObjectId, "the Entra object id (a GUID) of the identity that runs pulumi up for this stack");
+    }
 
     const flavour = release?.authservice ?? "oauth2-proxy";
     const userIdClaim = (get("userIdClaim") ?? defaultUserIdClaim(flavour)) as UserIdClaim;
@@ -493,6 +503,7 @@ export function resolveConfig(raw: RawConfig, stack: string, context: Deployment
         allowedGroupIds: allowedGroupIds.map((g) => g.toLowerCase()),
         userIdClaim,
         owners: [...new Set(owners.map((o) => o.toLowerCase()))],
+        ...(deployerObjectId ? { deployerObjectId: deployerObjectId.toLowerCase() } : {}),
         tls: tls.email === undefined ? { issuer: tls.issuer } : { issuer: tls.issuer, email: tls.email },
         protect,
         clientSecret,

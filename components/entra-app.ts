@@ -49,6 +49,8 @@ export interface EntraAppArgs {
     readonly homepageUrl: string;
     /** Object ids of further owners; the deploying identity is always an owner too. */
     readonly owners: readonly string[];
+    /** The deploying identity's object id; unset: azuread's view of whoever runs pulumi. */
+    readonly deployerObjectId?: string;
     /** Entra groups whose members may sign in; empty: every user of the tenant. */
     readonly allowedGroupIds: readonly string[];
     /** Client secret, or a federated identity credential for the authservice's pods. */
@@ -90,8 +92,8 @@ export class EntraApp extends pulumi.ComponentResource {
 
         // azuread's own view of who runs the deployment (not azure-native's): the identity
         // that will call Graph for every child below.
-        const deployer = azuread.getClientConfigOutput(child);
-        const owners = deployer.objectId.apply((id) => ownersWith(id, args.owners));
+        const deployerId = args.deployerObjectId !== undefined ? pulumi.output(args.deployerObjectId) : azuread.getClientConfigOutput(child).objectId;
+        const owners = deployerId.apply((id) => ownersWith(id, args.owners));
 
         const app = new azuread.Application(`${name}-app`, {
             displayName: args.displayName,

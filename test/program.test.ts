@@ -367,6 +367,20 @@ describe("GPU and spot pools, admin groups (dev stack with options)", () => {
     });
 });
 
+describe("a fixed deploying identity (previews run as another identity)", () => {
+    const CI_IDENTITY = "12121212-3434-5656-7878-909090909090";
+    before(async () => {
+        await run("dev", { "kubeflow-azure:deployerObjectId": CI_IDENTITY });
+    });
+
+    it("makes that identity, not the previewing one, the app's owner and the cluster admin", () => {
+        const owners = input<string[]>(mocks.one(T.app), "owners");
+        assert.ok(owners.includes(CI_IDENTITY), owners.join(","));
+        assert.ok(!owners.includes(MOCK.deployerObjectId), "the identity running this preview is not made an owner");
+        assert.equal(input(mocks.one(T.role, "admin-deployer"), "principalId"), CI_IDENTITY);
+    });
+});
+
 describe("the Azure graph (prod stack)", () => {
     let prodDeployment: import("../program").Deployment;
     before(async () => {
