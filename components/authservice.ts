@@ -6,6 +6,7 @@ import { toYamlText } from "../manifests/parse";
 import { KubeObject } from "../manifests/types";
 import { AuthCredential, AuthFlavour, AuthSecretRef, EntraAuthSettings, UserIdClaim, configureAuthservice, sessionCookieName } from "../manifests/authservice";
 import { ACME_CHALLENGE_PREFIX, exemptAcmeChallenge } from "../manifests/edge";
+import { versionAliases } from "./version-aliases";
 
 export interface AuthserviceArgs {
     readonly flavour: AuthFlavour;
@@ -120,7 +121,7 @@ export class Authservice extends pulumi.ComponentResource {
         });
 
         // A fixed prefix, like the platform's: the children's names never follow the group's.
-        new k8s.yaml.v2.ConfigGroup(`${name}-objects`, { yaml, resourcePrefix: name }, { ...childOpts, dependsOn: [...args.after, secret] });
+        new k8s.yaml.v2.ConfigGroup(`${name}-objects`, { yaml, resourcePrefix: name }, { ...childOpts, dependsOn: [...args.after, secret], transforms: [versionAliases] });
         this.registerOutputs({ sessionCookieName: this.sessionCookieName });
     }
 }

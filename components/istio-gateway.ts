@@ -18,6 +18,7 @@ import {
 } from "../manifests/edge";
 import { KubeObject, Problem, formatProblems } from "../manifests/types";
 import { toYamlText } from "../manifests/parse";
+import { versionAliases } from "./version-aliases";
 
 export interface IstioGatewayArgs {
     /** Upstream objects handed over by the platform (selected by isEdgeObject): the kubeflow-gateway Gateway and istio-ingressgateway Service. */
@@ -96,7 +97,7 @@ export class IstioGateway extends pulumi.ComponentResource {
                 // One prefix for the three groups (as for the platform's phases): an object
                 // moved to another group keeps its URN.
                 resourcePrefix: name,
-            }, { parent: this, provider: args.provider, dependsOn });
+            }, { parent: this, provider: args.provider, dependsOn, transforms: [versionAliases] });
 
         const gateway = group("gateway", built.apply((b) => b.gateway), after);
         const service = group("service", built.apply((b) => [b.service]), [...after, args.networkRole]);

@@ -5,6 +5,8 @@ import { toYamlText } from "../manifests/parse";
 import { PlatformPlan } from "../manifests/platform";
 import { defaultCredentials } from "../manifests/transforms";
 import { KubeObject } from "../manifests/types";
+import { needsVersionAliases } from "../manifests/api-versions";
+import { versionAliases } from "./version-aliases";
 
 export interface KubeflowPlatformArgs {
     /** The release's objects after the transforms, in phases (manifests/platform.ts planPlatform). */
@@ -55,6 +57,10 @@ export class KubeflowPlatform extends pulumi.ComponentResource {
                 parent: this,
                 provider,
                 dependsOn: i === 0 ? [] : [this.phases[i - 1], ...early],
+                // An object whose apiVersion changes between releases keeps its URN
+                // through aliases; the engine calls a group's transform for each child,
+                // so the CRD phase (most of the render's bytes) goes without one.
+                transforms: needsVersionAliases(phase.objects) ? [versionAliases] : [],
             });
             this.phases.push(group);
             if (i === 0) {
