@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import { versionAliases } from "./version-aliases";
 import { toYamlText } from "../manifests/parse";
 import { ProfilesPlan } from "../manifests/profiles";
 
@@ -34,7 +35,7 @@ export class Profiles extends pulumi.ComponentResource {
             this.group = new k8s.yaml.v2.ConfigGroup(`${name}-objects`, {
                 yaml: toYamlText(args.plan.objects),
                 resourcePrefix: PROFILES_RESOURCE_PREFIX,
-            }, { parent: this, provider: args.provider, dependsOn: [...args.after] });
+            }, { parent: this, provider: args.provider, dependsOn: [...args.after], transforms: [versionAliases] });
         }
         this.registerOutputs({});
     }
