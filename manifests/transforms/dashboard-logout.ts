@@ -46,7 +46,7 @@ export function setDashboardLogout(objects: readonly KubeObject[], flavour: Auth
             return o;
         }
         found = true;
-        const env = Array.isArray(container.env) ? [...container.env] : [];
+        const env: unknown[] = Array.isArray(container.env) ? [...(container.env as unknown[])] : [];
         const at = env.findIndex((e) => isRecord(e) && e.name === LOGOUT_URL_ENV);
         if (at < 0) {
             env.push({ name: LOGOUT_URL_ENV, value });
