@@ -15,7 +15,7 @@ import { KubeflowPlatform } from "./components/kubeflow";
 import { Profiles } from "./components/profiles";
 import { PublicEndpoint } from "./components/public-endpoint";
 import { RenderedRelease } from "./components/release-source";
-import { allowSessionRefresh, isAuthserviceObject, issuerUrl, mitigateLargeTokens, redirectUri } from "./manifests/authservice";
+import { allowSessionRefresh, isAuthserviceObject, issuerUrl, mitigateLargeTokens, postLogoutRedirectUri, redirectUri } from "./manifests/authservice";
 import { isEdgeObject } from "./manifests/edge";
 import { devicePluginDaemonSet } from "./manifests/gpu";
 import { planPlatform } from "./manifests/platform";
@@ -23,6 +23,7 @@ import { planProfiles } from "./manifests/profiles";
 import { CREDENTIALS_OWNER, prepareRelease, validateRequired } from "./manifests/transforms";
 import { dropExampleProfile, exampleUserProblems } from "./manifests/transforms/example-profile";
 import { setRegistrationFlow } from "./manifests/transforms/registration-flow";
+import { setDashboardLogout } from "./manifests/transforms/dashboard-logout";
 import { formatProblems } from "./manifests/types";
 import { StackOutputValues } from "./outputs";
 
@@ -45,7 +46,14 @@ export function deploy(cfg: Config, rendered: RenderedRelease): Deployment {
     const flavour = release.authservice;
     // The configured profiles replace the release's example one; the dashboard's flag
     // is set before the hand-over, so whichever component deploys the dashboard has it.
-    const released = setRegistrationFlow(dropExampleProfile(rendered.objects), cfg.selfService);
+    // "Log out" ends the Entra session too. The dashboard is a platform object, built
+    // before any Output exists: an unconfigured tenant id signs out through `common`.
+    const released = setDashboardLogout(
+        setRegistrationFlow(dropExampleProfile(rendered.objects), cfg.selfService),
+        flavour,
+        cfg.tenantId ?? "common",
+        cfg.hostname,
+    );
     const prepared = prepareRelease(released, {
         owners: {
             authservice: (o) => isAuthserviceObject(o, flavour),
@@ -119,7 +127,8 @@ export function deploy(cfg: Config, rendered: RenderedRelease): Deployment {
         : clientSecretCredential(clientSecret);
     const entraApp = new EntraApp(`${cfg.name}-entra`, {
         displayName: `Kubeflow ${cfg.name} (${cfg.hostname})`,
-        redirectUris: [redirectUri(release.authservice, cfg.hostname)],
+        // The callback, and the home page Entra's sign-out returns to (it must be registered).
+        redirectUris: [redirectUri(release.authservice, cfg.hostname), postLogoutRedirectUri(cfg.hostname)],
         homepageUrl: kubeflowUrl,
         owners: cfg.owners,
         deployerObjectId: cfg.deployerObjectId,
@@ -143,6 +152,8 @@ export function deploy(cfg: Config, rendered: RenderedRelease): Deployment {
         clientId: entraApp.clientId,
         clientSecret: entraApp.clientSecret,
         userIdClaim: cfg.userIdClaim,
+        // Automation tokens: the gateway trusts the cluster's own issuer (oauth2-proxy releases).
+        ...(flavour === "oauth2-proxy" ? { clusterIssuer: cluster.oidcIssuerUrl } : {}),
         provider: cluster.provider,
         after: platform.ready,
         acmeChallengeExempt: cfg.tls.issuer === "letsencrypt",

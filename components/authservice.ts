@@ -22,6 +22,13 @@ export interface AuthserviceArgs {
     readonly clientSecret?: pulumi.Input<string>;
     /** The claim that names the user, for the authservice and the gateway alike. */
     readonly userIdClaim: UserIdClaim;
+    /**
+     * The cluster's OIDC issuer (`AksCluster.oidcIssuerUrl`): on oauth2-proxy releases the
+     * gateway accepts its service account tokens for automationAudience(hostname); absent,
+     * it accepts none. Refused on oidc-authservice releases, whose authservice reviews such
+     * tokens itself.
+     */
+    readonly clusterIssuer?: pulumi.Input<string>;
     /** The cluster provider; every child uses it explicitly. */
     readonly provider: k8s.Provider;
     /** The platform's resources (namespaces, istiod Ready for sidecar injection); everything here waits on them. */
@@ -70,6 +77,9 @@ export class Authservice extends pulumi.ComponentResource {
         const childOpts = { parent: this, provider: args.provider };
         const secretName = `${name}-entra`;
 
+        if (args.clusterIssuer !== undefined && args.flavour !== "oauth2-proxy") {
+            throw new Error(`authservice ${name}: a cluster issuer was given, but only the gateway of oauth2-proxy releases trusts one (${args.flavour} reviews service account tokens itself)`);
+        }
         // Fails here, before any child is registered, on a bad hand-over or host name.
         const dryRun = configureAuthservice(args.handed, args.flavour, settingsFor(args, secretName, PLACEHOLDER_GUID, PLACEHOLDER_GUID, {}));
         const ref = dryRun.secret;
@@ -108,13 +118,13 @@ export class Authservice extends pulumi.ComponentResource {
         const checksum = pulumi.unsecret(
             pulumi.all([args.tenantId, ...values]).apply((inputs) => digest([args.flavour, args.hostname, args.userIdClaim, ref.name, ref.namespace, ...entries.map(([k]) => k), ...inputs])),
         );
-        const yaml = pulumi.all([args.tenantId, args.clientId, checksum]).apply(([tenantId, clientId, sum]) => {
+        const yaml = pulumi.all([args.tenantId, args.clientId, checksum, args.clusterIssuer]).apply(([tenantId, clientId, sum, clusterIssuer]) => {
             const annotations: Record<string, string> = { [SECRET_CHECKSUM_ANNOTATION]: sum };
             if (args.acmeChallengeExempt) {
                 // Changes the pod template too, so the authservice re-reads its skip list.
                 annotations[ACME_EXEMPT_ANNOTATION] = ACME_CHALLENGE_PREFIX;
             }
-            const configured = configureAuthservice(args.handed, args.flavour, settingsFor(args, secretName, tenantId, clientId, annotations));
+            const configured = configureAuthservice(args.handed, args.flavour, { ...settingsFor(args, secretName, tenantId, clientId, annotations), clusterIssuer });
             assertSameSecret(configured.secret, ref);
             const objects = args.acmeChallengeExempt ? configured.objects.map(exemptAcmeChallenge) : configured.objects;
             return toYamlText(objects);

@@ -43,7 +43,12 @@ export type EntraAppCredential =
 export interface EntraAppArgs {
     /** Display name of the app registration. */
     readonly displayName: string;
-    /** Web redirect URIs: exactly the authservice callback on the public host. */
+    /**
+     * Web redirect URIs on the public host: the authservice callback, and the page Entra's
+     * sign-out returns to (post_logout_redirect_uri must be one of them). `web.logoutUrl`
+     * stays unset: it is the front-channel URL Entra loads in a hidden frame when the user
+     * signs out of another app, where the authservice's Lax session cookie is not sent.
+     */
     readonly redirectUris: readonly string[];
     /** Public home page of the deployment. */
     readonly homepageUrl: string;

@@ -58,6 +58,12 @@ export interface EntraAuthSettings {
     readonly emailDomains?: readonly string[];
     /** The claim that names the user; one of supportedUserIdClaims(flavour). */
     readonly userIdClaim: UserIdClaim;
+    /**
+     * The issuer of the cluster's service account tokens (AKS: `oidcIssuerProfile.issuerURL`).
+     * oauth2-proxy only, where the gateway then accepts those tokens for
+     * automationAudience(hostname); oidc-authservice reviews them with the API server instead.
+     */
+    readonly clusterIssuer?: string;
 }
 
 /** The Secret the workload reads its credentials from; the component creates it. */
@@ -92,6 +98,8 @@ export interface ConfiguredAuthservice {
 export const USERID_HEADER = "kubeflow-userid";
 /** The audience AKS workload identity's projected token carries, and the federated credential must list. */
 export const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
+/** The host of Entra's endpoints, the sign-out one included. */
+export const ENTRA_LOGIN_HOST = "login.microsoftonline.com";
 /** Pod label and service account annotation of AKS workload identity (Azure/azure-workload-identity, docs/book/src/topics/service-account-labels-and-annotations.md). */
 export const WORKLOAD_IDENTITY_USE_LABEL = "azure.workload.identity/use";
 export const WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id";
@@ -147,6 +155,63 @@ export function jwksUri(tenantId: string): string {
 
 export function authorizeUrl(tenantId: string): string {
     return `https://login.microsoftonline.com/${tenantId}/oauth2/v2.0/authorize`;
+}
+
+/**
+ * Where Entra sends the browser after signing it out: the site's home page. Entra
+ * follows post_logout_redirect_uri only when it "match[es] one of the redirect URIs
+ * registered for your application" (Microsoft identity platform, "OpenID Connect on the
+ * Microsoft identity platform", Send a sign-out request): the app registers it too.
+ */
+export function postLogoutRedirectUri(hostname: string): string {
+    return `https://${hostname}/`;
+}
+
+/**
+ * Entra's end-session endpoint, which clears the user's session from the browser, with
+ * the way back to the site. `tenant` is the tenant id, or `common` (the form Microsoft's
+ * sign-out example uses) where the id is not known before deployment.
+ */
+export function entraLogoutUrl(tenant: string, hostname: string): string {
+    return `https://${ENTRA_LOGIN_HOST}/${tenant}/oauth2/v2.0/logout?post_logout_redirect_uri=${encodeURIComponent(postLogoutRedirectUri(hostname))}`;
+}
+
+/** The oauth2-proxy route that ends its session (oauthproxy.go SignOut, v7.6.0 through v7.14.3). */
+export const OAUTH2_PROXY_SIGN_OUT = "/oauth2/sign_out";
+
+/**
+ * The URL the dashboard's "Log out" opens. oauth2-proxy clears its cookie and redirects
+ * to `rd` (pkg/app/redirect/director.go GetRedirect, v7.6.0 through v7.14.3), which for
+ * another host it follows only when the host is in whitelist_domains (validator.go
+ * IsValidRedirect): Entra's sign-out, and from there back home. Without it the redirect
+ * goes to `/`, where Entra's session signs the user straight back in. oidc-authservice
+ * keeps the release's `/authservice/logout`: its answer names AFTER_LOGOUT_URL.
+ */
+export function dashboardLogoutUrl(tenant: string, hostname: string): string {
+    return `${OAUTH2_PROXY_SIGN_OUT}?rd=${encodeURIComponent(entraLogoutUrl(tenant, hostname))}`;
+}
+
+/**
+ * The audience a service account token must be minted for (`kubectl create token
+ * --audience`) to be accepted at the gateway: the site's own URL. A token the cluster
+ * issues for anything else (the API server's default audience in every pod, workload
+ * identity's api://AzureADTokenExchange, KFP's pipelines.kubeflow.org) is refused here,
+ * so no pod's mounted token doubles as a Kubeflow login, and the name says where the
+ * token is meant to be used.
+ */
+export function automationAudience(hostname: string): string {
+    return `https://${hostname}`;
+}
+
+/**
+ * The JWKS of a Kubernetes service account issuer: `<issuer>openid/v1/jwks`, which AKS
+ * serves publicly beside the discovery document ("Create an OpenID Connect provider on
+ * AKS", Check the OIDC keys; the issuer URL ends in `/`). Set on the rule so that istiod
+ * never derives a discovery URL from an issuer with a trailing slash (older jwks
+ * resolvers append `/.well-known/openid-configuration` to it as is).
+ */
+export function clusterJwksUri(issuer: string): string {
+    return `${issuer.endsWith("/") ? issuer : `${issuer}/`}openid/v1/jwks`;
 }
 
 /**
@@ -250,6 +315,13 @@ function namesDex(value: unknown): boolean {
  */
 export function configureAuthservice(handed: readonly KubeObject[], flavour: AuthFlavour, settings: EntraAuthSettings): ConfiguredAuthservice {
     const problems = settingsProblems(settings);
+    if (flavour === "oidc-authservice" && settings.clusterIssuer !== undefined) {
+        problems.push({
+            where: "clusterIssuer",
+            value: settings.clusterIssuer,
+            rule: "oidc-authservice has no gateway RequestAuthentication to trust it with; its own TokenReview authenticator accepts service account tokens",
+        });
+    }
     if (!supportedUserIdClaims(flavour).includes(settings.userIdClaim)) {
         problems.push({
             where: "userIdClaim",
@@ -297,6 +369,9 @@ function settingsProblems(s: EntraAuthSettings): Problem[] {
     }
     if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(s.secretName) || s.secretName.length > 253) {
         problems.push({ where: "secretName", value: s.secretName, rule: "must be a Kubernetes object name" });
+    }
+    if (s.clusterIssuer !== undefined && !/^https:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(s.clusterIssuer)) {
+        problems.push({ where: "clusterIssuer", value: s.clusterIssuer, rule: "must be an https URL without query or fragment (the cluster's OIDC issuer)" });
     }
     for (const d of s.emailDomains ?? []) {
         if (d === "" || /[\s"]/.test(d)) {
@@ -521,6 +596,11 @@ function renderOauth2ProxyConfig(releaseCfg: string, s: EntraAuthSettings, feder
     if (!cfg.has("cookie_name")) {
         cfg.set("cookie_name", KUBEFLOW_OAUTH2_PROXY_COOKIE);
     }
+    // The sign-out's rd leads to Entra's end-session endpoint on another host
+    // (dashboardLogoutUrl); the release's own entries stay.
+    const redirectDomains = cfg.get("whitelist_domains");
+    const kept = (Array.isArray(redirectDomains) ? redirectDomains : redirectDomains === undefined ? [] : [redirectDomains]).map(String);
+    cfg.set("whitelist_domains", kept.includes(ENTRA_LOGIN_HOST) ? kept : [...kept, ENTRA_LOGIN_HOST]);
     if (s.emailDomains && s.emailDomains.length > 0) {
         cfg.set("email_domains", [...s.emailDomains]);
     } else if (!cfg.has("email_domains")) {
@@ -551,8 +631,32 @@ function entraRequestAuthentication(ra: KubeObject, s: EntraAuthSettings): KubeO
                     // The same claim as oauth2-proxy's oidc_email_claim: both sides agree on who the user is.
                     outputClaimToHeaders: [{ header: USERID_HEADER, claim: s.userIdClaim }],
                 },
+                ...(s.clusterIssuer !== undefined ? [clusterTokenRule(s.clusterIssuer, s.hostname)] : []),
             ],
         },
+    };
+}
+
+/**
+ * Automation without a person: the cluster's service account tokens, as upstream's
+ * istio-m2m component trusts them on other clouds (kubeflow/manifests
+ * common/oauth2-proxy/components/istio-m2m/requestauthentication.yaml, v1.9.1 through
+ * 26.03: issuer patched per platform, `sub` to kubeflow-userid, Authorization header
+ * only), with an audience upstream leaves open. The token's `sub` is
+ * `system:serviceaccount:<namespace>:<name>` (kubernetes pkg/serviceaccount/claims.go,
+ * `MakeUsername`), the user name RBAC and KFP's SubjectAccessReview see for it. The
+ * release's require-jwt policy denies only requests without any request principal, so
+ * it admits this issuer's as it does Entra's; the CUSTOM policy skips every request with
+ * an Authorization header, so oauth2-proxy never sees one.
+ */
+function clusterTokenRule(issuer: string, hostname: string): Record<string, unknown> {
+    return {
+        issuer,
+        jwksUri: clusterJwksUri(issuer),
+        audiences: [automationAudience(hostname)],
+        forwardOriginalToken: true,
+        fromHeaders: [{ name: "Authorization", prefix: "Bearer " }],
+        outputClaimToHeaders: [{ header: USERID_HEADER, claim: "sub" }],
     };
 }
 
@@ -613,6 +717,15 @@ function configureOidcAuthservice(objects: KubeObject[], s: EntraAuthSettings): 
         USERID_HEADER: USERID_HEADER,
         USERID_PREFIX: "",
         USERID_CLAIM: s.userIdClaim,
+        // The logout handler answers {"afterLogoutURL": AFTER_LOGOUT_URL}, which the
+        // dashboard's logout button opens (arrikto e236439 server.go logout; kubeflow
+        // centraldashboard logout-button.js v1.7.0/v1.8.0 _postLogout): Entra's sign-out.
+        AFTER_LOGOUT_URL: entraLogoutUrl(s.tenantId, s.hostname),
+        // The image's Kubernetes authenticator reviews a bearer service account token
+        // with the API server for these audiences (authenticator_kubernetes.go; default
+        // istio-ingressgateway.istio-system.svc.cluster.local): the audience the gateway
+        // asks for on the oauth2-proxy releases, so one recipe serves every release.
+        AUDIENCES: automationAudience(s.hostname),
     });
     setConfigMapData(main, data);
 

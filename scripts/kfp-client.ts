@@ -4,7 +4,7 @@
  * and access to the stack's state).
  */
 import { execFileSync } from "node:child_process";
-import { AuthFlavour, sessionCookieName } from "../manifests/authservice";
+import { AuthFlavour, automationAudience, sessionCookieName } from "../manifests/authservice";
 import { findRelease } from "../manifests/catalog";
 import { caFetchCommand } from "../manifests/edge";
 import { StackOutputs } from "../outputs";
@@ -25,7 +25,8 @@ export type ClientOutputs = Pick<StackOutputs, "kubeflowUrl" | "hostname" | "oid
  *
  * Only a user's token names a user: a service principal can get a token for this app
  * only with the client-credentials flow (scope `api://<clientId>/.default`), and that
- * token carries neither preferred_username nor email.
+ * token carries neither preferred_username nor email. Automation uses a Kubernetes
+ * service account token instead (automationSnippet).
  */
 export function kfpClientSnippet(outputs: ClientOutputs): string {
     const release = findRelease(outputs.kubeflowRelease);
@@ -53,6 +54,30 @@ export function kfpClientSnippet(outputs: ClientOutputs): string {
         `# Or with the browser session: sign in at ${outputs.kubeflowUrl}, copy the ${cookie} cookie`,
         ...(flavour === "oauth2-proxy" ? [`# (every part when it is split: ${cookie}_0, ${cookie}_1, ..., joined by "; ")`] : []),
         `# and pass cookies="${cookie}=<value>" instead of existing_token.`,
+        "",
+        automationSnippet(outputs),
+    ].join("\n");
+}
+
+/**
+ * Automation (CI) without a person: a service account token for the site's audience,
+ * which the gateway (oauth2-proxy releases: the cluster's issuer in its
+ * RequestAuthentication) or the authservice (oidc-authservice releases: a TokenReview)
+ * turns into kubeflow-userid `system:serviceaccount:<namespace>:<name>`. KFP then
+ * authorizes that user with a SubjectAccessReview, which a kubeflow-edit RoleBinding in
+ * the profile namespace satisfies.
+ */
+export function automationSnippet(outputs: Pick<ClientOutputs, "hostname">): string {
+    const audience = automationAudience(outputs.hostname);
+    return [
+        "# Automation (CI): a service account of a profile namespace instead of a person.",
+        "#   kubectl -n <profile> create serviceaccount ci",
+        "#   kubectl -n <profile> create rolebinding ci-kubeflow-edit --clusterrole=kubeflow-edit --serviceaccount=<profile>:ci",
+        "# Then, in the CI job (a token lasts at most a day on AKS; mint one per run):",
+        "ci_token = subprocess.check_output(",
+        `    ["kubectl", "-n", "<profile>", "create", "token", "ci", "--audience", "${audience}", "--duration", "1h"], text=True).strip()`,
+        `ci_client = kfp.Client(host="https://${outputs.hostname}/pipeline", existing_token=ci_token, ssl_ca_cert="kubeflow-ca.crt")`,
+        "print(ci_client.list_runs(namespace=\"<profile>\"))",
     ].join("\n");
 }
 

@@ -8,6 +8,8 @@ import {
     OAUTH2_PROXY_EXTENSION_PROVIDER,
     TOKEN_EXCHANGE_AUDIENCE,
     allowSessionRefresh,
+    automationAudience,
+    entraLogoutUrl,
     configureAuthservice,
     defaultUserIdClaim,
     effectiveSettings,
@@ -43,6 +45,67 @@ const SETTINGS: EntraAuthSettings = {
 function settingsFor(flavour: AuthFlavour): EntraAuthSettings {
     return { ...SETTINGS, userIdClaim: defaultUserIdClaim(flavour) };
 }
+/** An AKS issuer URL as the cluster reports it (Microsoft, "Create an OpenID Connect provider on AKS"): with a trailing slash. */
+const CLUSTER_ISSUER = "https://westeurope.oic.prod-aks.azure.com/72f988bf-86f1-41af-91ab-2d7cd011db47/3f2c1e0a-9b8d-4c7e-a6f5-1d2e3c4b5a69/";
+
+/** Istio's string match for principals: exact, `*`, `prefix*` or `*suffix` (security.istio.io AuthorizationPolicy, "Source"). */
+function matches(pattern: string, value: string | undefined): boolean {
+    if (value === undefined) {
+        return false;
+    }
+    if (pattern === "*") {
+        return value !== "";
+    }
+    if (pattern.endsWith("*")) {
+        return value.startsWith(pattern.slice(0, -1));
+    }
+    if (pattern.startsWith("*")) {
+        return value.endsWith(pattern.slice(1));
+    }
+    return pattern === value;
+}
+
+interface GatewayRequest { readonly principal?: string; readonly path: string; readonly authorization: boolean }
+
+/**
+ * What the gateway's policies do with a request, as Istio evaluates them (CUSTOM, then
+ * DENY, then ALLOW; "Authorization Policy" concepts): only the fields the releases use.
+ */
+function istioVerdict(policies: readonly KubeObject[], req: GatewayRequest): "custom" | "deny" | "allow" | "no-allow" {
+    const ruleMatches = (rule: Record<string, unknown>): boolean => {
+        const from = (Array.isArray(rule.from) ? rule.from : []) as Array<{ source: Record<string, string[]> }>;
+        const to = (Array.isArray(rule.to) ? rule.to : []) as Array<{ operation: Record<string, string[]> }>;
+        const when = (Array.isArray(rule.when) ? rule.when : []) as Array<{ key: string; values?: string[]; notValues?: string[] }>;
+        const fromOk = from.length === 0 || from.some(({ source }) =>
+            (!source.requestPrincipals || source.requestPrincipals.some((p) => matches(p, req.principal))) &&
+            (!source.notRequestPrincipals || !source.notRequestPrincipals.some((p) => matches(p, req.principal))));
+        const toOk = to.length === 0 || to.some(({ operation }) =>
+            (!operation.paths || operation.paths.some((p) => matches(p, req.path))) &&
+            (!operation.notPaths || !operation.notPaths.some((p) => matches(p, req.path))));
+        const whenOk = when.every((c) => {
+            assert.equal(c.key, "request.headers[authorization]", `condition ${c.key} not modelled`);
+            const header = req.authorization ? "Bearer x" : undefined;
+            return (!c.values || c.values.some((v) => matches(v, header))) && (!c.notValues || !c.notValues.some((v) => matches(v, header)));
+        });
+        return fromOk && toOk && whenOk;
+    };
+    const gateway = policies.filter((p) => {
+        const selector = (p.spec as Record<string, unknown>).selector;
+        return selector === undefined || JSON.stringify(selector).includes("istio-ingressgateway");
+    });
+    const applies = (action: string): boolean => gateway.some((p) => {
+        const spec = p.spec as { action?: string; rules?: Array<Record<string, unknown>> };
+        return (spec.action ?? "ALLOW") === action && (spec.rules ?? []).some(ruleMatches);
+    });
+    if (applies("CUSTOM")) {
+        return "custom";
+    }
+    if (applies("DENY")) {
+        return "deny";
+    }
+    return applies("ALLOW") ? "allow" : "no-allow";
+}
+
 /** The oauth2-proxy releases whose image redeems codes with the pods' service account token. */
 const SECRETLESS = new Set(["26.03", "v1.11.0"]);
 
@@ -314,6 +377,48 @@ describe("configureAuthservice on the real renders", { skip: skipWithoutRenders(
                     assert.deepEqual((ra?.spec as Record<string, unknown>).selector, { matchLabels: { app: "istio-ingressgateway" } });
                 });
 
+                it("has the gateway trust the cluster's service account issuer (upstream istio-m2m) for the site's audience, mapping sub to kubeflow-userid", () => {
+                    const withCluster = configureAuthservice(handed, flavour, { ...settings, clusterIssuer: CLUSTER_ISSUER });
+                    const rules = effectiveSettings(withCluster.objects, flavour).gatewayJwtRules;
+                    assert.deepEqual(rules.map((r) => r.issuer), [issuerUrl(TENANT), CLUSTER_ISSUER]);
+                    assert.deepEqual(rules[1], {
+                        issuer: CLUSTER_ISSUER,
+                        // AKS serves the keys under the issuer URL, which ends in "/".
+                        jwksUri: `${CLUSTER_ISSUER}openid/v1/jwks`,
+                        audiences: [`https://${HOST}`],
+                        forwardOriginalToken: true,
+                        outputClaimToHeaders: [{ header: "kubeflow-userid", claim: "sub" }],
+                    });
+                    assert.equal(automationAudience(HOST), `https://${HOST}`);
+                    // The user claim of the people is untouched by the service account rule.
+                    assert.deepEqual(rules[0].outputClaimToHeaders, [{ header: "kubeflow-userid", claim: "preferred_username" }]);
+                    const ra = withCluster.objects.find((o) => o.kind === "RequestAuthentication");
+                    const jwtRules = (ra?.spec as { jwtRules: Array<Record<string, unknown>> }).jwtRules;
+                    assert.deepEqual(jwtRules[1].fromHeaders, [{ name: "Authorization", prefix: "Bearer " }]);
+                });
+
+                it("lets a service account token through the release's AuthorizationPolicies, to the same paths as an Entra token", () => {
+                    const withCluster = configureAuthservice(handed, flavour, { ...settings, clusterIssuer: CLUSTER_ISSUER });
+                    // The release's other gateway policies (the ALLOW-all one) stay with the platform.
+                    const policies = [
+                        ...render.filter((o) => o.kind === "AuthorizationPolicy" && o.metadata.namespace === "istio-system" && !isAuthserviceObject(o, flavour)),
+                        ...withCluster.objects.filter((o) => o.kind === "AuthorizationPolicy"),
+                    ];
+                    const robot = { principal: `${CLUSTER_ISSUER}/${serviceAccountSubject("team-a", "ci")}`, path: "/pipeline/apis/v2beta1/runs", authorization: true };
+                    const person = { ...robot, principal: `${issuerUrl(TENANT)}/some-oid` };
+                    const nobody = { ...robot, principal: undefined, authorization: false };
+                    assert.deepEqual(istioVerdict(policies, robot), "allow");
+                    assert.deepEqual(istioVerdict(policies, person), "allow");
+                    // Without a principal the request goes to oauth2-proxy (CUSTOM) or is denied: the check can fail.
+                    assert.notEqual(istioVerdict(policies, nobody), "allow");
+                });
+
+                it("adds Entra's sign-in host to the redirect allow-list (the sign-out's rd) and keeps the release's entries", () => {
+                    const cfgMap = result.objects.find((o) => o.kind === "ConfigMap" && isRecord(o.data) && "oauth2_proxy.cfg" in o.data);
+                    const cfg = parseOauth2ProxyConfig((cfgMap?.data as Record<string, string>)["oauth2_proxy.cfg"]);
+                    assert.deepEqual(cfg.get("whitelist_domains"), ["login.microsoftonline.com"]);
+                });
+
                 it("keeps requiring a JWT everywhere but the oauth2 routes", () => {
                     assert.deepEqual(eff.exemptPaths, ["/oauth2/*"]);
                     const deny = result.objects.find((o) => o.kind === "AuthorizationPolicy" && (o.spec as Record<string, unknown>).action === "DENY");
@@ -323,6 +428,18 @@ describe("configureAuthservice on the real renders", { skip: skipWithoutRenders(
             } else {
                 it("skips authentication only under the authservice's own prefix", () => {
                     assert.deepEqual(eff.skipAuthRoutes, ["/authservice/"]);
+                });
+
+                it("after logout sends the browser to Entra's sign-out, which returns to the host, and reviews service account tokens for the site's audience", () => {
+                    const p = result.objects.find((o) => o.kind === "ConfigMap" && isRecord(o.data) && "OIDC_PROVIDER" in o.data);
+                    const data = p?.data as Record<string, string>;
+                    assert.equal(data.AFTER_LOGOUT_URL, entraLogoutUrl(TENANT, HOST));
+                    assert.equal(new URL(data.AFTER_LOGOUT_URL).searchParams.get("post_logout_redirect_uri"), `https://${HOST}/`);
+                    assert.equal(data.AUDIENCES, `https://${HOST}`);
+                });
+
+                it("refuses a cluster issuer: no gateway RequestAuthentication exists to trust it", () => {
+                    assert.throws(() => configureAuthservice(handed, flavour, { ...settings, clusterIssuer: CLUSTER_ISSUER }), /clusterIssuer: https:.*TokenReview/);
                 });
             }
         });

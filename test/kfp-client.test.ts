@@ -28,6 +28,16 @@ describe("kfp-client snippet", () => {
         assert.match(snippet, /`az login` as a user/);
     });
 
+    it("prints the automation recipe: a profile's service account, a token for https://<host>, kubeflow-edit for KFP's SubjectAccessReview", () => {
+        for (const release of ["26.03", "v1.7.0"]) {
+            const snippet = kfpClientSnippet({ ...outputs, kubeflowRelease: release });
+            assert.match(snippet, /kubectl -n <profile> create serviceaccount ci/);
+            assert.match(snippet, /create rolebinding ci-kubeflow-edit --clusterrole=kubeflow-edit --serviceaccount=<profile>:ci/);
+            assert.match(snippet, /\["kubectl", "-n", "<profile>", "create", "token", "ci", "--audience", "https:\/\/kf-dev\.westeurope\.cloudapp\.azure\.com"/);
+            assert.match(snippet, /ci_client = kfp\.Client\(host="https:\/\/kf-dev\.westeurope\.cloudapp\.azure\.com\/pipeline", existing_token=ci_token/);
+        }
+    });
+
     it("refuses outputs of an unknown release", () => {
         assert.throws(() => kfpClientSnippet({ ...outputs, kubeflowRelease: "v0.1" }), /unknown Kubeflow release v0\.1/);
     });

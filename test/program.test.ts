@@ -89,12 +89,13 @@ describe("the Azure graph (dev stack)", () => {
         assert.equal(mocks.one(T.ip).deleteBeforeReplace, true);
     });
 
-    it("registers the Entra app for this tenant with the authservice redirect URI on the public host", () => {
+    it("registers the Entra app for this tenant with the authservice redirect URI and the post-logout return on the public host", () => {
         const app = mocks.one(T.app);
         assert.equal(input(app, "signInAudience"), "AzureADMyOrg");
         const hostname = DEV_HOST;
-        assert.deepEqual(input(app, "web.redirectUris"), [`https://${hostname}/oauth2/callback`]);
-        assert.deepEqual(input(app, "web.redirectUris"), [authservice.redirectUri("oauth2-proxy", hostname)]);
+        assert.deepEqual(input(app, "web.redirectUris"), [`https://${hostname}/oauth2/callback`, `https://${hostname}/`]);
+        assert.deepEqual(input(app, "web.redirectUris"), [authservice.redirectUri("oauth2-proxy", hostname), authservice.postLogoutRedirectUri(hostname)]);
+        assert.equal(input(app, "web.logoutUrl"), undefined, "no front-channel logout: the session cookie is not sent in Entra's hidden frame");
         assert.deepEqual(input(app, "groupMembershipClaims"), ["None"]);
         assert.deepEqual(input(app, "optionalClaims.idTokens"), [{ name: "email", essential: false }]);
         assert.equal(input(app, "api.requestedAccessTokenVersion"), 2);
@@ -537,7 +538,7 @@ describe("the oidc-authservice releases", { skip: skipWithoutRenders() }, () => 
         const rotation = { validityDays: 365, rotation: new Date().toISOString().slice(0, 10) };
         await run("dev", { "kubeflow-azure:kubeflowRelease": "v1.7.0", "kubeflow-azure:kubernetesVersion": "1.25", "kubeflow-azure:clientSecret": rotation }, { release, objects: loadRender("v1.7.0"), origin: "v1.7.0 render" });
         const uris = input<string[]>(mocks.one(T.app), "web.redirectUris");
-        assert.deepEqual(uris, [authservice.redirectUri("oidc-authservice", DEV_HOST)]);
+        assert.deepEqual(uris, [authservice.redirectUri("oidc-authservice", DEV_HOST), authservice.postLogoutRedirectUri(DEV_HOST)]);
         assert.ok(uris[0].startsWith(`https://${DEV_HOST}/`));
     });
 });
@@ -557,7 +558,8 @@ describe("the whole program on every real release", { skip: skipWithoutRenders()
             const secretless = id === "26.03" || id === "v1.11.0";
             const rotation = secretless ? {} : { "kubeflow-azure:clientSecret": { validityDays: 180, rotation: new Date().toISOString().slice(0, 10) } };
             const groups = { "kubeflow-azure:allowedGroupIds": ["0a0a0a0a-1b1b-2c2c-3d3d-4e4e4e4e4e4e"] };
-            await run("prod", { "kubeflow-azure:kubeflowRelease": id, "kubeflow-azure:kubernetesVersion": k8sVersion, ...rotation, ...groups }, { release, objects: loadRender(id), origin: id });
+            const deployment = await run("prod", { "kubeflow-azure:kubeflowRelease": id, "kubeflow-azure:kubernetesVersion": k8sVersion, ...rotation, ...groups }, { release, objects: loadRender(id), origin: id });
+            const host = await promiseOf(deployment.outputs.hostname);
             const phases = mocks.ofType(GROUP).filter((g) => /-kubeflow-phase-\d+$/.test(g.name))
                 .sort((a, b) => Number(/(\d+)$/.exec(a.name)?.[1]) - Number(/(\d+)$/.exec(b.name)?.[1]));
             assert.ok(phases.length >= 3, `${phases.length} phases`);
@@ -611,7 +613,31 @@ describe("the whole program on every real release", { skip: skipWithoutRenders()
 
             // Sign-in: one claim on both sides; no client secret where workload identity does.
             assert.equal(effective.userIdClaim, release.authservice === "oauth2-proxy" ? "preferred_username" : "email");
-            assert.deepEqual(effective.gatewayJwtRules.flatMap((r) => r.outputClaimToHeaders.map((h) => h.claim)), release.authservice === "oauth2-proxy" ? ["preferred_username"] : []);
+            assert.deepEqual(effective.gatewayJwtRules.flatMap((r) => r.outputClaimToHeaders.map((h) => h.claim)), release.authservice === "oauth2-proxy" ? ["preferred_username", "sub"] : []);
+
+            // Automation: on oauth2-proxy releases the gateway trusts the cluster's own issuer
+            // (the stack's clusterOidcIssuerUrl) for the site's audience, naming the service account.
+            const clusterRules = effective.gatewayJwtRules.filter((r) => r.issuer === MOCK.clusterOidcIssuer);
+            assert.deepEqual(clusterRules.map((r) => [r.jwksUri, r.audiences, r.outputClaimToHeaders]), release.authservice === "oauth2-proxy"
+                ? [[`${MOCK.clusterOidcIssuer}openid/v1/jwks`, [`https://${host}`], [{ header: "kubeflow-userid", claim: "sub" }]]]
+                : []);
+
+            // Sign-out: the dashboard's logout (a platform object) ends in Entra's sign-out and
+            // comes back to the host, which the app registration lists as a redirect URI.
+            const dashboard = applied.find((o) => o.kind === "Deployment" && (o.metadata as { name: string }).name === "centraldashboard");
+            const logoutUrl = JSON.stringify(dashboard).match(/"name":"LOGOUT_URL","value":"([^"]*)"/)?.[1];
+            const back = input<string[]>(mocks.one(T.app), "web.redirectUris")[1];
+            assert.equal(back, `https://${host}/`);
+            if (release.authservice === "oauth2-proxy") {
+                const rd = new URL(`https://${host}${logoutUrl ?? ""}`).searchParams.get("rd") ?? "";
+                assert.equal(new URL(rd).searchParams.get("post_logout_redirect_uri"), back);
+                assert.match(rd, /^https:\/\/login\.microsoftonline\.com\/[^/]+\/oauth2\/v2\.0\/logout\?/);
+            } else {
+                assert.equal(logoutUrl, "/authservice/logout");
+                const params = authObjects.find((o) => o.kind === "ConfigMap" && isRecordValue(o.data) && "AFTER_LOGOUT_URL" in o.data);
+                const after = new URL(String((params?.data as Record<string, string>).AFTER_LOGOUT_URL));
+                assert.equal(after.searchParams.get("post_logout_redirect_uri"), back);
+            }
             assert.equal(mocks.ofType(T.password).length, secretless ? 0 : 1);
             assert.equal(mocks.ofType(T.federated).length, secretless ? 1 : 0);
             if (secretless) {
