@@ -15,6 +15,7 @@ import { miniObjects } from "./fixtures/mini-release";
 import { CONTEXT, projectDir } from "./stack-files";
 import { stackSuffix } from "../config";
 import { KubeObject } from "../manifests/types";
+import { specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
 
 type PlanModule = typeof import("../scripts/plan");
 type Plan = import("../scripts/plan").Plan;
@@ -138,7 +139,7 @@ describe("plan: JSON", () => {
     });
 
     it("writes [unknown] for values not known at plan time", () => {
-        const p = plan.buildPlan([recorded("kubernetes:yaml/v2:ConfigGroup", "g", { yaml: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" })], meta);
+        const p = plan.buildPlan([recorded("kubernetes:yaml/v2:ConfigGroup", "g", { yaml: unknownValue })], meta);
         assert.equal(p.resources[0].inputs.yaml, "[unknown]");
         assert.equal(p.resources[0].objects, undefined);
     });
@@ -238,7 +239,7 @@ describe("plan: --against", () => {
     });
 
     it("prints a changed secret as [secret] changed, never its values", () => {
-        const secretA = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: { password: "old-plaintext" } };
+        const secretA = { [specialSigKey]: specialSecretSig, value: { password: "old-plaintext" } };
         const secretB = { ...secretA, value: { password: "new-plaintext" } };
         const a = plan.buildPlan([recorded("kubernetes:core/v1:Secret", "s", { stringData: secretA })], meta);
         const b = plan.buildPlan([recorded("kubernetes:core/v1:Secret", "s", { stringData: secretB })], meta);

@@ -6,27 +6,11 @@
  * real-render suites pass without running: there, missing renders fail the suite.
  */
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { parseManifests } from "../manifests/parse";
 import { KubeObject } from "../manifests/types";
+import { availableRenders, renderPath, upstreamDir } from "../tools/renders";
 
-export const upstreamDir = process.env.KUBEFLOW_UPSTREAM_DIR ?? path.resolve(__dirname, "..", "..", "shared", "upstream");
-
-/** Release ids of the renders present, e.g. "26.03", "v1.7.0". */
-export function availableRenders(dir: string = upstreamDir): string[] {
-    if (!fs.existsSync(dir)) {
-        return [];
-    }
-    return fs
-        .readdirSync(dir)
-        .map((f) => /^kubeflow-(.+)\.yaml$/.exec(f)?.[1])
-        .filter((id): id is string => id !== undefined)
-        .sort();
-}
-
-export function renderPath(release: string): string {
-    return path.join(upstreamDir, `kubeflow-${release}.yaml`);
-}
+export { availableRenders, renderPath, upstreamDir } from "../tools/renders";
 
 const cache = new Map<string, KubeObject[]>();
 
