@@ -59,7 +59,8 @@ async function child(mode: Mode, release: string): Promise<void> {
         objects = rendered.length;
         deploy(cfg, { release: rel, objects: rendered, origin: release });
     } else if (mode === "floor") {
-        objects = await floor(renderPath(release));
+        const { floor } = await import("./bench-floor");
+        objects = floor(renderPath(release));
     } else {
         const { readRendered } = await import("../manifests/source");
         const k8s = await import("@pulumi/kubernetes");
@@ -74,27 +75,6 @@ async function child(mode: Mode, release: string): Promise<void> {
     await runtime.settle();
     // ru_maxrss: the process's peak resident set, in kilobytes (node:process resourceUsage).
     console.log(JSON.stringify({ objects, resources: runtime.resources.length, peakMb: process.resourceUsage().maxRSS / 1024 }));
-}
-
-/** The floor: the SDKs the program loads, the render parsed with js-yaml, one string in one group. */
-async function floor(file: string): Promise<number> {
-    await Promise.all([
-        import("@pulumi/pulumi"),
-        import("@pulumi/azure-native/authorization"),
-        import("@pulumi/azure-native/containerservice"),
-        import("@pulumi/azure-native/managedidentity"),
-        import("@pulumi/azure-native/network"),
-        import("@pulumi/azure-native/resources"),
-        import("@pulumi/azuread"),
-        import("@pulumi/random"),
-    ]);
-    const fs = await import("node:fs");
-    const yaml = await import("js-yaml");
-    const k8s = await import("@pulumi/kubernetes");
-    const objects = yaml.loadAll(fs.readFileSync(file, "utf8")).filter((o) => typeof o === "object" && o !== null);
-    const provider = new k8s.Provider("floor", { kubeconfig: "floor" });
-    new k8s.yaml.v2.ConfigGroup("floor", { yaml: objects.map((o) => JSON.stringify(o)).join("\n---\n") }, { provider });
-    return objects.length;
 }
 
 function range(values: readonly number[], digits: number): string {

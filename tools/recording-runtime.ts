@@ -21,6 +21,7 @@
  *   SDK's queue of pending registrations and invokes is empty, including those still
  *   awaiting their inputs, which a count kept here could not see.
  */
+import "./source-maps";
 import * as pulumi from "@pulumi/pulumi";
 import type { RegisterResourceRequest, RegisterResourceResponse } from "@pulumi/pulumi/proto/resource_pb";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
