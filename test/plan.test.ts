@@ -96,17 +96,12 @@ describe("plan: grouped by component", () => {
 });
 
 describe("plan: JSON", () => {
-    it("is byte-identical in this process and in two fresh ones", async () => {
-        const [a, b] = [path.join(tmp, "a.json"), path.join(tmp, "b.json")];
-        const [ra, rb] = await Promise.all([
-            planCli("--stack", "dev", "--config", manifests(miniFile), "--json", a),
-            planCli("--stack", "dev", "--config", manifests(miniFile), "--json", b),
-        ]);
+    it("is byte-identical in this process and in a fresh one", async () => {
+        const a = path.join(tmp, "a.json");
+        const ra = await planCli("--stack", "dev", "--config", manifests(miniFile), "--json", a);
         assert.equal(ra.code, 0, ra.stderr);
-        assert.equal(rb.code, 0, rb.stderr);
-        const bytesA = fs.readFileSync(a);
-        assert.ok(bytesA.equals(fs.readFileSync(b)), "two runs wrote different bytes");
-        assert.equal(bytesA.toString("utf8"), plan.canonicalJson(base));
+        // Another process loads the modules and resolves the outputs in its own order: the bytes must not change.
+        assert.equal(fs.readFileSync(a, "utf8"), plan.canonicalJson(base));
         assert.match(ra.stdout, /kubeflow-azure:kubeflow:KubeflowPlatform kf-dev-kubeflow/);
     });
 

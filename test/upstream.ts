@@ -12,16 +12,30 @@ import { availableRenders, renderPath, upstreamDir } from "../tools/renders";
 
 export { availableRenders, renderPath, upstreamDir } from "../tools/renders";
 
-const cache = new Map<string, KubeObject[]>();
+/** Each render as JSON text, parsed from YAML once per process. */
+const cache = new Map<string, string>();
 
-/** The parsed render of a release; every call returns a fresh deep copy so tests may mutate it. */
+/**
+ * The parsed render of a release; every call returns a fresh deep copy so tests may
+ * mutate it. The YAML is parsed once per process; the copies come from its JSON text,
+ * which JSON.parse reads two to three times faster than structuredClone copies the
+ * objects (150-250 ms against 55-95 ms for 26.03 on this machine). The render is plain
+ * JSON data (js-yaml's JSON schema), so the copy is exact; a number JSON cannot hold
+ * (.inf, .nan) is refused rather than turned into null.
+ */
 export function loadRender(release: string): KubeObject[] {
-    let objs = cache.get(release);
-    if (!objs) {
-        objs = parseManifests(fs.readFileSync(renderPath(release), "utf8"), renderPath(release));
-        cache.set(release, objs);
+    let text = cache.get(release);
+    if (text === undefined) {
+        const objects = parseManifests(fs.readFileSync(renderPath(release), "utf8"), renderPath(release));
+        text = JSON.stringify(objects, (key, value: unknown) => {
+            if (typeof value === "number" && !Number.isFinite(value)) {
+                throw new Error(`${renderPath(release)}: ${key}: ${value} has no JSON form`);
+            }
+            return value;
+        });
+        cache.set(release, text);
     }
-    return structuredClone(objs);
+    return JSON.parse(text) as KubeObject[];
 }
 
 /**
