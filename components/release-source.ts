@@ -28,12 +28,20 @@ const RENDER_ONLY_KUBECONFIG = JSON.stringify({
     users: [{ name: "render-only", user: {} }],
 });
 
+export interface LoadReleaseOptions {
+    /** Renders a kustomization directory; default: the Kubernetes provider's kustomize (renderKustomization). */
+    readonly render?: (directory: string) => KubeObject[] | Promise<KubeObject[]>;
+    /** Where a moved upstream tag is reported; default: the engine's warning log. */
+    readonly warn?: (message: string) => void;
+}
+
 /**
  * Loads the configured release: a rendered file is read directly; a kustomization (a
  * local directory, or the pinned upstream commit fetched into the cache) is rendered
- * with the Kubernetes provider's kustomize through a render-only provider.
+ * with the Kubernetes provider's kustomize through a render-only provider, or with
+ * `options.render` where that provider cannot run (the offline plan).
  */
-export async function loadRelease(cfg: Config): Promise<RenderedRelease> {
+export async function loadRelease(cfg: Config, options: LoadReleaseOptions = {}): Promise<RenderedRelease> {
     const release = findRelease(cfg.kubeflowRelease);
     if (!release) {
         throw new Error(`unknown Kubeflow release ${cfg.kubeflowRelease}`);
@@ -45,12 +53,17 @@ export async function loadRelease(cfg: Config): Promise<RenderedRelease> {
         source = fetchRelease(release);
         const moved = tagMoved(release);
         if (moved) {
-            void pulumi.log.warn(`Kubeflow ${release.id}: upstream tag ${release.tag} now points at ${moved}; deploying the pinned commit ${release.commit}.`);
+            const message = `Kubeflow ${release.id}: upstream tag ${release.tag} now points at ${moved}; deploying the pinned commit ${release.commit}.`;
+            if (options.warn) {
+                options.warn(message);
+            } else {
+                void pulumi.log.warn(message);
+            }
         }
     }
     const [objects, origin] = source.kind === "rendered"
         ? [readRendered(source.file), source.file]
-        : [await renderKustomization(source.directory), source.origin];
+        : [await (options.render ?? renderKustomization)(source.directory), source.origin];
     checkRenderedRelease(objects, release, origin);
     return { release, objects, origin };
 }

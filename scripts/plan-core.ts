@@ -2,11 +2,13 @@
  * The pure half of `npm run plan`: turns the resources a mocked evaluation recorded into a
  * plan (a canonical, masked, deterministic JSON document), groups it by component, and
  * diffs two plans down to property paths and, inside yaml/v2 ConfigGroups, down to the
- * Kubernetes objects. No Pulumi runtime, no disk, no network: the tests call it directly.
+ * Kubernetes objects. No Pulumi runtime (only the SDK's wire markers), no disk, no
+ * network: the tests call it directly.
  */
 import { createHash } from "node:crypto";
 import { parseManifests } from "../manifests/parse";
-import type { RecordedResource } from "../test/mocks";
+import { specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
+import type { RecordedResource } from "../tools/recording-runtime";
 
 /** Bumped when the JSON layout changes; a diff against another version is refused. */
 export const PLAN_FORMAT = 2;
@@ -15,10 +17,6 @@ export const UNKNOWN = "[unknown]";
 const CONFIG_GROUP = "kubernetes:yaml/v2:ConfigGroup";
 const STACK_GROUP = "(stack)";
 
-// The SDK's wire markers (runtime/rpc.ts); repeated here so this module needs no runtime.
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -155,7 +153,7 @@ function configGroupObjects(inputs: Record<string, unknown>): Record<string, unk
     if (yaml === undefined && Array.isArray(objs)) {
         return objs.every((o) => typeof o === "object" && o !== null && !isSecretWire(o)) ? (objs as Record<string, unknown>[]) : undefined;
     }
-    if (typeof yaml === "string" && yaml !== UNKNOWN_VALUE) {
+    if (typeof yaml === "string" && yaml !== unknownValue) {
         return parseManifests(yaml, "ConfigGroup yaml");
     }
     return undefined;
@@ -190,14 +188,14 @@ function maskKubernetesSecret(o: Record<string, unknown>): Record<string, unknow
     for (const field of ["data", "stringData"]) {
         const values = o[field];
         if (typeof values === "object" && values !== null && !Array.isArray(values)) {
-            out[field] = Object.fromEntries(Object.entries(values as Record<string, unknown>).map(([k, v]) => [k, { [SIG_KEY]: SECRET_SIG, value: v }]));
+            out[field] = Object.fromEntries(Object.entries(values as Record<string, unknown>).map(([k, v]) => [k, { [specialSigKey]: specialSecretSig, value: v }]));
         }
     }
     return out;
 }
 
 function isSecretWire(value: unknown): value is { value?: unknown } {
-    return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+    return typeof value === "object" && value !== null && (value as Record<string, unknown>)[specialSigKey] === specialSecretSig;
 }
 
 /** Replaces secrets with "[secret]" (recording a digest) and unknowns with "[unknown]"; everything else as JSON. */
@@ -206,7 +204,7 @@ function mask(value: unknown, path: string, digests: Record<string, string>): Js
         digests[path] = digest(value.value);
         return SECRET;
     }
-    if (value === UNKNOWN_VALUE) {
+    if (value === unknownValue) {
         return UNKNOWN;
     }
     if (value === null || typeof value === "boolean" || typeof value === "string") {

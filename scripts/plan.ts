@@ -1,6 +1,6 @@
 /**
  * `npm run plan`: what `pulumi up` would create on a stack, without cloud credentials.
- * Evaluates the whole program under the test suites' Pulumi mocks with the stack's
+ * Evaluates the whole program under the recording runtime (tools/) with the stack's
  * configuration (Pulumi.yaml defaults, Pulumi.<stack>.yaml, then --config overrides),
  * prints the resources grouped by component and the Kubernetes objects inside each
  * yaml/v2 ConfigGroup, writes the plan as deterministic JSON, and diffs it against an
@@ -8,23 +8,23 @@
  *
  *   npm run plan -- --stack dev [--config ns:key[.path]=value ...] [--json FILE] [--against FILE]
  *
- * The release is loaded as a deploy would load it: a rendered file (`manifests`) is read
- * as is and needs no network; a kustomization (a local directory, or the pinned commit
- * fetched into the same cache a deploy uses) is rendered with `kustomize build` or
- * `kubectl kustomize` from PATH, since the mocks cannot run the provider's kustomize.
+ * The release is loaded by the deploy's own loadRelease: a rendered file (`manifests`) is
+ * read as is and needs no network; a kustomization (a local directory, or the pinned
+ * commit fetched into the same cache a deploy uses) is rendered with `kustomize build` or
+ * `kubectl kustomize` from PATH, since the recording runtime cannot run the provider's
+ * kustomize.
  */
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { RenderedRelease } from "../components/release-source";
 import type { Config } from "../config";
-import { findRelease } from "../manifests/catalog";
-import { parseManifests } from "../manifests/parse";
-import { checkRenderedRelease, fetchRelease, localSource, readRendered } from "../manifests/source";
 import type { KubeObject } from "../manifests/types";
+import { UserError as PlanError, userFacing } from "../tools/errors";
+import { renderWithCli } from "../tools/kustomize-cli";
 import { Override, Plan, SECRET, applyOverrides, buildPlan, canonicalJson, diffPlans, formatDiff, formatPlan, parseOverride } from "./plan-core";
 
 export * from "./plan-core";
+export { renderWithCli } from "../tools/kustomize-cli";
+export { UserError as PlanError, userFacing } from "../tools/errors";
 
 const PROJECT = "kubeflow-azure";
 
@@ -41,18 +41,17 @@ export interface Evaluation {
     readonly origin: string;
 }
 
-/** A problem the user fixes (configuration, missing tool): printed without a stack trace. */
-export class PlanError extends Error {}
-
 /**
- * Installs the mocks (once per process), then evaluates the program on the stack's
- * configuration and records the plan. Program modules load only after the mocks are set.
+ * Installs the recording runtime (once per process), then evaluates the program on the
+ * stack's configuration and records the plan. Program modules load only after the
+ * runtime is set.
  */
 export async function evaluatePlan(options: PlanOptions): Promise<Evaluation> {
-    const { installMocks, promiseOf } = await import("../test/mocks");
-    const mocks = await installMocks({ stack: options.stack });
+    const { installRecordingRuntime, promiseOf } = await import("../tools/recording-runtime");
+    const mocks = await installRecordingRuntime({ stack: options.stack });
     const { resolveConfig, ConfigError } = await import("../config");
-    const { CONTEXT, stackConfig } = await import("../test/stack-files");
+    const { CONTEXT, stackConfig } = await import("../tools/stack-files");
+    const { loadRelease } = await import("../components/release-source");
     const { deploy } = await import("../program");
     const pulumi = await import("@pulumi/pulumi");
 
@@ -65,7 +64,8 @@ export async function evaluatePlan(options: PlanOptions): Promise<Evaluation> {
     } catch (err) {
         throw err instanceof ConfigError ? new PlanError(err.message) : err;
     }
-    const rendered = loadPlanRelease(cfg, options.render ?? renderWithCli);
+    const warnings = [...cfg.warnings];
+    const rendered = await loadRelease(cfg, { render: options.render ?? renderWithCli, warn: (w) => warnings.push(w) });
 
     mocks.reset();
     const deployment = deploy(cfg, rendered);
@@ -82,62 +82,9 @@ export async function evaluatePlan(options: PlanOptions): Promise<Evaluation> {
         releaseId: rendered.release.id,
         renderedObjects: rendered.objects.length,
         outputs,
-        warnings: cfg.warnings,
+        warnings,
     });
     return { plan, origin: rendered.origin };
-}
-
-/** loadRelease's choices, with the kustomize render done by a CLI instead of a provider invoke. */
-function loadPlanRelease(cfg: Config, render: (directory: string) => KubeObject[]): RenderedRelease {
-    const release = findRelease(cfg.kubeflowRelease);
-    if (!release) {
-        throw new PlanError(`unknown Kubeflow release ${cfg.kubeflowRelease}`);
-    }
-    const source = cfg.manifests ? localSource(cfg.manifests) : fetchRelease(release);
-    const [objects, origin] = source.kind === "rendered" ? [readRendered(source.file), source.file] : [render(source.directory), source.origin];
-    try {
-        checkRenderedRelease(objects, release, origin);
-    } catch (err) {
-        throw new PlanError(err instanceof Error ? err.message : String(err));
-    }
-    return { release, objects, origin };
-}
-
-/** `kustomize build` or `kubectl kustomize`, with the provider's load restrictions (none). */
-export function renderWithCli(directory: string): KubeObject[] {
-    const candidates: [string, string[]][] = [
-        ["kustomize", ["build", "--load-restrictor", "LoadRestrictionsNone", directory]],
-        ["kubectl", ["kustomize", "--load-restrictor", "LoadRestrictionsNone", directory]],
-    ];
-    const found = candidates.find(([tool]) => onPath(tool));
-    if (!found) {
-        throw new PlanError(
-            `${directory} is a kustomization, and rendering it offline needs kustomize or kubectl on PATH (the Pulumi provider's kustomize does not run under mocks). ` +
-            `Install one, or render it once and pass the file: --config ${PROJECT}:manifests=<rendered file>`,
-        );
-    }
-    const [tool, args] = found;
-    let text: string;
-    try {
-        text = execFileSync(tool, args, { encoding: "utf8", maxBuffer: 512 * 1024 * 1024, stdio: ["ignore", "pipe", "pipe"] });
-    } catch (err) {
-        const stderr = (err as { stderr?: string }).stderr ?? String(err);
-        throw new PlanError(`${tool} ${args.join(" ")} failed: ${stderr.trim().split("\n").slice(0, 5).join("\n")}\nOr pass a rendered file: --config ${PROJECT}:manifests=<rendered file>`);
-    }
-    return parseManifests(text, `${tool} render of ${directory}`);
-}
-
-function onPath(tool: string): boolean {
-    return (process.env.PATH ?? "").split(path.delimiter).some((dir) => dir !== "" && isExecutable(path.join(dir, tool)));
-}
-
-function isExecutable(file: string): boolean {
-    try {
-        fs.accessSync(file, fs.constants.X_OK);
-        return fs.statSync(file).isFile();
-    } catch {
-        return false;
-    }
 }
 
 function committedStacks(): string[] {
@@ -230,18 +177,6 @@ async function main(argv: readonly string[]): Promise<void> {
         fs.writeFileSync(args.json, canonicalJson(plan));
         console.log(`\nPlan written to ${args.json}`);
     }
-}
-
-/**
- * Errors the user can act on print their message alone: the program's own checks throw
- * plain Errors (and ConfigError, PlanError) whose message says what to fix. A TypeError
- * or ReferenceError is a bug in this program and keeps its stack.
- */
-export function userFacing(err: unknown): string | undefined {
-    if (!(err instanceof Error)) {
-        return undefined;
-    }
-    return err instanceof PlanError || err.name === "ConfigError" || Object.getPrototypeOf(err) === Error.prototype ? err.message : undefined;
 }
 
 if (require.main === module) {

@@ -6,7 +6,7 @@
  *
  * Each release is fetched as a deploy fetches it (the pinned commit, verified, in the
  * same cache: manifests/source.ts) and rendered as the offline plan renders it
- * (`kustomize build` or `kubectl kustomize` from PATH: scripts/plan.ts). A render already
+ * (`kustomize build` or `kubectl kustomize` from PATH: tools/kustomize-cli.ts). A render already
  * in DIR is kept, so a cached DIR costs nothing; a render is written under a temporary
  * name and renamed, so an interrupted run never leaves a partial file that looks whole.
  */
@@ -16,7 +16,7 @@ import { RELEASES, Release } from "../manifests/catalog";
 import { toYamlText } from "../manifests/parse";
 import { ManifestSource, fetchRelease } from "../manifests/source";
 import type { KubeObject } from "../manifests/types";
-import { renderWithCli } from "./plan";
+import { renderWithCli } from "../tools/kustomize-cli";
 
 export interface RenderCatalogOptions {
     readonly outDir: string;

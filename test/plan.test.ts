@@ -15,6 +15,7 @@ import { miniObjects } from "./fixtures/mini-release";
 import { CONTEXT, projectDir } from "./stack-files";
 import { stackSuffix } from "../config";
 import { KubeObject } from "../manifests/types";
+import { specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
 
 type PlanModule = typeof import("../scripts/plan");
 type Plan = import("../scripts/plan").Plan;
@@ -95,17 +96,12 @@ describe("plan: grouped by component", () => {
 });
 
 describe("plan: JSON", () => {
-    it("is byte-identical in this process and in two fresh ones", async () => {
-        const [a, b] = [path.join(tmp, "a.json"), path.join(tmp, "b.json")];
-        const [ra, rb] = await Promise.all([
-            planCli("--stack", "dev", "--config", manifests(miniFile), "--json", a),
-            planCli("--stack", "dev", "--config", manifests(miniFile), "--json", b),
-        ]);
+    it("is byte-identical in this process and in a fresh one", async () => {
+        const a = path.join(tmp, "a.json");
+        const ra = await planCli("--stack", "dev", "--config", manifests(miniFile), "--json", a);
         assert.equal(ra.code, 0, ra.stderr);
-        assert.equal(rb.code, 0, rb.stderr);
-        const bytesA = fs.readFileSync(a);
-        assert.ok(bytesA.equals(fs.readFileSync(b)), "two runs wrote different bytes");
-        assert.equal(bytesA.toString("utf8"), plan.canonicalJson(base));
+        // Another process loads the modules and resolves the outputs in its own order: the bytes must not change.
+        assert.equal(fs.readFileSync(a, "utf8"), plan.canonicalJson(base));
         assert.match(ra.stdout, /kubeflow-azure:kubeflow:KubeflowPlatform kf-dev-kubeflow/);
     });
 
@@ -138,7 +134,7 @@ describe("plan: JSON", () => {
     });
 
     it("writes [unknown] for values not known at plan time", () => {
-        const p = plan.buildPlan([recorded("kubernetes:yaml/v2:ConfigGroup", "g", { yaml: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" })], meta);
+        const p = plan.buildPlan([recorded("kubernetes:yaml/v2:ConfigGroup", "g", { yaml: unknownValue })], meta);
         assert.equal(p.resources[0].inputs.yaml, "[unknown]");
         assert.equal(p.resources[0].objects, undefined);
     });
@@ -238,7 +234,7 @@ describe("plan: --against", () => {
     });
 
     it("prints a changed secret as [secret] changed, never its values", () => {
-        const secretA = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: { password: "old-plaintext" } };
+        const secretA = { [specialSigKey]: specialSecretSig, value: { password: "old-plaintext" } };
         const secretB = { ...secretA, value: { password: "new-plaintext" } };
         const a = plan.buildPlan([recorded("kubernetes:core/v1:Secret", "s", { stringData: secretA })], meta);
         const b = plan.buildPlan([recorded("kubernetes:core/v1:Secret", "s", { stringData: secretB })], meta);

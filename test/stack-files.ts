@@ -1,38 +1,9 @@
 /**
- * Reads Pulumi.yaml and Pulumi.<stack>.yaml the way the Pulumi CLI hands configuration
- * to the program: project defaults first, stack values over them, every value a string
- * (objects and arrays as JSON).
+ * The stack files as the CLI reads them (tools/stack-files.ts), and what only the tests
+ * need on top: the values a team puts in place of a stack file's placeholders.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
-import * as yaml from "js-yaml";
-import { DeploymentContext, NAMESPACE, RawConfig } from "../config";
-
-/**
- * The deployment context the offline tools and the tests resolve configuration in: the
- * mocks' subscription (test/mocks.ts answers getClientConfig with the same id) and the
- * organization and project the mocks run the program in.
- */
-export const CONTEXT: DeploymentContext = {
-    subscriptionId: "00000000-1111-2222-3333-444444444444",
-    organization: "organization",
-    project: "kubeflow-azure",
-};
-
-export const projectDir = path.resolve(__dirname, "..");
-
-interface ProjectFile {
-    name: string;
-    config: Record<string, { type: string; description?: string; default?: unknown; items?: unknown }>;
-}
-
-export function projectFile(): ProjectFile {
-    return yaml.load(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as ProjectFile;
-}
-
-function asConfigString(value: unknown): string {
-    return typeof value === "string" ? value : JSON.stringify(value);
-}
+export { CONTEXT, projectDir, projectFile, stackConfig } from "../tools/stack-files";
+export type { RawConfig } from "../tools/stack-files";
 
 /**
  * What a team puts in place of a stack file's placeholders: Pulumi.prod.yaml is a
@@ -47,24 +18,3 @@ export function templateValues(stack: string): Record<string, unknown> {
         : {};
 }
 
-/** The raw configuration the CLI would give a program on this stack. */
-export function stackConfig(stack: string, overrides: Record<string, unknown> = {}): Record<string, string> {
-    const raw: Record<string, string> = {};
-    for (const [key, schema] of Object.entries(projectFile().config)) {
-        if (schema.default !== undefined) {
-            raw[`${NAMESPACE}:${key}`] = asConfigString(schema.default);
-        }
-    }
-    const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
-    const stackValues = (yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> }).config ?? {};
-    for (const [key, value] of Object.entries({ ...stackValues, ...overrides })) {
-        if (value === undefined) {
-            delete raw[key];
-        } else {
-            raw[key] = asConfigString(value);
-        }
-    }
-    return raw;
-}
-
-export type { RawConfig };

@@ -1,0 +1,58 @@
+/**
+ * Reads Pulumi.yaml and Pulumi.<stack>.yaml the way the Pulumi CLI hands configuration
+ * to the program: project defaults first, stack values over them, every value a string
+ * (objects and arrays as JSON).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
+import { DeploymentContext, NAMESPACE, RawConfig } from "../config";
+import { MOCK } from "./mock-answers";
+
+/**
+ * The deployment context the offline tools and the tests resolve configuration in: the
+ * subscription the recording runtime's getClientConfig answers with, and the
+ * organization and project it runs the program in (tools/recording-runtime.ts).
+ */
+export const CONTEXT: DeploymentContext = {
+    subscriptionId: MOCK.subscriptionId,
+    organization: "organization",
+    project: "kubeflow-azure",
+};
+
+export const projectDir = path.resolve(__dirname, "..");
+
+interface ProjectFile {
+    name: string;
+    config: Record<string, { type: string; description?: string; default?: unknown; items?: unknown }>;
+}
+
+export function projectFile(): ProjectFile {
+    return yaml.load(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as ProjectFile;
+}
+
+function asConfigString(value: unknown): string {
+    return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/** The raw configuration the CLI would give a program on this stack. */
+export function stackConfig(stack: string, overrides: Record<string, unknown> = {}): Record<string, string> {
+    const raw: Record<string, string> = {};
+    for (const [key, schema] of Object.entries(projectFile().config)) {
+        if (schema.default !== undefined) {
+            raw[`${NAMESPACE}:${key}`] = asConfigString(schema.default);
+        }
+    }
+    const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
+    const stackValues = (yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> }).config ?? {};
+    for (const [key, value] of Object.entries({ ...stackValues, ...overrides })) {
+        if (value === undefined) {
+            delete raw[key];
+        } else {
+            raw[key] = asConfigString(value);
+        }
+    }
+    return raw;
+}
+
+export type { RawConfig };
