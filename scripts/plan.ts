@@ -20,9 +20,17 @@ import type { Config } from "../config";
 import type { KubeObject } from "../manifests/types";
 import { UserError as PlanError, userFacing } from "../tools/errors";
 import { renderWithCli } from "../tools/kustomize-cli";
-import { Override, Plan, SECRET, applyOverrides, buildPlan, canonicalJson, diffPlans, formatDiff, formatPlan, parseOverride } from "./plan-core";
+import { diffPlans } from "./plan-diff";
+import { formatDiff, formatPlan } from "./plan-format";
+import { SECRET, canonicalJson } from "./plan-json";
+import { Plan, buildPlan } from "./plan-model";
+import { Override, applyOverrides, parseOverride } from "./plan-overrides";
 
-export * from "./plan-core";
+export { Change, ModifiedResource, ObjectChanges, PlanDiff, ResourceRef, diffPlans } from "./plan-diff";
+export { aroundFirstDifference, formatChange, formatDiff, formatPlan } from "./plan-format";
+export { Json, SECRET, UNKNOWN, canonicalJson } from "./plan-json";
+export { ComponentGroup, ConfigGroupSummary, PLAN_FORMAT, Plan, PlanMeta, PlanResource, buildPlan, groupPlan, keyObjects } from "./plan-model";
+export { Override, applyOverrides, parseOverride } from "./plan-overrides";
 export { renderWithCli } from "../tools/kustomize-cli";
 export { UserError as PlanError, userFacing } from "../tools/errors";
 

@@ -1,0 +1,193 @@
+/**
+ * Two plans compared: resources added, removed or changed down to property paths, the
+ * Kubernetes objects inside yaml/v2 ConfigGroups down to theirs (with the changes that
+ * make the provider replace an object), and the stack outputs.
+ */
+import { Json, SECRET, canonicalJson, compare, joinPath, pathKey } from "./plan-json";
+import type { Plan, PlanResource } from "./plan-model";
+
+export interface Change {
+    /** Property path: `agentPoolProfiles[1].maxCount`, `options.protect`. */
+    readonly path: string;
+    readonly kind: "added" | "removed" | "changed";
+    /** Masked values (never a secret's plaintext); absent for an added or removed side. */
+    readonly before?: Json;
+    readonly after?: Json;
+    /** The value is a secret on either side: print `[secret] changed`, no values. */
+    readonly secret?: boolean;
+}
+
+export interface ObjectChanges {
+    readonly added: readonly string[];
+    readonly removed: readonly string[];
+    /** `replaces`: the paths among the changes that the Kubernetes provider replaces the object for. */
+    readonly changed: readonly { readonly key: string; readonly changes: readonly Change[]; readonly replaces?: readonly string[] }[];
+}
+
+export interface ModifiedResource {
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    readonly component: string;
+    readonly changes: readonly Change[];
+    /** For ConfigGroups: what changed among the objects in the yaml. */
+    readonly objects?: ObjectChanges;
+}
+
+export interface ResourceRef {
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    readonly component: string;
+}
+
+export interface PlanDiff {
+    readonly added: readonly ResourceRef[];
+    readonly removed: readonly ResourceRef[];
+    readonly modified: readonly ModifiedResource[];
+    /** Stack outputs added, removed or changed, by name. */
+    readonly outputs: readonly Change[];
+    /** Warnings of the new plan, printed with the diff. */
+    readonly warnings: readonly string[];
+}
+
+export function diffPlans(before: Plan, after: Plan): PlanDiff {
+    if (before.format !== after.format) {
+        throw new Error(`the previous plan has format ${String(before.format)}, this one ${after.format}: write it again with this version of npm run plan`);
+    }
+    const old = new Map(before.resources.map((r) => [r.urn, r]));
+    const now = new Map(after.resources.map((r) => [r.urn, r]));
+    const ref = (r: PlanResource): ResourceRef => ({ urn: r.urn, type: r.type, name: r.name, component: r.component });
+    const added = after.resources.filter((r) => !old.has(r.urn)).map(ref);
+    const removed = before.resources.filter((r) => !now.has(r.urn)).map(ref);
+    const modified: ModifiedResource[] = [];
+    for (const r of after.resources) {
+        const o = old.get(r.urn);
+        if (!o) {
+            continue;
+        }
+        const secretsA = o.secretDigests ?? {};
+        const secretsB = r.secretDigests ?? {};
+        const changes = [
+            ...diffValues(o.inputs, r.inputs, "", "inputs", secretsA, secretsB),
+            ...diffOptions(o.options, r.options),
+        ];
+        if (o.custom !== r.custom) {
+            changes.push({ path: "custom", kind: "changed", before: o.custom, after: r.custom });
+        }
+        let objects: ObjectChanges | undefined;
+        if (o.objects || r.objects) {
+            objects = diffObjects(o.objects ?? {}, r.objects ?? {}, secretsA, secretsB);
+            if (objects.added.length + objects.removed.length + objects.changed.length === 0) {
+                objects = undefined;
+            }
+        }
+        if (changes.length > 0 || objects) {
+            modified.push({ ...ref(r), changes, ...(objects ? { objects } : {}) });
+        }
+    }
+    const outputs = diffValues(before.outputs, after.outputs, "", "", {}, {});
+    return { added, removed, modified, outputs, warnings: after.warnings };
+}
+
+function diffObjects(a: { [key: string]: Json }, b: { [key: string]: Json }, secretsA: Record<string, string>, secretsB: Record<string, string>): ObjectChanges {
+    const added = Object.keys(b).filter((k) => !(k in a)).sort(compare);
+    const removed = Object.keys(a).filter((k) => !(k in b)).sort(compare);
+    const changed = Object.keys(b)
+        .filter((k) => k in a)
+        .sort(compare)
+        .map((key) => {
+            const changes = diffValues(a[key], b[key], "", `objects${pathKey(key)}`, secretsA, secretsB);
+            const replaces = replacingPaths(b[key], changes);
+            return { key, changes, ...(replaces.length > 0 ? { replaces } : {}) };
+        })
+        .filter((c) => c.changes.length > 0);
+    return { added, removed, changed };
+}
+
+/**
+ * Fields whose change makes the Kubernetes provider replace the object instead of
+ * updating it (pulumi-kubernetes v4.32.0 provider/pkg/provider/diff.go forceNew; a
+ * ConfigMap's and a Secret's data count because enableConfigMapMutable and
+ * enableSecretMutable default to false, provider.go, and this program leaves them so).
+ */
+const SELECTOR = ["spec.selector"];
+const FORCE_NEW: Readonly<Record<string, readonly string[]>> = {
+    "apps Deployment": SELECTOR,
+    "apps DaemonSet": SELECTOR,
+    "apps StatefulSet": ["spec.podManagementPolicy", "spec.revisionHistoryLimit", "spec.selector", "spec.serviceName", "spec.volumeClaimTemplates"],
+    "batch Job": ["spec.completions", "spec.parallelism", "spec.selector", "spec.template"],
+    "rbac.authorization.k8s.io RoleBinding": ["roleRef"],
+    "rbac.authorization.k8s.io ClusterRoleBinding": ["roleRef"],
+    "storage.k8s.io StorageClass": ["parameters", "provisioner"],
+    "core PersistentVolumeClaim": ["spec.accessModes", "spec.selector", "spec.storageClassName", "spec.volumeName"],
+    "core Service": ["spec.clusterIP"],
+    "core Secret": ["type", "data", "stringData"],
+    "core ConfigMap": ["data", "binaryData"],
+};
+
+function replacingPaths(obj: Json | undefined, changes: readonly Change[]): string[] {
+    if (!isObject(obj)) {
+        return [];
+    }
+    const apiVersion = typeof obj.apiVersion === "string" ? obj.apiVersion : "";
+    const group = apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "core";
+    const fields = ["metadata.name", "metadata.namespace", ...(FORCE_NEW[`${group} ${typeof obj.kind === "string" ? obj.kind : ""}`] ?? [])];
+    const forces = (p: string): boolean => fields.some((f) => p === f || p.startsWith(`${f}.`) || p.startsWith(`${f}[`));
+    return [...new Set(changes.map((c) => c.path).filter(forces))];
+}
+
+/** Dependencies and providers compare as sets of URNs; the rest as values. */
+function diffOptions(a: { [key: string]: Json }, b: { [key: string]: Json }): Change[] {
+    const changes: Change[] = [];
+    for (const key of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort(compare)) {
+        const path = `options.${key}`;
+        if (key === "dependencies") {
+            const da = new Set((a[key] ?? []) as string[]);
+            const db = new Set((b[key] ?? []) as string[]);
+            [...db].filter((d) => !da.has(d)).forEach((d) => changes.push({ path, kind: "added", after: d }));
+            [...da].filter((d) => !db.has(d)).forEach((d) => changes.push({ path, kind: "removed", before: d }));
+            continue;
+        }
+        changes.push(...diffValues(a[key], b[key], path, "", {}, {}));
+    }
+    return changes;
+}
+
+/**
+ * Paths where two masked values differ. `digestBase` locates the value in secretDigests,
+ * so that two "[secret]" leaves compare by digest.
+ */
+function diffValues(a: Json | undefined, b: Json | undefined, path: string, digestBase: string, secretsA: Record<string, string>, secretsB: Record<string, string>): Change[] {
+    const at = path === "" ? "(root)" : path;
+    if (a === undefined && b === undefined) {
+        return [];
+    }
+    if (a === SECRET || b === SECRET) {
+        const same = a === b && secretsA[digestBase] === secretsB[digestBase];
+        return same ? [] : [{ path: at, kind: a === undefined ? "added" : b === undefined ? "removed" : "changed", secret: true }];
+    }
+    if (a === undefined) {
+        return [{ path: at, kind: "added", after: b }];
+    }
+    if (b === undefined) {
+        return [{ path: at, kind: "removed", before: a }];
+    }
+    if (isObject(a) && isObject(b)) {
+        return [...new Set([...Object.keys(a), ...Object.keys(b)])]
+            .sort(compare)
+            .flatMap((k) => diffValues(a[k], b[k], joinPath(path, k), `${digestBase}${pathKey(k)}`, secretsA, secretsB));
+    }
+    if (Array.isArray(a) && Array.isArray(b)) {
+        const changes: Change[] = [];
+        for (let i = 0; i < Math.max(a.length, b.length); i++) {
+            changes.push(...diffValues(a[i], b[i], `${path}[${i}]`, `${digestBase}[${i}]`, secretsA, secretsB));
+        }
+        return changes;
+    }
+    return canonicalJson(a) === canonicalJson(b) ? [] : [{ path: at, kind: "changed", before: a, after: b }];
+}
+
+function isObject(v: Json | undefined): v is { [key: string]: Json } {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}
