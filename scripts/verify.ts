@@ -1,28 +1,23 @@
 /**
  * `npm run verify -- --stack dev [--ca kubeflow-ca.crt] [--token T] [--namespace NS]`:
- * checks a deployed stack from outside (see verify-core.ts) and prints one line per check.
+ * checks a deployed stack from outside (see verify-report.ts) and prints one line per check.
  * Exit code 0 when nothing failed (skips are listed), 1 when a check failed, 2 when the
  * inputs are wrong (nothing was checked).
  */
 import * as fs from "node:fs";
 import { findRelease } from "../manifests/catalog";
-import {
-    Resolver,
-    Runner,
-    USAGE,
-    VerifyInputError,
-    failed,
-    formatReport,
-    parseArgs,
-    readStackOutputs,
-    resolveInputs,
-    runCommand,
-    systemResolver,
-    tokenFromAzCli,
-    verify,
-} from "./verify-core";
+import { USAGE, VerifyInputError, parseArgs, resolveInputs } from "./verify-inputs";
+import { Resolver, systemResolver } from "./verify-network";
+import { failed, formatReport, verify } from "./verify-report";
+import { Runner, readStackOutputs, runCommand, tokenFromAzCli } from "./verify-stack";
 
-export * from "./verify-core";
+export { Flags, ResolveDeps, SecretString, StackOutputValues, USAGE, VerifyInputError, VerifyInputs, parseArgs, resolveInputs } from "./verify-inputs";
+export { Resolver, checkDns, checkHttpRedirect, checkTls, systemResolver } from "./verify-network";
+export { KfpApi, checkPipelines, kfpApi, pipelinesApiPath } from "./verify-pipelines";
+export { VerifyDeps, VerifyReport, failed, formatReport, verify } from "./verify-report";
+export { CheckName, CheckResult, CheckStatus } from "./verify-request";
+export { checkSignIn, signInButtonPath } from "./verify-sign-in";
+export { Runner, apiScope, readStackOutputs, runCommand, tokenFromAzCli } from "./verify-stack";
 
 export interface MainDeps {
     readonly resolve: Resolver;

@@ -33,7 +33,7 @@ import {
     signInButtonPath,
     tokenFromAzCli,
     verify,
-} from "../scripts/verify-core";
+} from "../scripts/verify";
 import { MainDeps, main } from "../scripts/verify";
 import { availableRenders, loadRender, skipWithoutRenders } from "./upstream";
 
