@@ -6,9 +6,10 @@
  * and components/certificate.ts create what these functions return.
  */
 import { isIP } from "node:net";
-import { isRecord } from "./parse";
+import { isRecord } from "./kube";
 import { validateObjects } from "./schemas";
 import { KubeObject, Problem, apiGroup, objectKey } from "./types";
+import { isDnsName, isEmailAddress } from "./validators";
 
 export const GATEWAY_NAMESPACE = "kubeflow";
 export const GATEWAY_NAME = "kubeflow-gateway";
@@ -383,10 +384,8 @@ export function trustInstructions(hostname: string): string {
     ].join("\n");
 }
 
-const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const AZURE_RESOURCE_NAME = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,78}[A-Za-z0-9_])?$/;
 const AZURE_RESOURCE_GROUP = /^[-\w.()]{0,89}[-\w()]$/u;
-const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 
 /** Every problem with the edge settings, each naming `${prefix}.<field>`, the value and the rule. */
 export function validateEdgeSettings(settings: EdgeSettings, prefix = "edge"): Problem[] {
@@ -398,7 +397,7 @@ export function validateEdgeSettings(settings: EdgeSettings, prefix = "edge"): P
 
     if (isIP(hostname) !== 0) {
         add("hostname", hostname, "must be a DNS name, not an IP address (the sign-in redirect URI and the certificate need a name)");
-    } else if (hostname.length === 0 || hostname.length > 253 || !hostname.split(".").every((l) => DNS_LABEL.test(l))) {
+    } else if (!isDnsName(hostname)) {
         add("hostname", hostname, "must be a lower-case DNS name (labels of a-z, 0-9 and '-', at most 63 characters each, 253 in all)");
     } else if (!hostname.includes(".")) {
         add("hostname", hostname, "must be fully qualified (e.g. <label>.<region>.cloudapp.azure.com)");
@@ -418,7 +417,7 @@ export function validateEdgeSettings(settings: EdgeSettings, prefix = "edge"): P
     if (issuer === "letsencrypt") {
         if (acmeEmail === undefined || acmeEmail.length === 0) {
             add("acmeEmail", acmeEmail, "is required with issuer 'letsencrypt' (ACME account contact for expiry notices)");
-        } else if (!EMAIL.test(acmeEmail)) {
+        } else if (!isEmailAddress(acmeEmail)) {
             add("acmeEmail", acmeEmail, "must be an e-mail address");
         }
         if (acmeServer !== undefined && !/^https:\/\/\S+$/.test(acmeServer)) {

@@ -9,8 +9,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { KUSTOMIZATION_PATH, MANIFESTS_REPOSITORY, RELEASES, Release } from "./catalog";
-import { podTemplate } from "./ordering";
-import { isRecord, parseManifests } from "./parse";
+import { isRecord, podTemplate } from "./kube";
+import { parseManifests } from "./parse";
 import { KubeObject } from "./types";
 
 /** What to render: a rendered YAML file is read as is; a kustomization is rendered. */

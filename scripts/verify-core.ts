@@ -23,6 +23,7 @@ import * as tls from "node:tls";
 import { AuthFlavour, authorizeUrl, redirectUri } from "../manifests/authservice";
 import { findRelease, releaseIds } from "../manifests/catalog";
 import { caFetchCommand } from "../manifests/edge";
+import { isDnsLabel, isGuid, isHostName } from "../manifests/validators";
 import { Problem, formatProblems } from "../manifests/types";
 import { StackOutputs } from "../outputs";
 
@@ -145,13 +146,6 @@ export function parseArgs(argv: readonly string[]): { flags: Flags; problems: Pr
     return { flags, problems };
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-
-function isHostName(s: string): boolean {
-    return s.length <= 253 && s.includes(".") && isIP(s) === 0 && s.split(".").every((l) => DNS_LABEL.test(l));
-}
-
 function port(where: string, value: string | undefined, fallback: number, problems: Problem[]): number {
     if (value === undefined) {
         return fallback;
@@ -203,17 +197,17 @@ export function resolveInputs(flags: Flags, deps: ResolveDeps, argProblems: read
     if (ip !== undefined && isIP(ip) === 0) {
         problems.push({ where: "--ip", value: ip, rule: "an IP address (the stack output ingressIp)" });
     }
-    if (tenantId !== undefined && !GUID.test(tenantId)) {
+    if (tenantId !== undefined && !isGuid(tenantId)) {
         problems.push({ where: "--tenant", value: tenantId, rule: "a GUID (the stack output tenantId)" });
     }
-    if (clientId !== undefined && !GUID.test(clientId)) {
+    if (clientId !== undefined && !isGuid(clientId)) {
         problems.push({ where: "--client-id", value: clientId, rule: "a GUID (the stack output oidcClientId)" });
     }
     const known = release === undefined ? undefined : findRelease(release);
     if (release !== undefined && !known) {
         problems.push({ where: "--release", value: release, rule: `one of ${releaseIds().join(", ")}` });
     }
-    if (flags.namespace !== undefined && !DNS_LABEL.test(flags.namespace)) {
+    if (flags.namespace !== undefined && !isDnsLabel(flags.namespace)) {
         problems.push({ where: "--namespace", value: flags.namespace, rule: "a Kubernetes namespace name (a profile's namespace)" });
     }
     if (flags.connectTo !== undefined && isIP(flags.connectTo) === 0 && !isHostName(flags.connectTo) && flags.connectTo !== "localhost") {

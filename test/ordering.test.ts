@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { dependencyEdges, dependsOnRefs, describePhases, findCycle, levels, planPhases, selectorMatches, waitForCaBundle, Phase } from "../manifests/ordering";
+import { dependencyEdges, describePhases, findCycle, levels, planPhases, selectorMatches, waitForCaBundle, Phase } from "../manifests/ordering";
 import { completeNamespaces, prepareRelease } from "../manifests/transforms";
 import { KubeObject, apiGroup, objectKey } from "../manifests/types";
 import { availableRenders, loadRender, skipWithoutRenders } from "./upstream";
@@ -148,16 +148,6 @@ describe("dependencyEdges on fixtures", () => {
         assert.equal(waitForCaBundle(hook), "jsonpath={.webhooks[*].clientConfig.caBundle}");
         assert.equal(waitForCaBundle(injector), undefined);
         assert.equal(waitForCaBundle(objects[0]), undefined);
-    });
-
-    it("gives each object its dependencies as depends-on references", () => {
-        const refs = dependsOnRefs(meshFixture);
-        assert.deepEqual([...(refs.get("apps/Deployment:apps/web") ?? [])].sort(), [
-            "/Namespace/apps",
-            "admissionregistration.k8s.io/MutatingWebhookConfiguration/istio-sidecar-injector",
-            "apps/namespaces/istio-system/Deployment/istiod",
-        ]);
-        assert.deepEqual(refs.get("/Namespace:/apps"), []);
     });
 
     it("refuses duplicate objects", () => {

@@ -10,7 +10,7 @@
  * reads); both are set, so the render never says two things. A changed value changes
  * the pod template, which rolls the dashboard by itself.
  */
-import { isRecord } from "../parse";
+import { isRecord } from "../kube";
 import { KubeObject, apiGroup } from "../types";
 
 export const REGISTRATION_FLOW_ENV = "REGISTRATION_FLOW";
