@@ -429,13 +429,13 @@ export function resolveConfig(raw: RawConfig, stack: string, context: Deployment
             "(every user then needs a mail attribute)");
     }
 
-    let manifests: string | undefined = get("manifests");
+    const manifestsKey = get("manifests");
+    const manifests = manifestsKey === undefined ? undefined : path.resolve(manifestsKey);
     if (manifests !== undefined) {
-        manifests = path.resolve(manifests);
         if (!fs.existsSync(manifests)) {
             bad("manifests", get("manifests"), "an existing kustomization directory or rendered YAML file (path relative to the project directory)");
         } else if (fs.statSync(manifests).isDirectory() &&
-            !["kustomization.yaml", "kustomization.yml", "Kustomization"].some((f) => fs.existsSync(path.join(manifests as string, f)))) {
+            !["kustomization.yaml", "kustomization.yml", "Kustomization"].some((f) => fs.existsSync(path.join(manifests, f)))) {
             bad("manifests", get("manifests"), "a directory given here must hold a kustomization.yaml");
         }
     }
@@ -574,14 +574,14 @@ function stringList(key: string, value: unknown, bad: Report, check: (v: string,
         bad(key, value, "a list, e.g. `pulumi config set --path 'kubeflow-azure:" + key + "[0]' VALUE`");
         return [];
     }
-    return value.filter((v, i) => {
+    return value.filter((v: unknown, i): v is string => {
         if (typeof v !== "string") {
             bad(`${key}[${i}]`, v, "a string");
             return false;
         }
         check(v, `${key}[${i}]`);
         return true;
-    }) as string[];
+    });
 }
 
 function checkInt(key: string, value: unknown, min: number, max: number, bad: Report): value is number {

@@ -55,10 +55,14 @@ export function findCycle(edges: Map<string, Set<string>>): string[] | undefined
         stack.push(k);
         for (const d of edges.get(k) ?? []) {
             const s = state.get(d);
-            if (s === 1) return [...stack.slice(stack.indexOf(d)), d];
+            if (s === 1) {
+                return [...stack.slice(stack.indexOf(d)), d];
+            }
             if (s === undefined) {
                 const found = visit(d);
-                if (found) return found;
+                if (found) {
+                    return found;
+                }
             }
         }
         stack.pop();
@@ -68,7 +72,9 @@ export function findCycle(edges: Map<string, Set<string>>): string[] | undefined
     for (const k of edges.keys()) {
         if (state.get(k) === undefined) {
             const found = visit(k);
-            if (found) return found;
+            if (found) {
+                return found;
+            }
         }
     }
     return undefined;
@@ -86,20 +92,26 @@ export function levels(edges: Map<string, Set<string>>): Map<string, number> {
         waitingOn.set(k, deps.size);
         for (const d of deps) {
             const list = dependents.get(d);
-            if (list) list.push(k);
-            else dependents.set(d, [k]);
+            if (list) {
+                list.push(k);
+            } else {
+                dependents.set(d, [k]);
+            }
         }
     }
     const ready = [...edges.keys()].filter((k) => waitingOn.get(k) === 0);
-    for (const k of ready) level.set(k, 0);
-    while (ready.length > 0) {
-        const k = ready.pop() as string;
+    for (const k of ready) {
+        level.set(k, 0);
+    }
+    for (let k = ready.pop(); k !== undefined; k = ready.pop()) {
         const l = level.get(k) ?? 0;
         for (const dep of dependents.get(k) ?? []) {
             level.set(dep, Math.max(level.get(dep) ?? 0, l + 1));
             const left = (waitingOn.get(dep) ?? 0) - 1;
             waitingOn.set(dep, left);
-            if (left === 0) ready.push(dep);
+            if (left === 0) {
+                ready.push(dep);
+            }
         }
     }
     if (level.size < edges.size || [...waitingOn.values()].some((n) => n > 0)) {
@@ -114,13 +126,27 @@ type Role = (typeof ROLE_ORDER)[number];
 
 function role(o: KubeObject): Role {
     const group = apiGroup(o.apiVersion);
-    if (o.kind === "CustomResourceDefinition") return "crds";
-    if (o.kind === "Namespace" && group === "") return "namespaces";
-    if (group === "rbac.authorization.k8s.io" || (o.kind === "ServiceAccount" && group === "")) return "rbac";
-    if ((o.kind === "ConfigMap" || o.kind === "Secret") && group === "") return "config";
-    if (group === "cert-manager.io") return "certificates";
-    if (isWebhookConfiguration(o)) return "webhooks";
-    if (isWorkload(o)) return "workloads";
+    if (o.kind === "CustomResourceDefinition") {
+        return "crds";
+    }
+    if (o.kind === "Namespace" && group === "") {
+        return "namespaces";
+    }
+    if (group === "rbac.authorization.k8s.io" || (o.kind === "ServiceAccount" && group === "")) {
+        return "rbac";
+    }
+    if ((o.kind === "ConfigMap" || o.kind === "Secret") && group === "") {
+        return "config";
+    }
+    if (group === "cert-manager.io") {
+        return "certificates";
+    }
+    if (isWebhookConfiguration(o)) {
+        return "webhooks";
+    }
+    if (isWorkload(o)) {
+        return "workloads";
+    }
     return "resources";
 }
 
@@ -131,7 +157,9 @@ export function planPhases(objects: readonly KubeObject[]): Phase[] {
     const phases: Phase[] = [];
     for (const o of objects) {
         const l = level.get(objectKey(o)) ?? 0;
-        while (phases.length <= l) phases.push({ index: phases.length, name: "", objects: [] });
+        while (phases.length <= l) {
+            phases.push({ index: phases.length, name: "", objects: [] });
+        }
         phases[l].objects.push(o);
     }
     for (const p of phases) {
@@ -146,7 +174,9 @@ export function describePhases(phases: readonly Phase[]): string {
     return phases
         .map((p) => {
             const kinds = new Map<string, number>();
-            for (const o of p.objects) kinds.set(o.kind, (kinds.get(o.kind) ?? 0) + 1);
+            for (const o of p.objects) {
+                kinds.set(o.kind, (kinds.get(o.kind) ?? 0) + 1);
+            }
             const summary = [...kinds]
                 .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
                 .map(([k, n]) => `${n} ${k}`)

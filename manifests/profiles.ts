@@ -11,7 +11,7 @@
  * ResourceQuota. Contributors are not part of a Profile's spec: the dashboard adds them
  * through kfam, whose objects are mirrored here.
  */
-import { isRecord } from "./kube";
+import { isRecord, podContainers } from "./kube";
 import { SPOT_TAINT, GPU_TAINT, Toleration, tolerationOf } from "./compute";
 import { KubeObject, Problem, dependsOnRef, formatProblems } from "./types";
 import { isDnsLabel, isUserId } from "./validators";
@@ -207,8 +207,8 @@ const DEFAULT_KFP_UI_PRINCIPAL = "cluster.local/ns/kubeflow/sa/ml-pipeline-ui";
  */
 export function readKfamSettings(objects: readonly KubeObject[]): KfamSettings {
     const where = "the render's access management service (kfam)";
-    const deployment = objects.find((o) => o.kind === "Deployment" && containers(o).some((c) => c.name === KFAM_CONTAINER));
-    const kfam = deployment ? containers(deployment).find((c) => c.name === KFAM_CONTAINER) : undefined;
+    const deployment = objects.find((o) => o.kind === "Deployment" && podContainers(o).some((c) => c.name === KFAM_CONTAINER));
+    const kfam = deployment ? podContainers(deployment).find((c) => c.name === KFAM_CONTAINER) : undefined;
     const refs = kfam && Array.isArray(kfam.envFrom) ? kfam.envFrom.filter(isRecord).map((e) => (isRecord(e.configMapRef) ? e.configMapRef.name : undefined)) : [];
     const data: Record<string, unknown> = {};
     for (const ref of refs) {
@@ -229,11 +229,6 @@ export function readKfamSettings(objects: readonly KubeObject[]): KfamSettings {
     return hasPrincipals
         ? { userIdHeader: header, userIdPrefix: prefix, principals: [nonEmpty(data.ISTIO_INGRESS_GATEWAY_PRINCIPAL, DEFAULT_GATEWAY_PRINCIPAL), nonEmpty(data.KFP_UI_PRINCIPAL, DEFAULT_KFP_UI_PRINCIPAL)] }
         : { userIdHeader: header, userIdPrefix: prefix };
-}
-
-function containers(o: KubeObject): Record<string, unknown>[] {
-    const spec = isRecord(o.spec) && isRecord(o.spec.template) && isRecord(o.spec.template.spec) ? o.spec.template.spec : undefined;
-    return spec && Array.isArray(spec.containers) ? spec.containers.filter(isRecord) : [];
 }
 
 // ---------------------------------------------------------------------------

@@ -230,11 +230,11 @@ export function resolveInputs(flags: Flags, deps: ResolveDeps, argProblems: read
             problems.push({ where: "--ca", value: flags.ca, rule: `a readable file (${(e as NodeJS.ErrnoException).code ?? String(e)})` });
         }
     }
-    if (problems.length > 0) {
+    if (problems.length > 0 || host === undefined) {
         throw new VerifyInputError(formatProblems(`${problems.length} problem(s) in the verify inputs; nothing was checked`, problems));
     }
     return {
-        host: host as string,
+        host,
         ip,
         tenantId,
         clientId,
@@ -243,7 +243,7 @@ export function resolveInputs(flags: Flags, deps: ResolveDeps, argProblems: read
         caSource: flags.ca,
         token: flags.token,
         namespace: flags.namespace,
-        connectTo: flags.connectTo ?? ip ?? (host as string),
+        connectTo: flags.connectTo ?? ip ?? host,
         httpPort,
         httpsPort,
         timeoutMs: seconds * 1000,
@@ -620,7 +620,11 @@ export function signInButtonPath(html: string): string | undefined {
 }
 
 function flavourOf(release: string): AuthFlavour {
-    return (findRelease(release) as NonNullable<ReturnType<typeof findRelease>>).authservice;
+    const known = findRelease(release);
+    if (!known) {
+        throw new Error(`unknown release ${release}: resolveInputs accepts only releases of the catalog`);
+    }
+    return known.authservice;
 }
 
 export async function checkSignIn(inputs: VerifyInputs): Promise<CheckResult> {
