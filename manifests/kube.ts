@@ -23,6 +23,21 @@ export function stringRecord(value: unknown): Record<string, string> {
     return out;
 }
 
+/** A non-empty record whose every value is a string, or undefined: a selector to copy as it is. */
+export function onlyStrings(value: unknown): Record<string, string> | undefined {
+    if (!isRecord(value) || Object.keys(value).length === 0) {
+        return undefined;
+    }
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(value)) {
+        if (typeof v !== "string") {
+            return undefined;
+        }
+        out[k] = v;
+    }
+    return out;
+}
+
 /** Whether the object is of this group and kind and, when given, in this namespace with this name. */
 export function isKind(o: KubeObject, group: string, kind: string, namespace?: string, name?: string): boolean {
     return (
