@@ -11,6 +11,7 @@ import { DEFAULT_RELEASE, findRelease, releaseIds, supportsKubernetes } from "./
 import { ProfileConfig, validateProfiles } from "./manifests/profiles";
 import { USER_ID_CLAIMS, UserIdClaim, defaultUserIdClaim, supportedUserIdClaims } from "./manifests/authservice";
 import { Problem, formatProblems } from "./manifests/types";
+import { isDnsLabel, isEmailAddress, isGuid, isHostName } from "./manifests/validators";
 
 export const NAMESPACE = "kubeflow-azure";
 
@@ -221,12 +222,9 @@ export const KEYS = [
 /** Raw configuration as strings, keyed `namespace:key`, as Pulumi hands it over. */
 export type RawConfig = Readonly<Record<string, string>>;
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const KF_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_LABEL = /^[a-z][a-z0-9-]{1,61}[a-z0-9]$/;
-const DNS_NAME_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** Azure's rule for a public IP's DNS label, stricter than a DNS label: a letter first, 3-63 characters. */
+const AZURE_DNS_LABEL = /^[a-z][a-z0-9-]{1,61}[a-z0-9]$/;
 const K8S_VERSION = /^\d+\.\d+(\.\d+)?$/;
-const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const VM_SIZE = /^Standard_[A-Za-z0-9_]+$/;
 // N-series: NC, ND and NV. AKS does not support the AMD-based NVv4 sizes (Microsoft's
 // "Use GPUs on AKS": supported GPU-enabled VMs).
@@ -295,14 +293,14 @@ export function resolveConfig(raw: RawConfig, stack: string, context: Deployment
     }
 
     const name = get("name") ?? `kf-${stack}`;
-    if (!KF_NAME.test(name) || name.length > 25) {
+    if (!isDnsLabel(name) || name.length > 25) {
         bad("name", name, "lower-case alphanumerics or '-', starting and ending with an alphanumeric, at most 25 characters" +
             (get("name") === undefined ? ` (derived from the stack name ${stack}; set ${NAMESPACE}:name)` : ""));
     }
 
     const suffix = stackSuffix(context, stack);
     const dnsLabel = get("dnsLabel") ?? `${name}-${suffix}`;
-    if (!DNS_LABEL.test(dnsLabel)) {
+    if (!AZURE_DNS_LABEL.test(dnsLabel)) {
         bad("dnsLabel", dnsLabel, "an Azure DNS label: 3-63 lower-case letters, digits or '-', starting with a letter, ending with a letter or digit" +
             (get("dnsLabel") === undefined ? ` (derived from ${NAMESPACE}:name; set ${NAMESPACE}:dnsLabel)` : ""));
     }
@@ -314,12 +312,12 @@ export function resolveConfig(raw: RawConfig, stack: string, context: Deployment
     }
 
     const hostname = (get("hostname") ?? `${dnsLabel}.${location}.cloudapp.azure.com`).toLowerCase();
-    if (hostname.length > 253 || hostname.split(".").length < 2 || !hostname.split(".").every((l) => DNS_NAME_LABEL.test(l))) {
+    if (!isHostName(hostname)) {
         bad("hostname", hostname, "a fully qualified DNS name (labels of letters, digits and '-', separated by dots)");
     }
 
     const tenantId = get("tenantId");
-    if (tenantId !== undefined && !GUID.test(tenantId)) {
+    if (tenantId !== undefined && !isGuid(tenantId)) {
         bad("tenantId", tenantId, "a GUID (the Entra tenant id); leave unset to use the tenant of the current Azure login");
     }
 
@@ -370,12 +368,12 @@ export function resolveConfig(raw: RawConfig, stack: string, context: Deployment
         }
     });
     const allowedGroupIds = stringList("allowedGroupIds", json("allowedGroupIds", []), bad, (v, key) => {
-        if (!GUID.test(v)) {
+        if (!isGuid(v)) {
             bad(key, v, "an Entra group object id (a GUID)");
         }
     });
     const adminGroupIds = stringList("adminGroupIds", json("adminGroupIds", []), bad, (v, key) => {
-        if (!GUID.test(v)) {
+        if (!isGuid(v)) {
             bad(key, v, "an Entra group object id (a GUID)");
         }
     });
@@ -411,12 +409,12 @@ export function resolveConfig(raw: RawConfig, stack: string, context: Deployment
     });
 
     const owners = stringList("owners", json("owners", DEFAULTS.owners), bad, (v, key) => {
-        if (!GUID.test(v)) {
+        if (!isGuid(v)) {
             bad(key, v, "an Entra object id (a GUID) of a user or service principal");
         }
     });
     const deployerObjectId = get("deployerObjectId");
-    if (deployerObjectId !== undefined && !GUID.test(deployerObjectId)) {
+    if (deployerObjectId !== undefined && !isGuid(deployerObjectId)) {
         bad("deployerObjectId", deployerObjectId, "the Entra object id (a GUID) of the identity that runs pulumi up for this stack");
     }
 
@@ -431,13 +429,13 @@ export function resolveConfig(raw: RawConfig, stack: string, context: Deployment
             "(every user then needs a mail attribute)");
     }
 
-    let manifests: string | undefined = get("manifests");
+    const manifestsKey = get("manifests");
+    const manifests = manifestsKey === undefined ? undefined : path.resolve(manifestsKey);
     if (manifests !== undefined) {
-        manifests = path.resolve(manifests);
         if (!fs.existsSync(manifests)) {
             bad("manifests", get("manifests"), "an existing kustomization directory or rendered YAML file (path relative to the project directory)");
         } else if (fs.statSync(manifests).isDirectory() &&
-            !["kustomization.yaml", "kustomization.yml", "Kustomization"].some((f) => fs.existsSync(path.join(manifests as string, f)))) {
+            !["kustomization.yaml", "kustomization.yml", "Kustomization"].some((f) => fs.existsSync(path.join(manifests, f)))) {
             bad("manifests", get("manifests"), "a directory given here must hold a kustomization.yaml");
         }
     }
@@ -448,9 +446,9 @@ export function resolveConfig(raw: RawConfig, stack: string, context: Deployment
         if (t.issuer !== "self-signed" && t.issuer !== "letsencrypt") {
             bad("tls.issuer", t.issuer, "self-signed or letsencrypt");
         }
-        if (t.issuer === "letsencrypt" && (typeof t.email !== "string" || !EMAIL.test(t.email))) {
+        if (t.issuer === "letsencrypt" && (typeof t.email !== "string" || !isEmailAddress(t.email))) {
             bad("tls.email", t.email, "an e-mail address, required with tls.issuer letsencrypt (Let's Encrypt's account contact)");
-        } else if (t.email !== undefined && (typeof t.email !== "string" || !EMAIL.test(t.email))) {
+        } else if (t.email !== undefined && (typeof t.email !== "string" || !isEmailAddress(t.email))) {
             bad("tls.email", t.email, "an e-mail address");
         } else if (typeof t.email === "string" && EXAMPLE_DOMAIN.test(t.email)) {
             bad("tls.email", t.email, "an address at an example domain (example.com/.net/.org): Let's Encrypt refuses it; put the mailbox that should get expiry notices");
@@ -576,14 +574,14 @@ function stringList(key: string, value: unknown, bad: Report, check: (v: string,
         bad(key, value, "a list, e.g. `pulumi config set --path 'kubeflow-azure:" + key + "[0]' VALUE`");
         return [];
     }
-    return value.filter((v, i) => {
+    return value.filter((v: unknown, i): v is string => {
         if (typeof v !== "string") {
             bad(`${key}[${i}]`, v, "a string");
             return false;
         }
         check(v, `${key}[${i}]`);
         return true;
-    }) as string[];
+    });
 }
 
 function checkInt(key: string, value: unknown, min: number, max: number, bad: Report): value is number {

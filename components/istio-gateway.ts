@@ -53,7 +53,7 @@ interface EdgeObjects {
 }
 
 /**
- * The HTTPS edge (issue 5): the Kubeflow gateway with the redirect and the TLS
+ * The HTTPS edge: the Kubeflow gateway with the redirect and the TLS
  * server, the ingress gateway as an Azure LoadBalancer on the static IP, and the
  * cert-manager certificate (with its ACME ClusterIssuer for Let's Encrypt).
  *
@@ -149,7 +149,10 @@ function checkedInputs(args: Pick<IstioGatewayArgs, "handed" | "hostname" | "tls
     });
     problems.push(...validateEdgeSettings(settings, PREFIX).filter((p) => !unknownFields.has(p.where)));
     throwOnProblems(problems);
-    return { gateway: gateway as KubeObject, service: service as KubeObject };
+    if (!gateway || !service) {
+        throw new Error("unreachable: a missing Gateway or Service is a problem reported above");
+    }
+    return { gateway, service };
 }
 
 function edgeSettings(args: Pick<IstioGatewayArgs, "hostname" | "tls">, ip: Pick<EdgeSettings, "publicIp" | "publicIpName" | "publicIpResourceGroup">): EdgeSettings {

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
+import { secretValues } from "../manifests/kube";
 import { toYamlText } from "../manifests/parse";
 import { PlatformPlan } from "../manifests/platform";
 import { defaultCredentials } from "../manifests/transforms";
@@ -102,18 +103,4 @@ export class KubeflowPlatform extends pulumi.ComponentResource {
             }, { parent: this, provider, dependsOn: [after] });
         });
     }
-}
-
-/** A Secret's values, decoded: `data` is base64, `stringData` plain. */
-function secretValues(secret: KubeObject): [string, string][] {
-    const out: [string, string][] = [];
-    const data = secret.data as Record<string, string> | undefined;
-    const stringData = secret.stringData as Record<string, string> | undefined;
-    for (const [k, v] of Object.entries(data ?? {})) {
-        out.push([k, Buffer.from(v, "base64").toString("utf8")]);
-    }
-    for (const [k, v] of Object.entries(stringData ?? {})) {
-        out.push([k, v]);
-    }
-    return out;
 }

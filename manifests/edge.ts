@@ -1,14 +1,14 @@
 /**
- * The HTTPS edge of Kubeflow (issue 5) as plain objects: the Istio gateway
+ * The HTTPS edge of Kubeflow as plain objects: the Istio gateway
  * `kubeflow/kubeflow-gateway`, the `istio-system/istio-ingressgateway` LoadBalancer
  * Service on the static public IP, the cert-manager Certificate behind port 443 and,
  * for Let's Encrypt, the ACME ClusterIssuer. No Pulumi here: components/istio-gateway.ts
  * and components/certificate.ts create what these functions return.
  */
-import { isIP } from "node:net";
-import { isRecord } from "./parse";
-import { validateObjects } from "./schemas";
-import { KubeObject, Problem, apiGroup, objectKey } from "./types";
+import { isRecord, onlyStrings } from "./kube";
+
+export { validateEdgeObjects, validateEdgeSettings } from "./edge-validation";
+import { KubeObject, apiGroup, objectKey } from "./types";
 
 export const GATEWAY_NAMESPACE = "kubeflow";
 export const GATEWAY_NAME = "kubeflow-gateway";
@@ -81,7 +81,7 @@ export function buildGateway(upstreamGateway: KubeObject, settings: EdgeSettings
         throw new Error(`buildGateway: expected Gateway ${GATEWAY_NAMESPACE}/${GATEWAY_NAME}, got ${objectKey(upstreamGateway)}`);
     }
     const upstreamSpec = isRecord(upstreamGateway.spec) ? upstreamGateway.spec : {};
-    const selector = stringMap(upstreamSpec.selector) ?? { ...DEFAULT_SELECTOR };
+    const selector = onlyStrings(upstreamSpec.selector) ?? { ...DEFAULT_SELECTOR };
     return {
         apiVersion: upstreamGateway.apiVersion,
         kind: "Gateway",
@@ -128,7 +128,7 @@ export const HSTS_FILTER_NAME = "kubeflow-gateway-hsts";
  */
 export function buildHstsFilter(upstreamGateway: KubeObject): KubeObject {
     const spec = isRecord(upstreamGateway.spec) ? upstreamGateway.spec : {};
-    const selector = stringMap(spec.selector) ?? { ...DEFAULT_SELECTOR };
+    const selector = onlyStrings(spec.selector) ?? { ...DEFAULT_SELECTOR };
     return {
         apiVersion: "networking.istio.io/v1alpha3",
         kind: "EnvoyFilter",
@@ -188,7 +188,7 @@ export function buildIngressService(upstreamService: KubeObject, settings: EdgeS
         delete port.nodePort;
         return port;
     });
-    const selector = stringMap(spec.selector);
+    const selector = onlyStrings(spec.selector);
     if (!selector) {
         throw new Error(`buildIngressService: the release's ${INGRESS_NAMESPACE}/${INGRESS_SERVICE_NAME} has no selector`);
     }
@@ -312,7 +312,7 @@ export function isAcmeExemptionTarget(o: KubeObject): boolean {
     if (spec.action !== "CUSTOM" && spec.action !== "DENY") {
         return false;
     }
-    const labels = isRecord(spec.selector) ? stringMap(spec.selector.matchLabels) : undefined;
+    const labels = isRecord(spec.selector) ? onlyStrings(spec.selector.matchLabels) : undefined;
     // No selector: the policy covers every workload of istio-system, the gateway included.
     return labels === undefined || labels.app === "istio-ingressgateway" || labels.istio === "ingressgateway";
 }
@@ -383,59 +383,6 @@ export function trustInstructions(hostname: string): string {
     ].join("\n");
 }
 
-const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const AZURE_RESOURCE_NAME = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,78}[A-Za-z0-9_])?$/;
-const AZURE_RESOURCE_GROUP = /^[-\w.()]{0,89}[-\w()]$/u;
-const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
-
-/** Every problem with the edge settings, each naming `${prefix}.<field>`, the value and the rule. */
-export function validateEdgeSettings(settings: EdgeSettings, prefix = "edge"): Problem[] {
-    const problems: Problem[] = [];
-    const add = (field: string, value: unknown, rule: string): void => {
-        problems.push({ where: `${prefix}.${field}`, value: JSON.stringify(value ?? null), rule });
-    };
-    const { hostname, publicIp, publicIpName, publicIpResourceGroup, issuer, acmeEmail, acmeServer } = settings;
-
-    if (isIP(hostname) !== 0) {
-        add("hostname", hostname, "must be a DNS name, not an IP address (the sign-in redirect URI and the certificate need a name)");
-    } else if (hostname.length === 0 || hostname.length > 253 || !hostname.split(".").every((l) => DNS_LABEL.test(l))) {
-        add("hostname", hostname, "must be a lower-case DNS name (labels of a-z, 0-9 and '-', at most 63 characters each, 253 in all)");
-    } else if (!hostname.includes(".")) {
-        add("hostname", hostname, "must be fully qualified (e.g. <label>.<region>.cloudapp.azure.com)");
-    }
-    if (isIP(publicIp) === 0) {
-        add("publicIp", publicIp, "must be an IP address");
-    }
-    if (!AZURE_RESOURCE_NAME.test(publicIpName)) {
-        add("publicIpName", publicIpName, "must be an Azure resource name: 1-80 of letters, digits, '.', '-', '_', starting with a letter or digit");
-    }
-    if (!AZURE_RESOURCE_GROUP.test(publicIpResourceGroup)) {
-        add("publicIpResourceGroup", publicIpResourceGroup, "must be an Azure resource group name: 1-90 of letters, digits, '.', '-', '_', '(', ')', not ending in '.'");
-    }
-    if (issuer !== "self-signed" && issuer !== "letsencrypt") {
-        add("issuer", issuer, "must be 'self-signed' or 'letsencrypt'");
-    }
-    if (issuer === "letsencrypt") {
-        if (acmeEmail === undefined || acmeEmail.length === 0) {
-            add("acmeEmail", acmeEmail, "is required with issuer 'letsencrypt' (ACME account contact for expiry notices)");
-        } else if (!EMAIL.test(acmeEmail)) {
-            add("acmeEmail", acmeEmail, "must be an e-mail address");
-        }
-        if (acmeServer !== undefined && !/^https:\/\/\S+$/.test(acmeServer)) {
-            add("acmeServer", acmeServer, "must be an https:// ACME directory URL");
-        }
-    }
-    return problems;
-}
-
-/**
- * Validates each object against its published schema (Kubernetes, Istio,
- * cert-manager) and throws one error listing every problem.
- */
-export function validateEdgeObjects(objs: readonly KubeObject[]): Promise<void> {
-    return validateObjects(objs, "edge");
-}
-
 function keptMetadata(o: KubeObject): KubeObject["metadata"] {
     const { name, namespace, labels, annotations } = o.metadata;
     return {
@@ -444,18 +391,4 @@ function keptMetadata(o: KubeObject): KubeObject["metadata"] {
         ...(labels !== undefined ? { labels: { ...labels } } : {}),
         ...(annotations !== undefined ? { annotations: { ...annotations } } : {}),
     };
-}
-
-function stringMap(value: unknown): Record<string, string> | undefined {
-    if (!isRecord(value) || Object.keys(value).length === 0) {
-        return undefined;
-    }
-    const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(value)) {
-        if (typeof v !== "string") {
-            return undefined;
-        }
-        out[k] = v;
-    }
-    return out;
 }

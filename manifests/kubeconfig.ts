@@ -3,7 +3,7 @@
  * users, and an exec user that gets an Entra token through kubelogin.
  */
 import * as yaml from "js-yaml";
-import { isRecord } from "./parse";
+import { isRecord } from "./kube";
 
 /** The application id of the AKS Entra server every managed-Entra cluster accepts tokens for (Azure/kubelogin docs/book/src/concepts/aks.md). */
 export const AKS_SERVER_APP_ID = "6dae42f8-4368-4678-94ff-3960e28e3630";

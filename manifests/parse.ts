@@ -1,4 +1,5 @@
 import * as yaml from "js-yaml";
+import { isRecord } from "./kube";
 import { KubeObject, Problem, formatProblems } from "./types";
 
 /**
@@ -58,6 +59,5 @@ export function toYamlText(objects: readonly KubeObject[]): string {
     return objects.map((o) => JSON.stringify(o)).join("\n---\n");
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+// manifests/authservice.ts still reads isRecord from here.
+export { isRecord } from "./kube";

@@ -11,9 +11,10 @@
  * ResourceQuota. Contributors are not part of a Profile's spec: the dashboard adds them
  * through kfam, whose objects are mirrored here.
  */
-import { isRecord } from "./parse";
+import { isRecord, podContainers } from "./kube";
 import { SPOT_TAINT, GPU_TAINT, Toleration, tolerationOf } from "./compute";
 import { KubeObject, Problem, dependsOnRef, formatProblems } from "./types";
+import { isDnsLabel, isUserId } from "./validators";
 
 export interface ProfileConfig {
     /** The profile's name, which is also its namespace. */
@@ -27,17 +28,6 @@ export interface ProfileConfig {
 }
 
 const PROFILE_FIELDS = ["name", "owner", "contributors", "resourceQuota"] as const;
-
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
-/**
- * The central dashboard refuses a contributor that does not match this (kubeflow/kubeflow
- * components/centraldashboard/app/api_workgroup.ts, v1.10.0: EMAIL_RGX, the WHATWG
- * valid e-mail address). Both user id claims Entra can supply, a UPN (preferred_username)
- * and an e-mail address, have this shape; a config value the dashboard itself would
- * refuse could not be managed there later.
- */
-const USER_ID = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 
 /** The quantity pattern of the Profile CRD's resourceQuotaSpec.hard (the Kubernetes quantity grammar), without a sign: a quota is never negative. */
 const QUANTITY = /^(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$/;
@@ -76,7 +66,7 @@ export function validateProfiles(raw: unknown, key: string): { profiles: Profile
             }
         }
         const name = entry.name;
-        if (typeof name !== "string" || !DNS_LABEL.test(name) || name.length > 63) {
+        if (typeof name !== "string" || !isDnsLabel(name)) {
             bad(`${at}.name`, name, "a DNS label (the namespace): at most 63 lower-case letters, digits or '-', starting and ending with a letter or digit");
         } else if (isSystemNamespace(name)) {
             bad(`${at}.name`, name, `a system namespace; not one of ${SYSTEM_NAMESPACES.join(", ")} or ${SYSTEM_NAMESPACE_PREFIXES.map((p) => `${p}*`).join(", ")}`);
@@ -148,7 +138,7 @@ export function validateProfiles(raw: unknown, key: string): { profiles: Profile
 }
 
 function checkUserId(where: string, value: unknown, bad: (where: string, value: unknown, rule: string) => void): value is string {
-    if (typeof value !== "string" || !USER_ID.test(value)) {
+    if (typeof value !== "string" || !isUserId(value)) {
         bad(where, value, "a user id of the form local@domain (a UPN or an e-mail address, as the sign-in claim carries it)");
         return false;
     }
@@ -217,8 +207,8 @@ const DEFAULT_KFP_UI_PRINCIPAL = "cluster.local/ns/kubeflow/sa/ml-pipeline-ui";
  */
 export function readKfamSettings(objects: readonly KubeObject[]): KfamSettings {
     const where = "the render's access management service (kfam)";
-    const deployment = objects.find((o) => o.kind === "Deployment" && containers(o).some((c) => c.name === KFAM_CONTAINER));
-    const kfam = deployment ? containers(deployment).find((c) => c.name === KFAM_CONTAINER) : undefined;
+    const deployment = objects.find((o) => o.kind === "Deployment" && podContainers(o).some((c) => c.name === KFAM_CONTAINER));
+    const kfam = deployment ? podContainers(deployment).find((c) => c.name === KFAM_CONTAINER) : undefined;
     const refs = kfam && Array.isArray(kfam.envFrom) ? kfam.envFrom.filter(isRecord).map((e) => (isRecord(e.configMapRef) ? e.configMapRef.name : undefined)) : [];
     const data: Record<string, unknown> = {};
     for (const ref of refs) {
@@ -239,11 +229,6 @@ export function readKfamSettings(objects: readonly KubeObject[]): KfamSettings {
     return hasPrincipals
         ? { userIdHeader: header, userIdPrefix: prefix, principals: [nonEmpty(data.ISTIO_INGRESS_GATEWAY_PRINCIPAL, DEFAULT_GATEWAY_PRINCIPAL), nonEmpty(data.KFP_UI_PRINCIPAL, DEFAULT_KFP_UI_PRINCIPAL)] }
         : { userIdHeader: header, userIdPrefix: prefix };
-}
-
-function containers(o: KubeObject): Record<string, unknown>[] {
-    const spec = isRecord(o.spec) && isRecord(o.spec.template) && isRecord(o.spec.template.spec) ? o.spec.template.spec : undefined;
-    return spec && Array.isArray(spec.containers) ? spec.containers.filter(isRecord) : [];
 }
 
 // ---------------------------------------------------------------------------

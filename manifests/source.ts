@@ -9,8 +9,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { KUSTOMIZATION_PATH, MANIFESTS_REPOSITORY, RELEASES, Release } from "./catalog";
-import { podTemplate } from "./ordering";
-import { isRecord, parseManifests } from "./parse";
+import { podContainers } from "./kube";
+import { parseManifests } from "./parse";
 import { KubeObject } from "./types";
 
 /** What to render: a rendered YAML file is read as is; a kustomization is rendered. */
@@ -144,9 +144,7 @@ export const PIPELINES_VERSIONS: Readonly<Record<string, string>> = Object.freez
  */
 export function renderedPipelinesVersion(objects: readonly KubeObject[]): string | undefined {
     const apiServer = objects.find((o) => o.kind === "Deployment" && o.metadata.name === "ml-pipeline" && o.metadata.namespace === "kubeflow");
-    const spec = apiServer ? podTemplate(apiServer)?.spec : undefined;
-    const containers = isRecord(spec) && Array.isArray(spec.containers) ? spec.containers.filter(isRecord) : [];
-    const image = containers.find((c) => c.name === "ml-pipeline-api-server")?.image;
+    const image = (apiServer ? podContainers(apiServer) : []).find((c) => c.name === "ml-pipeline-api-server")?.image;
     if (typeof image !== "string") {
         return undefined;
     }

@@ -6,6 +6,7 @@ import { isIP } from "node:net";
 import { findRelease, releaseIds } from "../manifests/catalog";
 import { Problem, formatProblems } from "../manifests/types";
 import { StackOutputs } from "../outputs";
+import { isGuid } from "../manifests/validators";
 
 /** Keeps a token out of every string conversion: printing one prints `[secret]`. */
 export class SecretString {
@@ -123,7 +124,6 @@ export function parseArgs(argv: readonly string[]): { flags: Flags; problems: Pr
     return { flags, problems };
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 function isHostName(s: string): boolean {
@@ -181,10 +181,10 @@ export function resolveInputs(flags: Flags, deps: ResolveDeps, argProblems: read
     if (ip !== undefined && isIP(ip) === 0) {
         problems.push({ where: "--ip", value: ip, rule: "an IP address (the stack output ingressIp)" });
     }
-    if (tenantId !== undefined && !GUID.test(tenantId)) {
+    if (tenantId !== undefined && !isGuid(tenantId)) {
         problems.push({ where: "--tenant", value: tenantId, rule: "a GUID (the stack output tenantId)" });
     }
-    if (clientId !== undefined && !GUID.test(clientId)) {
+    if (clientId !== undefined && !isGuid(clientId)) {
         problems.push({ where: "--client-id", value: clientId, rule: "a GUID (the stack output oidcClientId)" });
     }
     const known = release === undefined ? undefined : findRelease(release);

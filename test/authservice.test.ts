@@ -26,7 +26,7 @@ import {
     validateAuthObjects,
 } from "../manifests/authservice";
 import * as yaml from "js-yaml";
-import { isRecord } from "../manifests/parse";
+import { isRecord } from "../manifests/kube";
 import { KubeObject, objectKey } from "../manifests/types";
 import { availableRenders, loadRender, skipWithoutRenders } from "./upstream";
 

@@ -18,7 +18,7 @@ import {
     validateEdgeObjects,
     validateEdgeSettings,
 } from "../manifests/edge";
-import { isRecord } from "../manifests/parse";
+import { isRecord } from "../manifests/kube";
 import { list, rec } from "./assertions";
 import { KubeObject, formatProblems } from "../manifests/types";
 import { availableRenders, loadRender, skipWithoutRenders } from "./upstream";

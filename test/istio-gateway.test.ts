@@ -5,7 +5,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { loadAll } from "js-yaml";
 import { TlsConfig } from "../config";
 import { ACME_ISSUER, SELF_SIGNING_ISSUER, TLS_SECRET_NAME, isEdgeObject } from "../manifests/edge";
-import { isRecord } from "../manifests/parse";
+import { isRecord } from "../manifests/kube";
 import { list, rec } from "./assertions";
 import { KubeObject } from "../manifests/types";
 import { MOCK, Mocks, RecordedResource, installMocks } from "./mocks";

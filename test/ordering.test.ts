@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { dependencyEdges, dependsOnRefs, describePhases, findCycle, levels, planPhases, selectorMatches, waitForCaBundle, Phase } from "../manifests/ordering";
+import { dependencyEdges, describePhases, findCycle, levels, planPhases, selectorMatches, waitForCaBundle, Phase } from "../manifests/ordering";
 import { completeNamespaces, prepareRelease } from "../manifests/transforms";
 import { KubeObject, apiGroup, objectKey } from "../manifests/types";
 import { availableRenders, loadRender, skipWithoutRenders } from "./upstream";
@@ -10,8 +10,12 @@ import { availableRenders, loadRender, skipWithoutRenders } from "./upstream";
 
 function obj(apiVersion: string, kind: string, name: string, namespace?: string, extra: Record<string, unknown> = {}, labels?: Record<string, string>): KubeObject {
     const metadata: KubeObject["metadata"] = { name };
-    if (namespace !== undefined) metadata.namespace = namespace;
-    if (labels) metadata.labels = labels;
+    if (namespace !== undefined) {
+        metadata.namespace = namespace;
+    }
+    if (labels) {
+        metadata.labels = labels;
+    }
     return { apiVersion, kind, metadata, ...extra };
 }
 
@@ -27,7 +31,11 @@ function service(name: string, namespace: string, selector: Record<string, strin
 
 function phaseOf(phases: readonly Phase[]): Map<string, number> {
     const m = new Map<string, number>();
-    for (const p of phases) for (const o of p.objects) m.set(objectKey(o), p.index);
+    for (const p of phases) {
+        for (const o of p.objects) {
+            m.set(objectKey(o), p.index);
+        }
+    }
     return m;
 }
 
@@ -150,16 +158,6 @@ describe("dependencyEdges on fixtures", () => {
         assert.equal(waitForCaBundle(objects[0]), undefined);
     });
 
-    it("gives each object its dependencies as depends-on references", () => {
-        const refs = dependsOnRefs(meshFixture);
-        assert.deepEqual([...(refs.get("apps/Deployment:apps/web") ?? [])].sort(), [
-            "/Namespace/apps",
-            "admissionregistration.k8s.io/MutatingWebhookConfiguration/istio-sidecar-injector",
-            "apps/namespaces/istio-system/Deployment/istiod",
-        ]);
-        assert.deepEqual(refs.get("/Namespace:/apps"), []);
-    });
-
     it("refuses duplicate objects", () => {
         assert.throws(() => dependencyEdges([obj("v1", "ConfigMap", "a", "x"), obj("v1", "ConfigMap", "a", "x")]), /duplicate/);
     });
@@ -218,14 +216,24 @@ interface Hook {
 }
 
 function sel(s: Sel | undefined, labels: Labels): boolean {
-    if (!s) return true;
+    if (!s) {
+        return true;
+    }
     const okLabels = Object.entries(s.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
     const okExpr = (s.matchExpressions ?? []).every((e) => {
         const v = labels[e.key];
-        if (e.operator === "In") return v !== undefined && (e.values ?? []).includes(v);
-        if (e.operator === "NotIn") return v === undefined || !(e.values ?? []).includes(v);
-        if (e.operator === "Exists") return v !== undefined;
-        if (e.operator === "DoesNotExist") return v === undefined;
+        if (e.operator === "In") {
+            return v !== undefined && (e.values ?? []).includes(v);
+        }
+        if (e.operator === "NotIn") {
+            return v === undefined || !(e.values ?? []).includes(v);
+        }
+        if (e.operator === "Exists") {
+            return v !== undefined;
+        }
+        if (e.operator === "DoesNotExist") {
+            return v === undefined;
+        }
         return true;
     });
     return okLabels && okExpr;
@@ -251,13 +259,19 @@ function checkRules(all: readonly KubeObject[], phases: readonly Phase[], releas
 
     for (const o of all) {
         const crd = crds.get(`${apiGroup(o.apiVersion)}/${o.kind}`);
-        if (crd) assert.ok(p(o) > p(crd), `${release}: ${objectKey(o)} after its CRD`);
+        if (crd) {
+            assert.ok(p(o) > p(crd), `${release}: ${objectKey(o)} after its CRD`);
+        }
         const ns = o.metadata.namespace ? namespaces.get(o.metadata.namespace) : undefined;
-        if (ns) assert.ok(p(o) > p(ns), `${release}: ${objectKey(o)} after its Namespace`);
+        if (ns) {
+            assert.ok(p(o) > p(ns), `${release}: ${objectKey(o)} after its Namespace`);
+        }
     }
 
     const podLabels = (o: KubeObject): Labels | undefined => {
-        if (!["Deployment", "StatefulSet", "DaemonSet"].includes(o.kind)) return undefined;
+        if (!["Deployment", "StatefulSet", "DaemonSet"].includes(o.kind)) {
+            return undefined;
+        }
         return ((o.spec as { template?: { metadata?: { labels?: Labels } } }).template?.metadata?.labels ?? {});
     };
     const nsLabels = (name: string | undefined): Labels => ({ "kubernetes.io/metadata.name": name ?? "", ...(namespaces.get(name ?? "")?.metadata.labels ?? {}) });
@@ -273,12 +287,18 @@ function checkRules(all: readonly KubeObject[], phases: readonly Phase[], releas
                 return l && o.metadata.namespace === svcRef?.namespace && Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => l[k] === v);
             });
             for (const x of all) {
-                if (x === w || x.kind.endsWith("WebhookConfiguration")) continue;
+                if (x === w || x.kind.endsWith("WebhookConfiguration")) {
+                    continue;
+                }
                 const requests: { group: string; resource: string; cluster: boolean; labels: Labels }[] = [];
                 const info = PLURALS[x.kind] ? [PLURALS[x.kind], x.kind === "Namespace"] : plural.get(`${apiGroup(x.apiVersion)}/${x.kind}`);
-                if (info) requests.push({ group: apiGroup(x.apiVersion), resource: info[0] as string, cluster: info[1] as boolean, labels: x.metadata.labels ?? {} });
+                if (info) {
+                    requests.push({ group: apiGroup(x.apiVersion), resource: info[0] as string, cluster: info[1] as boolean, labels: x.metadata.labels ?? {} });
+                }
                 const pl = podLabels(x);
-                if (pl) requests.push({ group: "", resource: "pods", cluster: false, labels: pl });
+                if (pl) {
+                    requests.push({ group: "", resource: "pods", cluster: false, labels: pl });
+                }
                 const hit = requests.some((r) => {
                     const ruleHit = (hook.rules ?? []).some(
                         (rule) =>
@@ -287,11 +307,15 @@ function checkRules(all: readonly KubeObject[], phases: readonly Phase[], releas
                             (rule.resources ?? []).some((res) => res === "*" || res === "*/*" || res === r.resource) &&
                             (rule.scope === undefined || rule.scope === "*" || (rule.scope === "Cluster") === r.cluster),
                     );
-                    if (!ruleHit) return false;
+                    if (!ruleHit) {
+                        return false;
+                    }
                     const nsOk = r.cluster ? (x.kind === "Namespace" ? sel(hook.namespaceSelector, { "kubernetes.io/metadata.name": x.metadata.name, ...r.labels }) : true) : sel(hook.namespaceSelector, nsLabels(x.metadata.namespace));
                     return nsOk && sel(hook.objectSelector, r.labels);
                 });
-                if (!hit) continue;
+                if (!hit) {
+                    continue;
+                }
                 webhookPairs++;
                 const before = p(x) < p(w);
                 const after = p(x) > p(w) && backing.every((b) => p(x) > p(b)) && backing.length > 0;
@@ -302,7 +326,9 @@ function checkRules(all: readonly KubeObject[], phases: readonly Phase[], releas
         if (caFrom) {
             const [ns, name] = caFrom.split("/");
             const cert = all.find((o) => o.kind === "Certificate" && o.metadata.namespace === ns && o.metadata.name === name);
-            if (cert) assert.ok(p(w) > p(cert), `${release}: ${objectKey(w)} after the certificate its caBundle comes from`);
+            if (cert) {
+                assert.ok(p(w) > p(cert), `${release}: ${objectKey(w)} after the certificate its caBundle comes from`);
+            }
         }
     }
 
@@ -313,7 +339,9 @@ function checkRules(all: readonly KubeObject[], phases: readonly Phase[], releas
     for (const o of all) {
         const l = podLabels(o);
         const nsl = nsLabels(o.metadata.namespace);
-        if (!l || l["sidecar.istio.io/inject"] === "false" || nsl["istio-injection"] !== "enabled") continue;
+        if (!l || l["sidecar.istio.io/inject"] === "false" || nsl["istio-injection"] !== "enabled") {
+            continue;
+        }
         assert.ok(istiod && injectorConfig, `${release}: istiod and the injector are in the render`);
         assert.ok(p(o) > p(istiod) && p(o) > p(injectorConfig), `${release}: ${objectKey(o)} after istiod and the injector`);
         injected++;
@@ -322,7 +350,9 @@ function checkRules(all: readonly KubeObject[], phases: readonly Phase[], releas
     // A workload never waits for readiness on something a later phase creates.
     for (const o of all) {
         const spec = (o.spec as { template?: { spec?: { volumes?: { configMap?: { name: string }; secret?: { secretName: string } }[] } } } | undefined)?.template?.spec;
-        if (!podLabels(o) || !spec) continue;
+        if (!podLabels(o) || !spec) {
+            continue;
+        }
         for (const v of spec.volumes ?? []) {
             const target = v.configMap
                 ? all.find((c) => c.kind === "ConfigMap" && c.metadata.namespace === o.metadata.namespace && c.metadata.name === v.configMap?.name)
@@ -333,7 +363,9 @@ function checkRules(all: readonly KubeObject[], phases: readonly Phase[], releas
                             ((c.kind === "Secret" && c.metadata.name === v.secret?.secretName) || (c.kind === "Certificate" && (c.spec as { secretName?: string }).secretName === v.secret?.secretName)),
                     )
                   : undefined;
-            if (target) assert.ok(p(o) > p(target), `${release}: ${objectKey(o)} after ${objectKey(target)} it mounts`);
+            if (target) {
+                assert.ok(p(o) > p(target), `${release}: ${objectKey(o)} after ${objectKey(target)} it mounts`);
+            }
         }
     }
     return { webhookPairs, injected };

@@ -76,11 +76,6 @@ describe("completeNamespaces", () => {
         assert.ok(out.every((o) => o.kind !== "ClusterRole" || !("namespace" in o.metadata)));
     });
 
-    it("takes the default namespace as an option", () => {
-        const out = completeNamespaces([obj("v1", "Secret", "s")], { defaultNamespace: "kubeflow" });
-        assert.equal(out[0].metadata.namespace, "kubeflow");
-    });
-
     it("does not mutate its input", () => {
         const before = JSON.stringify(objects);
         completeNamespaces(objects);

@@ -112,7 +112,9 @@ function globMatch(pattern: string, file: string): boolean {
 /** The project's files, relative and with `/`, without dependencies and VCS data. */
 function projectFiles(dir = root): string[] {
     return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-        if (["node_modules", ".git", ".cache", "bin"].includes(entry.name)) return [];
+        if (["node_modules", ".git", ".cache", "bin"].includes(entry.name)) {
+            return [];
+        }
         const full = path.join(dir, entry.name);
         return entry.isDirectory() ? projectFiles(full) : [path.relative(root, full).split(path.sep).join("/")];
     });
@@ -207,7 +209,9 @@ describe("permissions", () => {
         for (const [file, id, job] of allJobs()) {
             const perms = typeof job.permissions === "object" ? job.permissions : {};
             for (const [scope, level] of Object.entries(perms)) {
-                if (level !== "write") continue;
+                if (level !== "write") {
+                    continue;
+                }
                 assert.ok(
                     (scope === "id-token" && needsCloud(job)) || (scope === "pull-requests" && file === prFile.file),
                     `${file} job ${id}: unexpected ${scope}: write`,
@@ -367,7 +371,9 @@ describe("the policy pack", () => {
         for (const [file, id, job] of allJobs()) {
             const all = steps(job);
             all.forEach((step, i) => {
-                if (step.uses?.split("@")[0] !== "pulumi/actions") return;
+                if (step.uses?.split("@")[0] !== "pulumi/actions") {
+                    return;
+                }
                 pulumiSteps++;
                 // pulumi/actions v7.0.0 action.yml: `policyPacks`, passed as --policy-pack.
                 assert.equal(step.with?.policyPacks, "policy", `${file} job ${id}: policyPacks`);

@@ -6,7 +6,7 @@
  * rendered the Profile from (v1.7.0 to v1.11.0), and dex's ConfigMap in `auth`, which
  * dropDex removes with the rest of dex.
  */
-import { isRecord } from "../parse";
+import { isRecord } from "../kube";
 import { KubeObject, Problem, apiGroup, objectKey } from "../types";
 
 export const EXAMPLE_USER = "user@example.com";

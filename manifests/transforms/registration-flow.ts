@@ -10,7 +10,7 @@
  * reads); both are set, so the render never says two things. A changed value changes
  * the pod template, which rolls the dashboard by itself.
  */
-import { isRecord } from "../parse";
+import { isRecord, podContainers } from "../kube";
 import { KubeObject, apiGroup } from "../types";
 
 export const REGISTRATION_FLOW_ENV = "REGISTRATION_FLOW";
@@ -41,8 +41,7 @@ export function setRegistrationFlow(objects: readonly KubeObject[], enabled: boo
             return o;
         }
         const copy = structuredClone(o);
-        const spec = isRecord(copy.spec) && isRecord(copy.spec.template) && isRecord(copy.spec.template.spec) ? copy.spec.template.spec : undefined;
-        const container = spec && Array.isArray(spec.containers) ? spec.containers.filter(isRecord).find((c) => c.name === DASHBOARD) : undefined;
+        const container = podContainers(copy).find((c) => c.name === DASHBOARD);
         if (!container) {
             return o;
         }
