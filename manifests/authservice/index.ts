@@ -44,6 +44,7 @@ export {
 } from "./endpoints";
 export { isAuthserviceObject } from "./selection";
 export { configureAuthservice } from "./configure";
+export { AuthPlan, AuthPlanInput, planAuthservice } from "./plan";
 export { serviceAccountSubject, supportsWorkloadIdentity } from "./oauth2-proxy";
 export { GUNICORN_FIELD_LIMIT, mitigateLargeTokens } from "./large-tokens";
 export { MESH_CONFIG_NAME, MESH_CONFIG_NAMESPACE, allowSessionRefresh } from "./session-refresh";
