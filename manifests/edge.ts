@@ -1,5 +1,5 @@
 /**
- * The HTTPS edge of Kubeflow (issue 5) as plain objects: the Istio gateway
+ * The HTTPS edge of Kubeflow as plain objects: the Istio gateway
  * `kubeflow/kubeflow-gateway`, the `istio-system/istio-ingressgateway` LoadBalancer
  * Service on the static public IP, the cert-manager Certificate behind port 443 and,
  * for Let's Encrypt, the ACME ClusterIssuer. No Pulumi here: components/istio-gateway.ts

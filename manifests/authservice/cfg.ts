@@ -47,8 +47,10 @@ export function parseOauth2ProxyConfig(text: string): Map<string, CfgValue> {
             return s;
         }
         const m = /^(true|false|-?\d+(\.\d+)?)/.exec(text.slice(i));
-        if (!m) fail(`unsupported value ${JSON.stringify(text.slice(i, i + 20))}`);
-        const token = (m as RegExpExecArray)[0];
+        if (!m) {
+            return fail(`unsupported value ${JSON.stringify(text.slice(i, i + 20))}`);
+        }
+        const token = m[0];
         i += token.length;
         return token === "true" ? true : token === "false" ? false : Number(token);
     };

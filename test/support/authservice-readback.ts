@@ -5,7 +5,7 @@
  */
 import * as yaml from "js-yaml";
 import { AuthFlavour, USERID_HEADER, parseOauth2ProxyConfig, CfgValue } from "../../manifests/authservice";
-import { Container, EnvVar, configMapData, mountedConfigMap, podContainers, podTemplate } from "../../manifests/authservice/objects";
+import { EnvVar, configMapData, mountedConfigMap, podContainers, podTemplate } from "../../manifests/authservice/objects";
 import { MESH_CONFIG_KEY, isMeshConfig } from "../../manifests/authservice/session-refresh";
 import { OAUTH2_PROXY_CFG_KEY, OAUTH2_PROXY_DEFAULT_COOKIE, OIDC_AUTHSERVICE_CALLBACK, OIDC_AUTHSERVICE_COOKIE, OIDC_AUTHSERVICE_SECRET_KEYS } from "../../manifests/authservice/settings";
 import { isRecord } from "../../manifests/parse";
@@ -92,10 +92,10 @@ type OptionValue = { value: CfgValue; where: string } | { secret: SecretKeyRefer
 
 function effectiveOauth2Proxy(objects: readonly KubeObject[]): EffectiveAuthSettings {
     const deployment = objects.find((o) => o.kind === "Deployment" && podContainers(o).some((c) => /oauth2-proxy/.test(c.image ?? "")));
-    if (!deployment) {
+    const container = deployment ? podContainers(deployment).find((c) => /oauth2-proxy/.test(c.image ?? "")) : undefined;
+    if (!deployment || !container) {
         throw new Error("no oauth2-proxy Deployment among the objects");
     }
-    const container = podContainers(deployment).find((c) => /oauth2-proxy/.test(c.image ?? "")) as Container;
     const ns = deployment.metadata.namespace;
     const options = new Map<string, OptionValue>();
     const { names, found: cfgMap } = mountedConfigMap(deployment, OAUTH2_PROXY_CFG_KEY, objects);
@@ -186,10 +186,10 @@ function effectiveOauth2Proxy(objects: readonly KubeObject[]): EffectiveAuthSett
 
 function effectiveOidcAuthservice(objects: readonly KubeObject[]): EffectiveAuthSettings {
     const sts = objects.find((o) => o.kind === "StatefulSet" && podContainers(o).some((c) => /oidc-authservice/.test(c.image ?? "")));
-    if (!sts) {
+    const container = sts ? podContainers(sts).find((c) => /oidc-authservice/.test(c.image ?? "")) : undefined;
+    if (!sts || !container) {
         throw new Error("no oidc-authservice StatefulSet among the objects");
     }
-    const container = podContainers(sts).find((c) => /oidc-authservice/.test(c.image ?? "")) as Container;
     const ns = sts.metadata.namespace;
     const env = new Map<string, OptionValue>();
     // Kubernetes semantics: envFrom in order, later sources win; env wins over envFrom.
