@@ -28,9 +28,4 @@ export default tseslint.config(
             curly: "error",
         },
     },
-    {
-        // Being changed by other hands now; they take the rule with their next change.
-        files: ["manifests/authservice.ts", "components/authservice.ts", "scripts/plan*.ts", "scripts/bench.ts"],
-        rules: { curly: "off" },
-    },
 );

@@ -4,27 +4,20 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
-import { Config, clientSecretEndDate } from "./config";
+import { Config } from "./config";
 import * as k8s from "@pulumi/kubernetes";
 import { AksCluster } from "./components/aks-cluster";
 import { GPU_POOL_LABEL, GPU_TAINT, SPOT_TAINT } from "./manifests/compute";
-import { Authservice, checkAuthservice } from "./components/authservice";
+import { Authservice } from "./components/authservice";
 import { EntraApp, EntraAppCredential } from "./components/entra-app";
-import { IstioGateway, checkEdge } from "./components/istio-gateway";
+import { IstioGateway } from "./components/istio-gateway";
 import { KubeflowPlatform } from "./components/kubeflow";
 import { Profiles } from "./components/profiles";
 import { PublicEndpoint } from "./components/public-endpoint";
 import { RenderedRelease } from "./components/release-source";
-import { allowSessionRefresh, isAuthserviceObject, issuerUrl, mitigateLargeTokens, postLogoutRedirectUri, redirectUri } from "./manifests/authservice";
-import { isEdgeObject } from "./manifests/edge";
+import { issuerUrl, postLogoutRedirectUri, redirectUri } from "./manifests/authservice";
 import { devicePluginDaemonSet } from "./manifests/gpu";
-import { planPlatform } from "./manifests/platform";
-import { planProfiles } from "./manifests/profiles";
-import { CREDENTIALS_OWNER, prepareRelease, validateRequired } from "./manifests/transforms";
-import { dropExampleProfile, exampleUserProblems } from "./manifests/transforms/example-profile";
-import { setRegistrationFlow } from "./manifests/transforms/registration-flow";
-import { setDashboardLogout } from "./manifests/transforms/dashboard-logout";
-import { formatProblems } from "./manifests/types";
+import { authserviceName, planDeployment } from "./plan";
 import { StackOutputValues } from "./outputs";
 
 export interface Deployment {
@@ -39,42 +32,10 @@ export interface Deployment {
 }
 
 export function deploy(cfg: Config, rendered: RenderedRelease): Deployment {
-    const release = rendered.release;
-    // All pure work first: a render that lacks what the program needs, or that would
-    // keep dex or a default credential, fails here, before any resource is registered.
-    validateRequired(rendered.objects, release, rendered.origin);
+    // All pure work first, once: every problem is reported before any resource is registered.
+    const plan = planDeployment(cfg, rendered);
+    const release = plan.release;
     const flavour = release.authservice;
-    // The configured profiles replace the release's example one; the dashboard's flag
-    // is set before the hand-over, so whichever component deploys the dashboard has it.
-    // "Log out" ends the Entra session too. The dashboard is a platform object, built
-    // before any Output exists: an unconfigured tenant id signs out through `common`.
-    const released = setDashboardLogout(
-        setRegistrationFlow(dropExampleProfile(rendered.objects), cfg.selfService),
-        flavour,
-        cfg.tenantId ?? "common",
-        cfg.hostname,
-    );
-    const prepared = prepareRelease(released, {
-        owners: {
-            authservice: (o) => isAuthserviceObject(o, flavour),
-            edge: isEdgeObject,
-        },
-    });
-    const handed = (owner: string) => prepared.handedOver.get(owner) ?? [];
-    const platformPlan = planPlatform(allowSessionRefresh(mitigateLargeTokens(prepared.objects), flavour));
-    const deployed = [...prepared.objects, ...[...prepared.handedOver.values()].flat()];
-    const exampleUser = exampleUserProblems(deployed);
-    if (exampleUser.length > 0) {
-        throw new Error(formatProblems(`${exampleUser.length} deployed object(s) name the release's example user`, exampleUser));
-    }
-    const profilesPlan = planProfiles(cfg.profiles, deployed, { gpu: cfg.gpuPool !== undefined, gpuSpot: cfg.gpuPool?.spot ?? false, spot: cfg.userPool.spot });
-    const authCredential = checkAuthservice({ flavour, handed: handed("authservice"), hostname: cfg.hostname, userIdClaim: cfg.userIdClaim });
-    // Decided by the release's authservice image; a secret's end date is checked here, before any resource.
-    const clientSecret = authCredential.kind === "client-secret"
-        ? { kind: "client-secret" as const, endDate: clientSecretEndDate(cfg.clientSecret, new Date()), rotation: cfg.clientSecret.rotation }
-        : undefined;
-    // The address's outputs are not known yet: the check takes them as pending.
-    checkEdge({ handed: handed("edge"), hostname: cfg.hostname, tls: cfg.tls, publicIp: pulumi.output(""), publicIpName: pulumi.output(""), publicIpResourceGroup: pulumi.output("") });
 
     // No release tag: a tag change PUTs the whole cluster, and a release bump must not.
     const tags = { "kubeflow-azure-stack": cfg.stack, "kubeflow-azure-name": cfg.name };
@@ -122,9 +83,9 @@ export function deploy(cfg: Config, rendered: RenderedRelease): Deployment {
 
     // The app never waits on the cluster; only its federated credential needs the
     // cluster's OIDC issuer.
-    const credential: EntraAppCredential = authCredential.kind === "workload-identity"
-        ? { kind: "workload-identity", issuer: cluster.oidcIssuerUrl, subject: authCredential.subject }
-        : clientSecretCredential(clientSecret);
+    const credential: EntraAppCredential = plan.credentials.kind === "workload-identity"
+        ? { kind: "workload-identity", issuer: cluster.oidcIssuerUrl, subject: plan.credentials.subject }
+        : plan.credentials;
     const entraApp = new EntraApp(`${cfg.name}-entra`, {
         displayName: `Kubeflow ${cfg.name} (${cfg.hostname})`,
         // The callback, and the home page Entra's sign-out returns to (it must be registered).
@@ -138,20 +99,17 @@ export function deploy(cfg: Config, rendered: RenderedRelease): Deployment {
     });
 
     const platform = new KubeflowPlatform(`${cfg.name}-kubeflow`, {
-        plan: platformPlan,
-        credentials: handed(CREDENTIALS_OWNER),
+        plan: plan.platform,
+        credentials: plan.platformCredentials,
         provider: cluster.provider,
         protect: cfg.protect,
     });
 
-    const authservice = new Authservice(`${cfg.name}-auth`, {
-        flavour,
-        handed: handed("authservice"),
-        hostname: cfg.hostname,
+    const authservice = new Authservice(authserviceName(cfg), {
+        plan: plan.auth,
         tenantId,
         clientId: entraApp.clientId,
         clientSecret: entraApp.clientSecret,
-        userIdClaim: cfg.userIdClaim,
         // Automation tokens: the gateway trusts the cluster's own issuer (oauth2-proxy releases).
         ...(flavour === "oauth2-proxy" ? { clusterIssuer: cluster.oidcIssuerUrl } : {}),
         provider: cluster.provider,
@@ -160,19 +118,17 @@ export function deploy(cfg: Config, rendered: RenderedRelease): Deployment {
     });
 
     const gateway = new IstioGateway(`${cfg.name}-edge`, {
-        handed: handed("edge"),
-        hostname: cfg.hostname,
+        plan: plan.edge,
         publicIp: endpoint.ipAddress,
         publicIpName: endpoint.publicIpName,
         publicIpResourceGroup: endpoint.resourceGroupName,
-        tls: cfg.tls,
         provider: cluster.provider,
         after: platform.ready,
         networkRole: cluster.networkRole,
     });
 
     const profiles = new Profiles(`${cfg.name}-profiles`, {
-        plan: profilesPlan,
+        plan: plan.profiles,
         provider: cluster.provider,
         after: platform.ready,
     });
@@ -201,10 +157,3 @@ export function deploy(cfg: Config, rendered: RenderedRelease): Deployment {
     };
 }
 
-/** The client-secret credential decided before any resource (an end date is validated there). */
-function clientSecretCredential(secret: EntraAppCredential | undefined): EntraAppCredential {
-    if (!secret) {
-        throw new Error("the release's authservice needs a client secret, but none was planned");
-    }
-    return secret;
-}

@@ -3,25 +3,19 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import { toYamlText } from "../manifests/parse";
-import { KubeObject } from "../manifests/types";
-import { AuthCredential, AuthFlavour, AuthSecretRef, EntraAuthSettings, UserIdClaim, configureAuthservice, sessionCookieName } from "../manifests/authservice";
+import { AuthPlan, AuthSecretRef, configureAuthservice } from "../manifests/authservice";
 import { ACME_CHALLENGE_PREFIX, exemptAcmeChallenge } from "../manifests/edge";
 import { versionAliases } from "./version-aliases";
 
 export interface AuthserviceArgs {
-    readonly flavour: AuthFlavour;
-    /** Upstream objects handed over by the platform (selected by isAuthserviceObject). */
-    readonly handed: readonly KubeObject[];
-    /** Public host name the site is served on. */
-    readonly hostname: string;
+    /** What to deploy, decided before any resource (planAuthservice). */
+    readonly plan: AuthPlan;
     /** Directory (tenant) id of the Entra tenant. */
     readonly tenantId: pulumi.Input<string>;
     /** Application (client) id of the Entra app registration. */
     readonly clientId: pulumi.Input<string>;
-    /** Entra client secret (a Pulumi secret Output); required exactly when the release's authservice authenticates with one (checkAuthservice says). */
+    /** Entra client secret (a Pulumi secret Output); required exactly when the plan's credential is a client secret. */
     readonly clientSecret?: pulumi.Input<string>;
-    /** The claim that names the user, for the authservice and the gateway alike. */
-    readonly userIdClaim: UserIdClaim;
     /**
      * The cluster's OIDC issuer (`AksCluster.oidcIssuerUrl`): on oauth2-proxy releases the
      * gateway accepts its service account tokens for automationAudience(hostname); absent,
@@ -42,32 +36,11 @@ export const SECRET_CHECKSUM_ANNOTATION = "kubeflow-azure/authservice-secret-che
 /** Pod template annotation present while the ACME challenge path is exempt from sign-in. */
 export const ACME_EXEMPT_ANNOTATION = "kubeflow-azure/acme-challenge-exempt";
 
-// Stands in for the Entra ids in the dry run that validates the hand-over and names the
-// Secret before any resource exists: neither depends on the ids.
-const PLACEHOLDER_GUID = "00000000-0000-0000-0000-000000000000";
-
 /**
  * The release's authservice signed in through Microsoft Entra ID: the rewritten
  * upstream objects in one yaml/v2 group, and the credential Secret they read, with a
  * cookie secret generated once per stack.
  */
-/**
- * The component's pure checks (hand-over, host name, user claim), for callers that must
- * fail before registering anything at all; the constructor runs the same dry run. Returns
- * how the authservice will authenticate to Entra, which decides whether the app needs a
- * client secret or a federated credential (and for which service account).
- */
-export function checkAuthservice(args: Pick<AuthserviceArgs, "flavour" | "handed" | "hostname" | "userIdClaim">): AuthCredential {
-    return configureAuthservice(args.handed, args.flavour, {
-        tenantId: PLACEHOLDER_GUID,
-        clientId: PLACEHOLDER_GUID,
-        hostname: args.hostname,
-        secretName: "preflight",
-        podAnnotations: {},
-        userIdClaim: args.userIdClaim,
-    }).credential;
-}
-
 export class Authservice extends pulumi.ComponentResource {
     /** The session cookie name of this flavour (README / KFP SDK). */
     public readonly sessionCookieName: string;
@@ -75,19 +48,16 @@ export class Authservice extends pulumi.ComponentResource {
     constructor(name: string, args: AuthserviceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kubeflow-azure:kubeflow:Authservice", name, {}, opts);
         const childOpts = { parent: this, provider: args.provider };
-        const secretName = `${name}-entra`;
+        const plan = args.plan;
+        const ref = plan.secret;
+        this.sessionCookieName = plan.sessionCookieName;
 
-        if (args.clusterIssuer !== undefined && args.flavour !== "oauth2-proxy") {
-            throw new Error(`authservice ${name}: a cluster issuer was given, but only the gateway of oauth2-proxy releases trusts one (${args.flavour} reviews service account tokens itself)`);
+        if (args.clusterIssuer !== undefined && plan.flavour !== "oauth2-proxy") {
+            throw new Error(`authservice ${name}: a cluster issuer was given, but only the gateway of oauth2-proxy releases trusts one (${plan.flavour} reviews service account tokens itself)`);
         }
-        // Fails here, before any child is registered, on a bad hand-over or host name.
-        const dryRun = configureAuthservice(args.handed, args.flavour, settingsFor(args, secretName, PLACEHOLDER_GUID, PLACEHOLDER_GUID, {}));
-        const ref = dryRun.secret;
-        this.sessionCookieName = sessionCookieName(args.flavour, dryRun.objects);
-
-        if ((dryRun.credential.kind === "client-secret") !== (args.clientSecret !== undefined)) {
+        if ((plan.credential.kind === "client-secret") !== (args.clientSecret !== undefined)) {
             throw new Error(
-                `authservice ${name}: the release's ${args.flavour} authenticates with ${dryRun.credential.kind === "client-secret" ? "a client secret, and none was given" : "workload identity, and a client secret was given"}`,
+                `authservice ${name}: the release's ${plan.flavour} authenticates with ${plan.credential.kind === "client-secret" ? "a client secret, and none was given" : "workload identity, and a client secret was given"}`,
             );
         }
 
@@ -116,7 +86,7 @@ export class Authservice extends pulumi.ComponentResource {
         // A digest of a secret is not the secret; left marked secret it would hide the
         // whole configuration from every preview and diff.
         const checksum = pulumi.unsecret(
-            pulumi.all([args.tenantId, ...values]).apply((inputs) => digest([args.flavour, args.hostname, args.userIdClaim, ref.name, ref.namespace, ...entries.map(([k]) => k), ...inputs])),
+            pulumi.all([args.tenantId, ...values]).apply((inputs) => digest([plan.flavour, plan.hostname, plan.userIdClaim, ref.name, ref.namespace, ...entries.map(([k]) => k), ...inputs])),
         );
         const yaml = pulumi.all([args.tenantId, args.clientId, checksum, args.clusterIssuer]).apply(([tenantId, clientId, sum, clusterIssuer]) => {
             const annotations: Record<string, string> = { [SECRET_CHECKSUM_ANNOTATION]: sum };
@@ -124,7 +94,16 @@ export class Authservice extends pulumi.ComponentResource {
                 // Changes the pod template too, so the authservice re-reads its skip list.
                 annotations[ACME_EXEMPT_ANNOTATION] = ACME_CHALLENGE_PREFIX;
             }
-            const configured = configureAuthservice(args.handed, args.flavour, { ...settingsFor(args, secretName, tenantId, clientId, annotations), clusterIssuer });
+            // The ids are known only here: the rewrite checks them, and must name the planned Secret.
+            const configured = configureAuthservice(plan.handed, plan.flavour, {
+                tenantId,
+                clientId,
+                hostname: plan.hostname,
+                secretName: plan.secretName,
+                podAnnotations: annotations,
+                userIdClaim: plan.userIdClaim,
+                clusterIssuer,
+            });
             assertSameSecret(configured.secret, ref);
             const objects = args.acmeChallengeExempt ? configured.objects.map(exemptAcmeChallenge) : configured.objects;
             return toYamlText(objects);
@@ -134,10 +113,6 @@ export class Authservice extends pulumi.ComponentResource {
         new k8s.yaml.v2.ConfigGroup(`${name}-objects`, { yaml, resourcePrefix: name }, { ...childOpts, dependsOn: [...args.after, secret], transforms: [versionAliases] });
         this.registerOutputs({ sessionCookieName: this.sessionCookieName });
     }
-}
-
-function settingsFor(args: AuthserviceArgs, secretName: string, tenantId: string, clientId: string, podAnnotations: Record<string, string>): EntraAuthSettings {
-    return { tenantId, clientId, hostname: args.hostname, secretName, podAnnotations, userIdClaim: args.userIdClaim };
 }
 
 function digest(parts: readonly string[]): string {

@@ -1,12 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { TlsConfig } from "../config";
 import {
-    EdgeSettings,
-    GATEWAY_NAME,
-    GATEWAY_NAMESPACE,
-    INGRESS_NAMESPACE,
-    INGRESS_SERVICE_NAME,
     TLS_SECRET_NAME,
     buildAcmeObjects,
     buildCertificate,
@@ -16,23 +10,20 @@ import {
     validateEdgeObjects,
     validateEdgeSettings,
 } from "../manifests/edge";
-import { KubeObject, Problem, formatProblems } from "../manifests/types";
+import { EDGE_PROBLEM_PREFIX, EdgePlan, edgeError, edgeSettings, knownSettingsProblems } from "../manifests/edge-plan";
+import { KubeObject } from "../manifests/types";
 import { toYamlText } from "../manifests/parse";
 import { versionAliases } from "./version-aliases";
 
 export interface IstioGatewayArgs {
-    /** Upstream objects handed over by the platform (selected by isEdgeObject): the kubeflow-gateway Gateway and istio-ingressgateway Service. */
-    readonly handed: readonly KubeObject[];
-    /** Public DNS name served on port 443 and named by the certificate. */
-    readonly hostname: string;
+    /** What to deploy, decided before any resource (planEdge). */
+    readonly plan: EdgePlan;
     /** The static public IP address (the self-signed certificate's IP SAN). */
     readonly publicIp: pulumi.Input<string>;
     /** Azure resource name of the static public IP the load balancer binds. */
     readonly publicIpName: pulumi.Input<string>;
     /** Resource group holding that public IP. */
     readonly publicIpResourceGroup: pulumi.Input<string>;
-    /** Certificate issuer and, for letsencrypt, the ACME account e-mail. */
-    readonly tls: TlsConfig;
     /** The cluster provider: every child uses it explicitly. */
     readonly provider: k8s.Provider;
     /** The platform's resources (Istio CRDs, istiod, cert-manager webhook Ready); everything here waits on them. */
@@ -40,9 +31,6 @@ export interface IstioGatewayArgs {
     /** The cluster identity's Network Contributor role assignment; the LoadBalancer Service waits on it. */
     readonly networkRole: pulumi.Resource;
 }
-
-/** Where the settings' problems are reported: `edge.hostname`, `edge.acmeEmail` (from `tls.email`), ... */
-const PREFIX = "edge";
 
 interface EdgeObjects {
     /** The Gateway and the EnvoyFilter that adds HSTS to its HTTPS answers. */
@@ -69,19 +57,26 @@ export class IstioGateway extends pulumi.ComponentResource {
     public readonly ready: pulumi.Resource[];
 
     constructor(name: string, args: IstioGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
-        // Validated before super(): invalid input must fail before any resource, this
-        // component included, is registered.
-        const upstream = checkedInputs(args);
+        // The public IP's fields known now are checked before super(): invalid input must
+        // fail before any resource, this component included, is registered.
+        const plan = args.plan;
+        const problems = knownSettingsProblems(plan, { publicIp: known(args.publicIp), publicIpName: known(args.publicIpName), publicIpResourceGroup: known(args.publicIpResourceGroup) });
+        if (problems.length > 0) {
+            throw edgeError(problems);
+        }
         super("kubeflow-azure:kubeflow:IstioGateway", name, {}, opts);
 
         const built: pulumi.Output<EdgeObjects> = pulumi
             .all([args.publicIp, args.publicIpName, args.publicIpResourceGroup])
             .apply(async ([publicIp, publicIpName, publicIpResourceGroup]) => {
-                const settings = edgeSettings(args, { publicIp, publicIpName, publicIpResourceGroup });
-                throwOnProblems(validateEdgeSettings(settings, PREFIX));
+                const settings = edgeSettings(plan, { publicIp, publicIpName, publicIpResourceGroup });
+                const resolved = validateEdgeSettings(settings, EDGE_PROBLEM_PREFIX);
+                if (resolved.length > 0) {
+                    throw edgeError(resolved);
+                }
                 const objects: EdgeObjects = {
-                    gateway: [buildGateway(upstream.gateway, settings), buildHstsFilter(upstream.gateway)],
-                    service: buildIngressService(upstream.service, settings),
+                    gateway: [buildGateway(plan.gateway, settings), buildHstsFilter(plan.gateway)],
+                    service: buildIngressService(plan.service, settings),
                     // The issuer first: cert-manager would otherwise report the certificate
                     // as waiting for a missing issuer until the next resync.
                     certificate: [...buildAcmeObjects(settings), buildCertificate(settings)],
@@ -109,65 +104,7 @@ export class IstioGateway extends pulumi.ComponentResource {
     }
 }
 
-/**
- * The component's checks of what is known before deployment, for callers that must
- * fail before registering anything at all; the constructor runs the same checks.
- */
-export function checkEdge(args: Pick<IstioGatewayArgs, "handed" | "hostname" | "tls" | "publicIp" | "publicIpName" | "publicIpResourceGroup">): void {
-    checkedInputs(args);
+/** A plain value now, or undefined while it is an output. */
+function known(value: pulumi.Input<string>): string | undefined {
+    return typeof value === "string" ? value : undefined;
 }
-
-/**
- * Every problem with what is known before deployment: the hand-over and the settings
- * that are plain values (the IP fields are checked once their outputs resolve).
- */
-function checkedInputs(args: Pick<IstioGatewayArgs, "handed" | "hostname" | "tls" | "publicIp" | "publicIpName" | "publicIpResourceGroup">): { gateway: KubeObject; service: KubeObject } {
-    const problems: Problem[] = [];
-    const pick = (kind: string, key: string): KubeObject | undefined => {
-        const found = args.handed.filter((o) => o.kind === kind);
-        if (found.length !== 1) {
-            problems.push({ where: `handed ${kind}`, value: `${found.length} found`, rule: `exactly one ${key} must be handed over by the platform` });
-        }
-        return found[0];
-    };
-    const gateway = pick("Gateway", `${GATEWAY_NAMESPACE}/${GATEWAY_NAME}`);
-    const service = pick("Service", `${INGRESS_NAMESPACE}/${INGRESS_SERVICE_NAME}`);
-
-    const unknownFields = new Set<string>();
-    const known = (value: pulumi.Input<string>, field: string): string | undefined => {
-        if (typeof value === "string") {
-            return value;
-        }
-        unknownFields.add(`${PREFIX}.${field}`);
-        return undefined;
-    };
-    // Stand-ins that pass validation for the fields that are outputs; filtered out below anyway.
-    const settings = edgeSettings(args, {
-        publicIp: known(args.publicIp, "publicIp") ?? "192.0.2.1",
-        publicIpName: known(args.publicIpName, "publicIpName") ?? "pending",
-        publicIpResourceGroup: known(args.publicIpResourceGroup, "publicIpResourceGroup") ?? "pending",
-    });
-    problems.push(...validateEdgeSettings(settings, PREFIX).filter((p) => !unknownFields.has(p.where)));
-    throwOnProblems(problems);
-    if (!gateway || !service) {
-        throw new Error("unreachable: a missing Gateway or Service is a problem reported above");
-    }
-    return { gateway, service };
-}
-
-function edgeSettings(args: Pick<IstioGatewayArgs, "hostname" | "tls">, ip: Pick<EdgeSettings, "publicIp" | "publicIpName" | "publicIpResourceGroup">): EdgeSettings {
-    return {
-        hostname: args.hostname,
-        ...ip,
-        issuer: args.tls.issuer,
-        ...(args.tls.email !== undefined ? { acmeEmail: args.tls.email } : {}),
-    };
-}
-
-function throwOnProblems(problems: readonly Problem[]): void {
-    if (problems.length > 0) {
-        throw new Error(formatProblems(`the HTTPS edge cannot be built (${problems.length} problem(s))`, problems));
-    }
-}
-
-

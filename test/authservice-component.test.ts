@@ -3,7 +3,8 @@ import { before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { loadAll } from "js-yaml";
-import { AuthFlavour, CONFIG_CHECKSUM_ANNOTATION, UserIdClaim, defaultUserIdClaim, effectiveSettings, isAuthserviceObject, issuerUrl, redirectUri, sessionCookieName } from "../manifests/authservice";
+import { AuthFlavour, CONFIG_CHECKSUM_ANNOTATION, UserIdClaim, defaultUserIdClaim, isAuthserviceObject, issuerUrl, planAuthservice, redirectUri, sessionCookieName } from "../manifests/authservice";
+import { effectiveSettings } from "./support/authservice-readback";
 import { prepareRelease } from "../manifests/transforms";
 import { KubeObject } from "../manifests/types";
 import { MOCK, Mocks, RecordedResource, SECRET_PLAINTEXTS, installMocks, isSecretValue, plaintextLeaks } from "./mocks";
@@ -58,13 +59,10 @@ async function deploy(flavour: AuthFlavour, handed: readonly KubeObject[], clien
     const provider = new k8s.Provider("p", { kubeconfig: "x" });
     const after = new k8s.core.v1.Namespace("platform", { metadata: { name: "platform" } }, { provider });
     const auth = new component.Authservice("authservice", {
-        flavour,
-        handed,
-        hostname: HOST,
+        plan: planAuthservice({ flavour, handed, hostname: HOST, userIdClaim, secretName: "authservice-entra" }),
         tenantId: MOCK.tenantId,
         clientId: MOCK.clientId,
         ...(clientSecret !== undefined ? { clientSecret: pulumi.secret(clientSecret) } : {}),
-        userIdClaim,
         provider,
         after: [after],
     });
@@ -178,13 +176,10 @@ describe("the Authservice component on the real renders", { skip: skipWithoutRen
                 const provider = new k8s.Provider("p", { kubeconfig: "x" });
                 assert.throws(
                     () => new component.Authservice("mismatch", {
-                        flavour,
-                        handed,
-                        hostname: HOST,
+                        plan: planAuthservice({ flavour, handed, hostname: HOST, userIdClaim: defaultUserIdClaim(flavour), secretName: "mismatch-entra" }),
                         tenantId: MOCK.tenantId,
                         clientId: MOCK.clientId,
                         ...(secretless ? { clientSecret: pulumi.secret(MOCK.clientSecret) } : {}),
-                        userIdClaim: defaultUserIdClaim(flavour),
                         provider,
                         after: [],
                     }),
@@ -231,12 +226,9 @@ describe("the Authservice component on bad input", () => {
         const provider = new k8s.Provider("p", { kubeconfig: "x" });
         assert.throws(
             () => new component.Authservice("bad", {
-                flavour,
-                handed,
-                hostname: "https://Not A Host/",
+                plan: planAuthservice({ flavour, handed, hostname: "https://Not A Host/", userIdClaim: "preferred_username", secretName: "bad-entra" }),
                 tenantId: MOCK.tenantId,
                 clientId: MOCK.clientId,
-                userIdClaim: "preferred_username",
                 provider,
                 after: [],
             }),

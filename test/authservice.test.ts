@@ -12,10 +12,8 @@ import {
     entraLogoutUrl,
     configureAuthservice,
     defaultUserIdClaim,
-    effectiveSettings,
     isAuthserviceObject,
     issuerUrl,
-    meshExtensionProviders,
     mitigateLargeTokens,
     parseOauth2ProxyConfig,
     redirectUri,
@@ -23,8 +21,8 @@ import {
     serviceAccountSubject,
     sessionCookieName,
     supportsWorkloadIdentity,
-    validateAuthObjects,
 } from "../manifests/authservice";
+import { effectiveSettings, meshExtensionProviders, validateAuthObjects } from "./support/authservice-readback";
 import * as yaml from "js-yaml";
 import { isRecord } from "../manifests/kube";
 import { KubeObject, objectKey } from "../manifests/types";

@@ -5,6 +5,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { loadAll } from "js-yaml";
 import { TlsConfig } from "../config";
 import { ACME_ISSUER, SELF_SIGNING_ISSUER, TLS_SECRET_NAME, isEdgeObject } from "../manifests/edge";
+import { EdgePlanInput, planEdge } from "../manifests/edge-plan";
 import { isRecord } from "../manifests/kube";
 import { list, rec } from "./assertions";
 import { KubeObject } from "../manifests/types";
@@ -59,13 +60,11 @@ async function run(handed: KubeObject[], tls: TlsConfig): Promise<Run> {
     mocks.reset();
     const pre = await prerequisites();
     const component = new edge.IstioGateway("edge", {
-        handed,
-        hostname: HOSTNAME,
+        plan: planEdge({ handed, hostname: HOSTNAME, tls }),
         // Outputs, as the program passes them (the public endpoint's results).
         publicIp: pulumi.output(MOCK.ipAddress),
         publicIpName: pulumi.output(IP_NAME),
         publicIpResourceGroup: pulumi.output(IP_RG),
-        tls,
         provider: pre.provider,
         after: [pre.after],
         networkRole: pre.role,
@@ -245,23 +244,20 @@ describe("IstioGateway rejects invalid input before registering anything", () =>
         },
     ];
 
-    async function attempt(args: Partial<import("../components/istio-gateway").IstioGatewayArgs>): Promise<Error> {
+    async function attempt(args: Partial<EdgePlanInput>): Promise<Error> {
         mocks.reset();
         const pre = await prerequisites();
         mocks.reset();
         let thrown: unknown;
         try {
             new edge.IstioGateway("edge", {
-                handed,
-                hostname: HOSTNAME,
+                plan: planEdge({ handed, hostname: HOSTNAME, tls: { issuer: "self-signed" }, ...args }),
                 publicIp: pulumi.output(MOCK.ipAddress),
-                publicIpName: pulumi.output(IP_NAME),
+                publicIpName: args.publicIpName ?? pulumi.output(IP_NAME),
                 publicIpResourceGroup: pulumi.output(IP_RG),
-                tls: { issuer: "self-signed" },
                 provider: pre.provider,
                 after: [pre.after],
                 networkRole: pre.role,
-                ...args,
             });
         } catch (err) {
             thrown = err;

@@ -5,6 +5,7 @@ import { CONTEXT, stackConfig, templateValues } from "./stack-files";
 import { miniRelease } from "./fixtures/mini-release";
 import { availableRenders, loadRender, skipWithoutRenders } from "./upstream";
 import { stackSuffix } from "../config";
+import { effectiveSettings, meshExtensionProviders } from "./support/authservice-readback";
 
 // Mocks first: the program's modules must see them when they load.
 let mocks: Mocks;
@@ -498,7 +499,7 @@ describe("the user claim", () => {
         for (const claim of ["preferred_username", "email"]) {
             await run("dev", { "kubeflow-azure:userIdClaim": claim });
             const objects = docs(mocks.one("kubernetes:yaml/v2:ConfigGroup", "kf-dev-auth-objects")) as unknown as import("../manifests/types").KubeObject[];
-            const eff = authservice.effectiveSettings(objects, "oauth2-proxy");
+            const eff = effectiveSettings(objects, "oauth2-proxy");
             assert.equal(eff.userIdClaim, claim);
             const cfg = objects.find((o) => o.kind === "ConfigMap" && isRecordValue(o.data) && "oauth2_proxy.cfg" in o.data);
             assert.match((cfg?.data as Record<string, string>)["oauth2_proxy.cfg"], new RegExp(`^oidc_email_claim = "${claim}"$`, "m"));
@@ -606,7 +607,7 @@ describe("the whole program on every real release", { skip: skipWithoutRenders()
             // The authservice: the same redirect URI as the app registration, the ACME path exempt (prod uses letsencrypt).
             const authGroup = mocks.one(GROUP, "kf-prod-auth-objects");
             const authObjects = docs(authGroup) as unknown as import("../manifests/types").KubeObject[];
-            const effective = authservice.effectiveSettings(authObjects, release.authservice);
+            const effective = effectiveSettings(authObjects, release.authservice);
             assert.equal(effective.redirectUrl, input<string[]>(mocks.one(T.app), "web.redirectUris")[0]);
             assert.ok(mocks.transitiveDependencies(authGroup.urn).has(lastPhase.urn));
             assert.match(JSON.stringify(authObjects), /\/\.well-known\/acme-challenge\//);
@@ -652,7 +653,7 @@ describe("the whole program on every real release", { skip: skipWithoutRenders()
             const mesh = applied.find((o) => o.kind === "ConfigMap" && (o.metadata as { name: string; namespace?: string }).name === "istio" && (o.metadata as { namespace?: string }).namespace === "istio-system");
             assert.ok(mesh);
             if (release.authservice === "oauth2-proxy") {
-                const provider = authservice.meshExtensionProviders([mesh as unknown as import("../manifests/types").KubeObject]).find((p) => p.name === "oauth2-proxy");
+                const provider = meshExtensionProviders([mesh as unknown as import("../manifests/types").KubeObject]).find((p) => p.name === "oauth2-proxy");
                 assert.deepEqual((provider?.envoyExtAuthzHttp as Record<string, unknown>).headersToDownstreamOnAllow, ["set-cookie"]);
             }
             // HSTS on the HTTPS server.

@@ -1,0 +1,241 @@
+/**
+ * The oauth2-proxy rewrite (Kubeflow >= 1.9): the config file, its parameters, the
+ * credentials from the component's Secret (or workload identity), and the gateway's rules.
+ */
+import { isRecord } from "../parse";
+import { KubeObject, Problem, formatProblems } from "../types";
+import { parseOauth2ProxyConfig, serializeOauth2ProxyConfig } from "./cfg";
+import { issuerUrl, redirectUri } from "./endpoints";
+import { entraRequestAuthentication, withoutDexPaths } from "./gateway-rules";
+import { configMapData, mountedConfigMap, podTemplate, setConfigMapData } from "./objects";
+import { namesDex } from "./selection";
+import {
+    AuthCredential,
+    ConfiguredAuthservice,
+    ENTRA_LOGIN_HOST,
+    EntraAuthSettings,
+    KUBEFLOW_OAUTH2_PROXY_COOKIE,
+    OAUTH2_PROXY_CFG_KEY,
+    OAUTH2_PROXY_COOKIE_REFRESH,
+    OAUTH2_PROXY_CREDENTIAL_ENV,
+    OAUTH2_PROXY_SCOPES,
+    OAUTH2_PROXY_SECRET_KEYS,
+    OAUTH2_PROXY_SERVICE_ACCOUNT,
+    WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION,
+    WORKLOAD_IDENTITY_USE_LABEL,
+} from "./settings";
+import { annotatePodTemplate, theWorkload } from "./workload";
+
+export function configureOauth2Proxy(objects: KubeObject[], s: EntraAuthSettings): ConfiguredAuthservice {
+    const problems: Problem[] = [];
+    const { workload: deployment, container } = theWorkload(objects, "Deployment", "oauth2-proxy", "oauth2-proxy Deployment", problems);
+    const ns = deployment?.metadata.namespace ?? "";
+    const mounted = deployment ? mountedConfigMap(deployment, OAUTH2_PROXY_CFG_KEY, objects) : { names: [] };
+    const cfgMap = mounted.found;
+    if (deployment && !cfgMap) {
+        problems.push({
+            where: "oauth2-proxy",
+            value: `ConfigMap ${ns}/${mounted.names.join(",") || "(none mounted)"}`,
+            rule: `the ConfigMap holding ${OAUTH2_PROXY_CFG_KEY} that the Deployment mounts must be handed over`,
+        });
+    }
+    const paramNames = new Set((container?.env ?? []).map((e) => e.valueFrom?.configMapKeyRef?.name).filter((n): n is string => n !== undefined));
+    const params = objects.filter((o) => o.kind === "ConfigMap" && paramNames.has(o.metadata.name) && o.metadata.namespace === ns);
+    for (const name of paramNames) {
+        if (!params.some((p) => p.metadata.name === name)) {
+            problems.push({ where: "oauth2-proxy", value: `ConfigMap ${ns}/${name}`, rule: "every ConfigMap the Deployment's env reads must be handed over" });
+        }
+    }
+    const requestAuths = objects.filter((o) => o.kind === "RequestAuthentication");
+    if (requestAuths.length === 0) {
+        problems.push({
+            where: "oauth2-proxy",
+            value: "no RequestAuthentication",
+            rule: "the gateway's RequestAuthentication (the one trusting dex) must be handed over: it is what maps the token to kubeflow-userid",
+        });
+    }
+    if (problems.length > 0 || !deployment || !container || !cfgMap) {
+        throw new Error(formatProblems("oauth2-proxy: cannot configure for Entra ID", problems));
+    }
+
+    const federated = supportsWorkloadIdentity(container.image ?? "");
+    setConfigMapData(cfgMap, { [OAUTH2_PROXY_CFG_KEY]: renderOauth2ProxyConfig(configMapData(cfgMap)[OAUTH2_PROXY_CFG_KEY] ?? "", s, federated) });
+
+    const paramValues: Record<string, string> = {
+        // The site is HTTPS only: the session cookie must never travel in clear.
+        FORCE_HTTPS: "true",
+        // Entra's endpoints carry publicly trusted certificates: verify them.
+        ALLOW_SELF_SIGNED_ISSUER: "false",
+        // Off: no bearer request ever reaches oauth2-proxy. The release's CUSTOM policy
+        // (istio-ingressgateway-oauth2-proxy) sends a request to the ext-authz check only
+        // when it has no Authorization header; a bearer token is validated by the
+        // gateway's RequestAuthentication (issuer, signature, audience) and required by
+        // its DENY policy on requestPrincipals. oauth2-proxy's own JWT settings
+        // (skip_jwt_bearer_tokens, extra_jwt_issuers) would be dead configuration.
+        ENABLE_M2M_TOKENS: "false",
+        EXTRA_JWT_ISSUERS: "",
+    };
+    for (const p of params) {
+        const data = configMapData(p);
+        for (const key of Object.keys(data)) {
+            if (key in paramValues) {
+                data[key] = paramValues[key];
+            }
+        }
+        setConfigMapData(p, data);
+    }
+
+    const keys = federated
+        ? { clientId: OAUTH2_PROXY_SECRET_KEYS.clientId, cookieSecret: OAUTH2_PROXY_SECRET_KEYS.cookieSecret }
+        : { ...OAUTH2_PROXY_SECRET_KEYS };
+    const credentialEnv = Object.entries(OAUTH2_PROXY_CREDENTIAL_ENV).filter(([, key]) => (Object.values(keys) as string[]).includes(key));
+    container.env = [
+        ...(container.env ?? []).filter((e) => !(e.name in OAUTH2_PROXY_CREDENTIAL_ENV)),
+        ...credentialEnv.map(([name, key]) => ({ name, valueFrom: { secretKeyRef: { name: s.secretName, key } } })),
+    ];
+    for (const e of container.env) {
+        if (e.valueFrom?.secretKeyRef && e.valueFrom.secretKeyRef.name !== s.secretName) {
+            throw new Error(`oauth2-proxy: env ${e.name} reads Secret ${e.valueFrom.secretKeyRef.name}, which is not deployed`);
+        }
+    }
+
+    const rewritten: KubeObject[] = [deployment, cfgMap, ...params];
+    let credential: AuthCredential = { kind: "client-secret" };
+    if (federated) {
+        const serviceAccount = workloadIdentityServiceAccount(ns, s.clientId);
+        useWorkloadIdentity(deployment, serviceAccount.metadata.name);
+        rewritten.push(serviceAccount);
+        credential = { kind: "workload-identity", subject: serviceAccountSubject(ns, serviceAccount.metadata.name) };
+    }
+    for (const ra of requestAuths) {
+        rewritten.push(entraRequestAuthentication(ra, s));
+    }
+    for (const ap of objects.filter((o) => o.kind === "AuthorizationPolicy")) {
+        rewritten.push(withoutDexPaths(ap));
+    }
+    // The service account is in the digest: the webhook reads its client-id annotation only
+    // when a pod starts (Azure/azure-workload-identity docs, concepts: "restart the pod").
+    annotatePodTemplate(deployment, s.podAnnotations, [cfgMap, ...params, ...(federated ? rewritten.filter((o) => o.kind === "ServiceAccount") : [])]);
+    return {
+        objects: rewritten,
+        secret: { name: s.secretName, namespace: ns, keys },
+        credential,
+    };
+}
+
+/**
+ * Whether an oauth2-proxy image can redeem codes without a client secret: the
+ * `entra-id` provider with `entra_id_federated_token_auth` (providers/ms_entra_id.go,
+ * first in v7.8.0; absent from v7.7.1 and v7.6.0) reads the projected service account
+ * token from AZURE_FEDERATED_TOKEN_FILE and sends it as client assertion, on the code
+ * redemption and on every refresh. An image without a semantic version tag (a digest,
+ * `latest`) is taken as not supporting it.
+ */
+export function supportsWorkloadIdentity(image: string): boolean {
+    const m = /oauth2-proxy:v(\d+)\.(\d+)\.(\d+)/.exec(image);
+    if (!m) {
+        return false;
+    }
+    const [major, minor] = [Number(m[1]), Number(m[2])];
+    return major > 7 || (major === 7 && minor >= 8);
+}
+
+/** The `sub` of a Kubernetes service account token, which the federated credential must name exactly. */
+export function serviceAccountSubject(namespace: string, name: string): string {
+    return `system:serviceaccount:${namespace}:${name}`;
+}
+
+function workloadIdentityServiceAccount(namespace: string, clientId: string): KubeObject {
+    return {
+        apiVersion: "v1",
+        kind: "ServiceAccount",
+        metadata: {
+            name: OAUTH2_PROXY_SERVICE_ACCOUNT,
+            namespace,
+            // The webhook reads the app to exchange the token for from here.
+            annotations: { [WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION]: clientId },
+        },
+    };
+}
+
+/** Runs the pods as the service account and labels them, so AKS's webhook projects the token and sets AZURE_FEDERATED_TOKEN_FILE. */
+function useWorkloadIdentity(deployment: KubeObject, serviceAccount: string): void {
+    const template = podTemplate(deployment);
+    const meta = isRecord(template.metadata) ? template.metadata : {};
+    const labels = isRecord(meta.labels) ? (meta.labels as Record<string, string>) : {};
+    template.metadata = { ...meta, labels: { ...labels, [WORKLOAD_IDENTITY_USE_LABEL]: "true" } };
+    const podSpec = isRecord(template.spec) ? template.spec : {};
+    template.spec = { ...podSpec, serviceAccountName: serviceAccount };
+}
+
+/**
+ * The oauth2-proxy config for Entra, derived from the release's: the release's
+ * choices (cookie name, expiry, api_routes, upstream, headers, sign-in page) are
+ * kept; every option that points at dex or breaks Entra is replaced.
+ */
+function renderOauth2ProxyConfig(releaseCfg: string, s: EntraAuthSettings, federated: boolean): string {
+    const cfg = parseOauth2ProxyConfig(releaseCfg);
+    // dex endpoints and the discovery bypass that relied on them; Entra's discovery
+    // document gives absolute endpoints the browser can reach.
+    for (const key of ["login_url", "redeem_url", "oidc_jwks_url", "profile_url", "validate_url", "skip_oidc_discovery", "relative_redirect_url"]) {
+        cfg.delete(key);
+    }
+    // Entra answers prompt=none with interaction_required whenever it cannot sign the
+    // user in silently; without a prompt it signs in silently when it can anyway.
+    cfg.delete("prompt");
+    cfg.delete("approval_prompt");
+    // Entra omits email_verified; oauth2-proxy only refuses an explicit false, so the
+    // insecure override is not needed and stays off.
+    cfg.delete("insecure_oidc_allow_unverified_email");
+    // Credentials come from the Secret through the environment, never from here.
+    for (const key of ["client_id", "client_secret", "client_secret_file", "cookie_secret", "cookie_secret_file"]) {
+        cfg.delete(key);
+    }
+    const skipRoutes = cfg.get("skip_auth_routes");
+    if (Array.isArray(skipRoutes)) {
+        const kept = skipRoutes.filter((r) => !namesDex(String(r)));
+        if (kept.length > 0) {
+            cfg.set("skip_auth_routes", kept);
+        } else {
+            cfg.delete("skip_auth_routes");
+        }
+    }
+    // The bearer-token options would never be reached (see ENABLE_M2M_TOKENS above).
+    cfg.delete("skip_jwt_bearer_tokens");
+    cfg.delete("extra_jwt_issuers");
+    if (federated) {
+        // The entra-id provider is the oidc provider plus client assertions (and group
+        // overage lookups, which never happen: the app emits no groups claim).
+        cfg.set("provider", "entra-id");
+        cfg.set("entra_id_federated_token_auth", true);
+    } else {
+        cfg.set("provider", "oidc");
+    }
+    cfg.set("provider_display_name", "Microsoft Entra ID");
+    cfg.set("oidc_issuer_url", issuerUrl(s.tenantId));
+    cfg.set("scope", OAUTH2_PROXY_SCOPES.join(" "));
+    // oauth2-proxy keeps the user in the session's "email" and refuses a sign-in without
+    // one ("neither the id_token nor the profileURL set an email", providers/oidc.go
+    // EnrichSession); oidc_email_claim says which claim fills it (provider_data.go
+    // buildSessionFromClaims), the same option in v7.6.0 through v7.14.3.
+    cfg.set("oidc_email_claim", s.userIdClaim);
+    cfg.set("redirect_url", redirectUri("oauth2-proxy", s.hostname));
+    cfg.set("cookie_secure", true);
+    cfg.set("cookie_refresh", OAUTH2_PROXY_COOKIE_REFRESH);
+    // The gateway reads the user from this token (see the RequestAuthentication).
+    cfg.set("set_authorization_header", true);
+    if (!cfg.has("cookie_name")) {
+        cfg.set("cookie_name", KUBEFLOW_OAUTH2_PROXY_COOKIE);
+    }
+    // The sign-out's rd leads to Entra's end-session endpoint on another host
+    // (dashboardLogoutUrl); the release's own entries stay.
+    const redirectDomains = cfg.get("whitelist_domains");
+    const kept = (Array.isArray(redirectDomains) ? redirectDomains : redirectDomains === undefined ? [] : [redirectDomains]).map(String);
+    cfg.set("whitelist_domains", kept.includes(ENTRA_LOGIN_HOST) ? kept : [...kept, ENTRA_LOGIN_HOST]);
+    if (s.emailDomains && s.emailDomains.length > 0) {
+        cfg.set("email_domains", [...s.emailDomains]);
+    } else if (!cfg.has("email_domains")) {
+        cfg.set("email_domains", ["*"]);
+    }
+    return serializeOauth2ProxyConfig(cfg);
+}

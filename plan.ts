@@ -1,0 +1,99 @@
+/**
+ * All pure work on the configuration and the render, once, before any resource exists:
+ * what each component deploys, as a typed plan, or one error naming every problem. The
+ * components only turn these plans into resources (program.ts).
+ */
+import { Config, clientSecretEndDate } from "./config";
+import type { RenderedRelease } from "./components/release-source";
+import { AuthPlan, allowSessionRefresh, isAuthserviceObject, mitigateLargeTokens, planAuthservice } from "./manifests/authservice";
+import { isEdgeObject } from "./manifests/edge";
+import { EdgePlan, planEdge } from "./manifests/edge-plan";
+import { PlatformPlan, planPlatform } from "./manifests/platform";
+import { ProfilesPlan, planProfiles } from "./manifests/profiles";
+import { CREDENTIALS_OWNER, prepareRelease, validateRequired } from "./manifests/transforms";
+import { dropExampleProfile, exampleUserProblems } from "./manifests/transforms/example-profile";
+import { setRegistrationFlow } from "./manifests/transforms/registration-flow";
+import { setDashboardLogout } from "./manifests/transforms/dashboard-logout";
+import { KubeObject, formatProblems } from "./manifests/types";
+
+/**
+ * How the Entra app proves the authservice's identity, decided by the release's
+ * authservice image: a client secret (its end date checked here) or a federated
+ * credential for the pods' service account.
+ */
+export type CredentialPlan =
+    | { readonly kind: "client-secret"; readonly endDate: string; readonly rotation: string }
+    | { readonly kind: "workload-identity"; readonly subject: string };
+
+export interface DeploymentPlan {
+    readonly release: RenderedRelease["release"];
+    /** The release's objects the platform applies, in phases. */
+    readonly platform: PlatformPlan;
+    /** Credential objects the platform applies apart from the big groups (secrets out of ConfigMaps). */
+    readonly platformCredentials: readonly KubeObject[];
+    readonly auth: AuthPlan;
+    readonly edge: EdgePlan;
+    readonly credentials: CredentialPlan;
+    readonly profiles: ProfilesPlan;
+}
+
+/** The components' resource names that the plan must know: the authservice's Secret is named after its component. */
+export function authserviceName(cfg: Pick<Config, "name">): string {
+    return `${cfg.name}-auth`;
+}
+
+export function planDeployment(cfg: Config, rendered: RenderedRelease, now = new Date()): DeploymentPlan {
+    const release = rendered.release;
+    // A render that lacks what the program needs, or that would keep dex or a default
+    // credential, fails here; what follows builds on it.
+    validateRequired(rendered.objects, release, rendered.origin);
+    const flavour = release.authservice;
+    // The configured profiles replace the release's example one; the dashboard's flag
+    // is set before the hand-over, so whichever component deploys the dashboard has it.
+    // "Log out" ends the Entra session too. The dashboard is a platform object, built
+    // before any Output exists: an unconfigured tenant id signs out through `common`.
+    const released = setDashboardLogout(
+        setRegistrationFlow(dropExampleProfile(rendered.objects), cfg.selfService),
+        flavour,
+        cfg.tenantId ?? "common",
+        cfg.hostname,
+    );
+    const prepared = prepareRelease(released, {
+        owners: {
+            authservice: (o) => isAuthserviceObject(o, flavour),
+            edge: isEdgeObject,
+        },
+    });
+    const handed = (owner: string): KubeObject[] => prepared.handedOver.get(owner) ?? [];
+    const deployed = [...prepared.objects, ...[...prepared.handedOver.values()].flat()];
+
+    // The steps below are independent of each other: each one's problems are reported together.
+    const failures: string[] = [];
+    const attempt = <T>(step: () => T): T | undefined => {
+        try {
+            return step();
+        } catch (err) {
+            failures.push(err instanceof Error ? err.message : String(err));
+            return undefined;
+        }
+    };
+    const platform = attempt(() => planPlatform(allowSessionRefresh(mitigateLargeTokens(prepared.objects), flavour)));
+    attempt(() => {
+        const exampleUser = exampleUserProblems(deployed);
+        if (exampleUser.length > 0) {
+            throw new Error(formatProblems(`${exampleUser.length} deployed object(s) name the release's example user`, exampleUser));
+        }
+    });
+    const profiles = attempt(() => planProfiles(cfg.profiles, deployed, { gpu: cfg.gpuPool !== undefined, gpuSpot: cfg.gpuPool?.spot ?? false, spot: cfg.userPool.spot }));
+    const auth = attempt(() => planAuthservice({ flavour, handed: handed("authservice"), hostname: cfg.hostname, userIdClaim: cfg.userIdClaim, secretName: `${authserviceName(cfg)}-entra` }));
+    const credentials = auth && attempt((): CredentialPlan => auth.credential.kind === "workload-identity"
+        ? auth.credential
+        : { kind: "client-secret", endDate: clientSecretEndDate(cfg.clientSecret, now), rotation: cfg.clientSecret.rotation });
+    // The public IP's fields are outputs of the address: the component checks them when they resolve.
+    const edge = attempt(() => planEdge({ handed: handed("edge"), hostname: cfg.hostname, tls: cfg.tls }));
+
+    if (failures.length > 0 || !platform || !profiles || !auth || !credentials || !edge) {
+        throw new Error(failures.length === 1 ? failures[0] : `${failures.length} problems before any resource:\n\n${failures.join("\n\n")}`);
+    }
+    return { release, platform, platformCredentials: handed(CREDENTIALS_OWNER), auth, edge, credentials, profiles };
+}
