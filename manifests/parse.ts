@@ -59,5 +59,3 @@ export function toYamlText(objects: readonly KubeObject[]): string {
     return objects.map((o) => JSON.stringify(o)).join("\n---\n");
 }
 
-// manifests/authservice.ts still reads isRecord from here.
-export { isRecord } from "./kube";

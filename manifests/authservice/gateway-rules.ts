@@ -3,7 +3,7 @@
  * the cluster's issuer for automation) instead of dex, and AuthorizationPolicies
  * without dex's exempt paths.
  */
-import { isRecord } from "../parse";
+import { isRecord } from "../kube";
 import { KubeObject } from "../types";
 import { automationAudience, clusterJwksUri, issuerUrl, jwksUri } from "./endpoints";
 import { namesDex } from "./selection";

@@ -1,7 +1,7 @@
 /**
  * Mitigations for Entra's large tokens and session cookies over the whole render.
  */
-import { isRecord } from "../parse";
+import { isRecord } from "../kube";
 import { KubeObject } from "../types";
 import { Container, podContainers } from "./objects";
 

@@ -2,7 +2,7 @@
  * The oauth2-proxy rewrite (Kubeflow >= 1.9): the config file, its parameters, the
  * credentials from the component's Secret (or workload identity), and the gateway's rules.
  */
-import { isRecord } from "../parse";
+import { isRecord } from "../kube";
 import { KubeObject, Problem, formatProblems } from "../types";
 import { parseOauth2ProxyConfig, serializeOauth2ProxyConfig } from "./cfg";
 import { issuerUrl, redirectUri } from "./endpoints";

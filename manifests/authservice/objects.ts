@@ -1,7 +1,7 @@
 /**
  * Small accessors over the plain objects the authservice rewrite reads and edits.
  */
-import { isRecord } from "../parse";
+import { isRecord } from "../kube";
 import { KubeObject, objectKey } from "../types";
 
 export interface EnvVar {

@@ -2,7 +2,7 @@
  * Which release objects the Authservice component owns: everything that names dex or
  * holds an authservice credential.
  */
-import { isRecord } from "../parse";
+import { isRecord } from "../kube";
 import { KubeObject } from "../types";
 import { configMapData, hasKeys, podContainers, secretKeys } from "./objects";
 import { AuthFlavour, OAUTH2_PROXY_CFG_KEY, OAUTH2_PROXY_SECRET_KEYS, OIDC_AUTHSERVICE_SECRET_KEYS } from "./settings";

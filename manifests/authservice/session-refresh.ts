@@ -3,7 +3,7 @@
  * session cookie to the browser.
  */
 import * as yaml from "js-yaml";
-import { isRecord } from "../parse";
+import { isRecord } from "../kube";
 import { KubeObject } from "../types";
 import { configMapData, setConfigMapData } from "./objects";
 import { AuthFlavour, OAUTH2_PROXY_EXTENSION_PROVIDER } from "./settings";

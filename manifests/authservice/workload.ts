@@ -3,7 +3,7 @@
  * of its configuration on its pod template.
  */
 import { createHash } from "node:crypto";
-import { isRecord } from "../parse";
+import { isRecord } from "../kube";
 import { KubeObject, Problem, objectKey } from "../types";
 import { configMapData, podContainers, podTemplate, sortedRecord } from "./objects";
 import { CONFIG_CHECKSUM_ANNOTATION } from "./settings";

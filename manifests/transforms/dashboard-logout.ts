@@ -13,7 +13,7 @@
  * the dashboard stays as the release ships it.
  */
 import { AuthFlavour, dashboardLogoutUrl } from "../authservice";
-import { isRecord } from "../parse";
+import { isRecord } from "../kube";
 import { KubeObject, apiGroup } from "../types";
 
 export const LOGOUT_URL_ENV = "LOGOUT_URL";

@@ -8,7 +8,7 @@ import { AuthFlavour, USERID_HEADER, parseOauth2ProxyConfig, CfgValue } from "..
 import { EnvVar, configMapData, mountedConfigMap, podContainers, podTemplate } from "../../manifests/authservice/objects";
 import { MESH_CONFIG_KEY, isMeshConfig } from "../../manifests/authservice/session-refresh";
 import { OAUTH2_PROXY_CFG_KEY, OAUTH2_PROXY_DEFAULT_COOKIE, OIDC_AUTHSERVICE_CALLBACK, OIDC_AUTHSERVICE_COOKIE, OIDC_AUTHSERVICE_SECRET_KEYS } from "../../manifests/authservice/settings";
-import { isRecord } from "../../manifests/parse";
+import { isRecord } from "../../manifests/kube";
 import { validateObjects } from "../../manifests/schemas";
 import { KubeObject, objectKey } from "../../manifests/types";
 
