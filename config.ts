@@ -62,6 +62,8 @@ export interface DeploymentContext {
     readonly project: string;
 }
 
+export type ClusterTier = "Free" | "Standard";
+
 export type TlsIssuer = "self-signed" | "letsencrypt";
 
 export interface TlsConfig {
@@ -116,6 +118,8 @@ export interface Config {
     readonly deployerObjectId?: string;
     readonly tls: TlsConfig;
     readonly protect: boolean;
+    /** AKS pricing tier: Standard carries the uptime SLA; its own setting, not a side effect of protect. */
+    readonly clusterTier: ClusterTier;
     readonly clientSecret: ClientSecretConfig;
     /** Kubeflow Profiles (namespaces) with their owner and contributors. */
     readonly profiles: readonly ProfileConfig[];
@@ -143,6 +147,7 @@ export const DEFAULTS = {
     owners: [] as string[],
     tls: { issuer: "self-signed" as TlsIssuer },
     protect: false,
+    clusterTier: "Free" as ClusterTier,
     clientSecret: { validityDays: 365, rotation: "1" },
     adminGroupIds: [] as string[],
     localAccounts: true,
@@ -210,6 +215,7 @@ export const KEYS = [
     "deployerObjectId",
     "tls",
     "protect",
+    "clusterTier",
     "clientSecret",
     "gpuPool",
     "adminGroupIds",
@@ -455,6 +461,10 @@ export function resolveConfig(raw: RawConfig, stack: string, context: Deployment
         }
     });
     const protect = booleanKey("protect", get("protect"), DEFAULTS.protect, bad);
+    const clusterTier = (get("clusterTier") ?? DEFAULTS.clusterTier) as ClusterTier;
+    if (clusterTier !== "Free" && clusterTier !== "Standard") {
+        bad("clusterTier", clusterTier, "Free or Standard (Standard carries the AKS uptime SLA and is billed per cluster hour)");
+    }
 
     // `pulumi config set --path kubeflow-azure:clientSecret.rotation 2` stores the integer 2
     // (on a path the CLI reads integers as numbers): the label is its text.
@@ -504,6 +514,7 @@ export function resolveConfig(raw: RawConfig, stack: string, context: Deployment
         ...(deployerObjectId ? { deployerObjectId: deployerObjectId.toLowerCase() } : {}),
         tls: tls.email === undefined ? { issuer: tls.issuer } : { issuer: tls.issuer, email: tls.email },
         protect,
+        clusterTier,
         clientSecret,
         profiles,
         selfService,

@@ -68,7 +68,7 @@ export function deploy(cfg: Config, rendered: RenderedRelease): Deployment {
         adminGroupIds: cfg.adminGroupIds,
         deployerObjectId: cfg.deployerObjectId ?? client.objectId,
         localAccounts: cfg.localAccounts,
-        tier: cfg.protect ? "Standard" : "Free",
+        tier: cfg.clusterTier,
         maintenanceWindow: cfg.maintenanceWindow,
         protect: cfg.protect,
         tags,

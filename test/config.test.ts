@@ -200,6 +200,7 @@ describe("config rules", () => {
         ["letsencrypt without e-mail", { tls: { issuer: "letsencrypt" } }, /kubeflow-azure:tls\.email: \(unset\): an e-mail address, required with tls\.issuer letsencrypt/],
         ["protect not boolean", { protect: "yes" }, /kubeflow-azure:protect: "yes": true or false/],
         ["secret validity of 0 days", { clientSecret: { validityDays: 0 } }, /kubeflow-azure:clientSecret\.validityDays: 0: an integer from 1 to 730/],
+        ["unknown AKS tier", { clusterTier: "Gold" }, /kubeflow-azure:clusterTier: "Gold": Free or Standard/],
         ["deploying identity that is no GUID", { deployerObjectId: "ci-bot" }, /kubeflow-azure:deployerObjectId: "ci-bot": the Entra object id \(a GUID\) of the identity that runs pulumi up/],
         ["admin group that is no GUID", { adminGroupIds: ["aks-admins"] }, /kubeflow-azure:adminGroupIds\[0\]: "aks-admins": an Entra group object id/],
         ["localAccounts not boolean", { localAccounts: "no" }, /kubeflow-azure:localAccounts: "no": true or false/],

@@ -372,7 +372,12 @@ describe("GPU and spot pools, admin groups (dev stack with options)", () => {
 describe("a fixed deploying identity (previews run as another identity)", () => {
     const CI_IDENTITY = "12121212-3434-5656-7878-909090909090";
     before(async () => {
-        await run("dev", { "kubeflow-azure:deployerObjectId": CI_IDENTITY });
+        await run("dev", { "kubeflow-azure:deployerObjectId": CI_IDENTITY, "kubeflow-azure:protect": true });
+    });
+
+    it("keeps a protected stack on the Free tier: the tier is its own setting (clusterTier), not a side effect of protect", () => {
+        assert.ok(mocks.one(T.cluster).protect);
+        assert.equal(input(mocks.one(T.cluster), "sku.tier"), "Free");
     });
 
     it("makes that identity, not the previewing one, the app's owner and the cluster admin", () => {
