@@ -7,9 +7,8 @@ import { configureOauth2Proxy } from "./oauth2-proxy";
 import { configureOidcAuthservice } from "./oidc-authservice";
 import { isAuthserviceObject } from "./selection";
 import { AuthFlavour, ConfiguredAuthservice, EntraAuthSettings, supportedUserIdClaims } from "./settings";
+import { isGuid, isHostName } from "../validators";
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
 
 /**
  * Rewrites the handed-over objects for Entra ID. Returns what to deploy (no Secret)
@@ -61,13 +60,13 @@ export function configureAuthservice(handed: readonly KubeObject[], flavour: Aut
 
 function settingsProblems(s: EntraAuthSettings): Problem[] {
     const problems: Problem[] = [];
-    if (!GUID.test(s.tenantId)) {
+    if (!isGuid(s.tenantId)) {
         problems.push({ where: "tenantId", value: s.tenantId, rule: "must be a tenant GUID" });
     }
-    if (!GUID.test(s.clientId)) {
+    if (!isGuid(s.clientId)) {
         problems.push({ where: "clientId", value: s.clientId, rule: "must be an application (client) GUID" });
     }
-    if (!HOSTNAME.test(s.hostname)) {
+    if (!isHostName(s.hostname)) {
         problems.push({ where: "hostname", value: s.hostname, rule: "must be a lower-case DNS name without scheme, port or path" });
     }
     if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(s.secretName) || s.secretName.length > 253) {

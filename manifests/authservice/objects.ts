@@ -1,7 +1,7 @@
 /**
  * Small accessors over the plain objects the authservice rewrite reads and edits.
  */
-import { isRecord } from "../kube";
+import { isRecord, podContainers as workloadContainers, podTemplate as workloadTemplate } from "../kube";
 import { KubeObject, objectKey } from "../types";
 
 export interface EnvVar {
@@ -29,20 +29,18 @@ export interface Container {
     [k: string]: unknown;
 }
 
+/** The workload's pod template (manifests/kube.ts); the authservice is always a workload, so none is an error. */
 export function podTemplate(o: KubeObject): Record<string, unknown> {
-    const spec = isRecord(o.spec) ? o.spec : undefined;
-    const template = spec && isRecord(spec.template) ? spec.template : undefined;
+    const template = workloadTemplate(o);
     if (!template) {
         throw new Error(`${objectKey(o)} has no pod template`);
     }
     return template;
 }
 
+/** The workload's containers, typed as the rewrite reads them. */
 export function podContainers(o: KubeObject): Container[] {
-    const spec = isRecord(o.spec) ? o.spec : undefined;
-    const template = spec && isRecord(spec.template) ? spec.template : undefined;
-    const podSpec = template && isRecord(template.spec) ? template.spec : undefined;
-    return podSpec && Array.isArray(podSpec.containers) ? (podSpec.containers.filter(isRecord) as unknown as Container[]) : [];
+    return workloadContainers(o) as unknown as Container[];
 }
 
 /** The ConfigMaps a workload mounts that may provide the given key (whole, through items, or by subPath). */
