@@ -1,5 +1,5 @@
 /**
- * CrossGuard policy pack of kubeflow-azure (issue 6). Run against a stack with
+ * CrossGuard policy pack of kubeflow-azure. Run against a stack with
  * `pulumi preview --policy-pack policy` (or `pulumi up --policy-pack policy`) from the
  * project root, after `npm install` here. The rules are in rules.ts.
  */
