@@ -349,14 +349,7 @@ export function resolveConfig(raw: RawConfig, stack: string, context: Deployment
     });
     const userPool = objectOf("userPool", json("userPool", {}), DEFAULTS.userPool, bad, (p) => {
         checkVmSize("userPool.vmSize", p.vmSize, bad);
-        const minOk = checkInt("userPool.minCount", p.minCount, 0, 1000, bad);
-        const maxOk = checkInt("userPool.maxCount", p.maxCount, 1, 1000, bad);
-        if (minOk && maxOk && p.minCount > p.maxCount) {
-            bad("userPool", `minCount ${p.minCount}, maxCount ${p.maxCount}`, "0 <= minCount <= maxCount");
-        }
-        if (typeof p.spot !== "boolean") {
-            bad("userPool.spot", p.spot, "true or false");
-        }
+        checkAutoscaledPool("userPool", p, 1000, bad);
     });
 
     const authorizedIpRanges = stringList("authorizedIpRanges", json("authorizedIpRanges", []), bad, (v, key) => {
@@ -373,16 +366,13 @@ export function resolveConfig(raw: RawConfig, stack: string, context: Deployment
             bad(key, v, "an availability zone: \"1\", \"2\" or \"3\"");
         }
     });
-    const allowedGroupIds = stringList("allowedGroupIds", json("allowedGroupIds", []), bad, (v, key) => {
+    const groupIds = (key: string): string[] => stringList(key, json(key, []), bad, (v, entry) => {
         if (!isGuid(v)) {
-            bad(key, v, "an Entra group object id (a GUID)");
+            bad(entry, v, "an Entra group object id (a GUID)");
         }
     });
-    const adminGroupIds = stringList("adminGroupIds", json("adminGroupIds", []), bad, (v, key) => {
-        if (!isGuid(v)) {
-            bad(key, v, "an Entra group object id (a GUID)");
-        }
-    });
+    const allowedGroupIds = groupIds("allowedGroupIds");
+    const adminGroupIds = groupIds("adminGroupIds");
     const localAccounts = booleanKey("localAccounts", get("localAccounts"), DEFAULTS.localAccounts, bad);
 
     const rawGpuPool = get("gpuPool") === undefined ? undefined : json("gpuPool", {});
@@ -390,14 +380,7 @@ export function resolveConfig(raw: RawConfig, stack: string, context: Deployment
         if (typeof p.vmSize !== "string" || !GPU_VM_SIZE.test(p.vmSize) || AMD_NV_V4.test(p.vmSize)) {
             bad("gpuPool.vmSize", p.vmSize, "an NVIDIA N-series VM size AKS supports (NC, ND or NV, e.g. Standard_NC4as_T4_v3; not the AMD NVv4 sizes)");
         }
-        const minOk = checkInt("gpuPool.minCount", p.minCount, 0, 100, bad);
-        const maxOk = checkInt("gpuPool.maxCount", p.maxCount, 1, 100, bad);
-        if (minOk && maxOk && p.minCount > p.maxCount) {
-            bad("gpuPool", `minCount ${p.minCount}, maxCount ${p.maxCount}`, "0 <= minCount <= maxCount");
-        }
-        if (typeof p.spot !== "boolean") {
-            bad("gpuPool.spot", p.spot, "true or false");
-        }
+        checkAutoscaledPool("gpuPool", p, 100, bad);
     });
 
     const maintenanceWindow = objectOf("maintenanceWindow", json("maintenanceWindow", {}), DEFAULTS.maintenanceWindow, bad, (w) => {
@@ -612,6 +595,18 @@ function booleanKey(key: string, value: string | undefined, fallback: boolean, b
         return fallback;
     }
     return value === "true";
+}
+
+/** The autoscaler bounds and the spot flag every autoscaled pool (user, GPU) has. */
+function checkAutoscaledPool(key: string, p: { readonly minCount: unknown; readonly maxCount: unknown; readonly spot: unknown }, maxNodes: number, bad: Report): void {
+    const minOk = checkInt(`${key}.minCount`, p.minCount, 0, maxNodes, bad);
+    const maxOk = checkInt(`${key}.maxCount`, p.maxCount, 1, maxNodes, bad);
+    if (minOk && maxOk && p.minCount > p.maxCount) {
+        bad(key, `minCount ${p.minCount}, maxCount ${p.maxCount}`, "0 <= minCount <= maxCount");
+    }
+    if (typeof p.spot !== "boolean") {
+        bad(`${key}.spot`, p.spot, "true or false");
+    }
 }
 
 function checkVmSize(key: string, value: unknown, bad: Report): void {
