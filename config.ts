@@ -163,7 +163,8 @@ const GPU_POOL_DEFAULTS: GpuPool = { vmSize: "", minCount: 0, maxCount: 1, spot:
 /**
  * Azure's limits on the names the program derives (Microsoft's "Naming rules and
  * restrictions for Azure resources"; AKS refuses a node resource group name over 80).
- * azure-native auto-names a resource as its Pulumi name plus 8 random characters.
+ * azure-native auto-names a resource as its Pulumi name plus 8 random hex digits
+ * (pulumi-azure-native provider/pkg/provider/autonaming_test.go: "test" -> "test614742c2").
  */
 export const AZURE_NAME_LIMITS = { resourceGroup: 90, cluster: 63, nodeResourceGroup: 80, dnsLabel: 63 } as const;
 const AUTONAME_SUFFIX = 8;

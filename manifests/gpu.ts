@@ -7,7 +7,7 @@
 import { Taint, tolerationOf } from "./compute";
 import { KubeObject } from "./types";
 
-/** NVIDIA/k8s-device-plugin release; its DaemonSet layout follows the project's deployments/static manifest. */
+/** NVIDIA/k8s-device-plugin v0.17.4; the DaemonSet follows that tag's deployments/static/nvidia-device-plugin.yml (image, FAIL_ON_INIT_ERROR, securityContext, kubelet device-plugins mount). */
 export const DEVICE_PLUGIN_IMAGE = "nvcr.io/nvidia/k8s-device-plugin:v0.17.4";
 export const DEVICE_PLUGIN_NAME = "nvidia-device-plugin-daemonset";
 
