@@ -86,6 +86,15 @@ describe("the Azure graph (dev stack)", () => {
         assert.equal(mocks.ofType(T.rg).length, 2, "one group for the address, one for the cluster");
     });
 
+    it("checks in config exactly the auto-named resources the program registers (their names carry azure-native's 8-digit suffix)", () => {
+        const registered = new Set(mocks.resources.map((r) => r.name));
+        const cfg = config.resolveConfig(stackConfig("dev"), "dev", CONTEXT);
+        for (const derived of config.derivedAzureNames(cfg.name, cfg.nodeResourceGroup).filter((d) => d.key !== "node resource group")) {
+            const logical = derived.value.slice(0, -8);
+            assert.ok(registered.has(logical), `${derived.key}: no resource named ${logical}`);
+        }
+    });
+
     it("replaces the public IP delete-first, so the DNS label is free for its successor", () => {
         assert.equal(mocks.one(T.ip).deleteBeforeReplace, true);
     });
