@@ -85,7 +85,7 @@ export function planDeployment(cfg: Config, rendered: RenderedRelease, now = new
         }
     });
     const profiles = attempt(() => planProfiles(cfg.profiles, deployed, { gpu: cfg.gpuPool !== undefined, gpuSpot: cfg.gpuPool?.spot ?? false, spot: cfg.userPool.spot }));
-    const auth = attempt(() => planAuthservice({ flavour, handed: handed("authservice"), hostname: cfg.hostname, userIdClaim: cfg.userIdClaim, secretName: `${authserviceName(cfg)}-entra` }));
+    const auth = attempt(() => planAuthservice({ flavour, handed: handed("authservice"), hostname: cfg.hostname, userIdClaim: cfg.userIdClaim, secretName: `${authserviceName(cfg)}-entra`, acmeChallengeExempt: cfg.tls.issuer === "letsencrypt" }));
     const credentials = auth && attempt((): CredentialPlan => auth.credential.kind === "workload-identity"
         ? auth.credential
         : { kind: "client-secret", endDate: clientSecretEndDate(cfg.clientSecret, now), rotation: cfg.clientSecret.rotation });

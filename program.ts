@@ -114,7 +114,6 @@ export function deploy(cfg: Config, rendered: RenderedRelease): Deployment {
         ...(flavour === "oauth2-proxy" ? { clusterIssuer: cluster.oidcIssuerUrl } : {}),
         provider: cluster.provider,
         after: platform.ready,
-        acmeChallengeExempt: cfg.tls.issuer === "letsencrypt",
     });
 
     const gateway = new IstioGateway(`${cfg.name}-edge`, {

@@ -3,8 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import { toYamlText } from "../manifests/parse";
-import { AuthPlan, AuthSecretRef, configureAuthservice } from "../manifests/authservice";
-import { ACME_CHALLENGE_PREFIX, exemptAcmeChallenge } from "../manifests/edge";
+import { AuthPlan, bindAuthservice } from "../manifests/authservice";
 import { versionAliases } from "./version-aliases";
 
 export interface AuthserviceArgs {
@@ -27,14 +26,11 @@ export interface AuthserviceArgs {
     readonly provider: k8s.Provider;
     /** The platform's resources (namespaces, istiod Ready for sidecar injection); everything here waits on them. */
     readonly after: readonly pulumi.Resource[];
-    /** Let ACME HTTP-01 challenges (Let's Encrypt) through without sign-in. */
-    readonly acmeChallengeExempt?: boolean;
 }
 
 /** Pod template annotation with a digest of the credentials and settings: a rotation rolls the pods. */
 export const SECRET_CHECKSUM_ANNOTATION = "kubeflow-azure/authservice-secret-checksum";
-/** Pod template annotation present while the ACME challenge path is exempt from sign-in. */
-export const ACME_EXEMPT_ANNOTATION = "kubeflow-azure/acme-challenge-exempt";
+export { ACME_EXEMPT_ANNOTATION } from "../manifests/authservice";
 
 /**
  * The release's authservice signed in through Microsoft Entra ID: the rewritten
@@ -88,26 +84,10 @@ export class Authservice extends pulumi.ComponentResource {
         const checksum = pulumi.unsecret(
             pulumi.all([args.tenantId, ...values]).apply((inputs) => digest([plan.flavour, plan.hostname, plan.userIdClaim, ref.name, ref.namespace, ...entries.map(([k]) => k), ...inputs])),
         );
-        const yaml = pulumi.all([args.tenantId, args.clientId, checksum, args.clusterIssuer]).apply(([tenantId, clientId, sum, clusterIssuer]) => {
-            const annotations: Record<string, string> = { [SECRET_CHECKSUM_ANNOTATION]: sum };
-            if (args.acmeChallengeExempt) {
-                // Changes the pod template too, so the authservice re-reads its skip list.
-                annotations[ACME_EXEMPT_ANNOTATION] = ACME_CHALLENGE_PREFIX;
-            }
-            // The ids are known only here: the rewrite checks them, and must name the planned Secret.
-            const configured = configureAuthservice(plan.handed, plan.flavour, {
-                tenantId,
-                clientId,
-                hostname: plan.hostname,
-                secretName: plan.secretName,
-                podAnnotations: annotations,
-                userIdClaim: plan.userIdClaim,
-                clusterIssuer,
-            });
-            assertSameSecret(configured.secret, ref);
-            const objects = args.acmeChallengeExempt ? configured.objects.map(exemptAcmeChallenge) : configured.objects;
-            return toYamlText(objects);
-        });
+        // The plan did the rewrite; only the ids, outputs of the app and the cluster, go in here.
+        const yaml = pulumi.all([args.tenantId, args.clientId, checksum, args.clusterIssuer]).apply(([tenantId, clientId, sum, clusterIssuer]) =>
+            toYamlText(bindAuthservice(plan, { tenantId, clientId, clusterIssuer }, { [SECRET_CHECKSUM_ANNOTATION]: sum })),
+        );
 
         // A fixed prefix, like the platform's: the children's names never follow the group's.
         new k8s.yaml.v2.ConfigGroup(`${name}-objects`, { yaml, resourcePrefix: name }, { ...childOpts, dependsOn: [...args.after, secret], transforms: [versionAliases] });
@@ -122,10 +102,4 @@ function digest(parts: readonly string[]): string {
         hash.update(`${p.length}:${p}\n`);
     }
     return hash.digest("hex").slice(0, 32);
-}
-
-function assertSameSecret(actual: AuthSecretRef, expected: AuthSecretRef): void {
-    if (JSON.stringify(actual) !== JSON.stringify(expected)) {
-        throw new Error(`authservice: the workload reads Secret ${JSON.stringify(actual)}, but ${JSON.stringify(expected)} is created`);
-    }
 }

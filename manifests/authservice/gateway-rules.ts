@@ -7,9 +7,13 @@ import { isRecord } from "../kube";
 import { KubeObject } from "../types";
 import { automationAudience, clusterJwksUri, issuerUrl, jwksUri } from "./endpoints";
 import { namesDex } from "./selection";
-import { EntraAuthSettings, USERID_HEADER } from "./settings";
+import { AuthserviceSettings, EntraIds, USERID_HEADER } from "./settings";
 
-export function entraRequestAuthentication(ra: KubeObject, s: EntraAuthSettings): KubeObject {
+/**
+ * The release's RequestAuthentication, renamed and emptied of its dex rule: the bind
+ * step fills its JWT rules (`entraJwtRules`) once the ids are known.
+ */
+export function gatewayRequestAuthentication(ra: KubeObject): KubeObject {
     const spec = isRecord(ra.spec) ? ra.spec : {};
     // A new name: the dex one is not deployed at all, and no trace of dex may remain.
     const name = ra.metadata.name.replace(/dex/gi, "entra");
@@ -19,22 +23,27 @@ export function entraRequestAuthentication(ra: KubeObject, s: EntraAuthSettings)
         metadata: { name: name === ra.metadata.name ? `entra-${name}` : name, namespace: ra.metadata.namespace },
         spec: {
             ...(spec.selector !== undefined ? { selector: spec.selector } : {}),
-            jwtRules: [
-                {
-                    issuer: issuerUrl(s.tenantId),
-                    jwksUri: jwksUri(s.tenantId),
-                    // Every app of the tenant shares the issuer: only tokens meant for this
-                    // app (ID tokens from oauth2-proxy, API tokens of the KFP SDK) count.
-                    audiences: [s.clientId, `api://${s.clientId}`],
-                    forwardOriginalToken: true,
-                    fromHeaders: [{ name: "Authorization", prefix: "Bearer " }],
-                    // The same claim as oauth2-proxy's oidc_email_claim: both sides agree on who the user is.
-                    outputClaimToHeaders: [{ header: USERID_HEADER, claim: s.userIdClaim }],
-                },
-                ...(s.clusterIssuer !== undefined ? [clusterTokenRule(s.clusterIssuer, s.hostname)] : []),
-            ],
+            jwtRules: [],
         },
     };
+}
+
+/** The gateway's JWT rules: Entra's tokens for this app, and the cluster's service account tokens when an issuer is given. */
+export function entraJwtRules(ids: EntraIds, s: Pick<AuthserviceSettings, "hostname" | "userIdClaim">): Record<string, unknown>[] {
+    return [
+        {
+            issuer: issuerUrl(ids.tenantId),
+            jwksUri: jwksUri(ids.tenantId),
+            // Every app of the tenant shares the issuer: only tokens meant for this
+            // app (ID tokens from oauth2-proxy, API tokens of the KFP SDK) count.
+            audiences: [ids.clientId, `api://${ids.clientId}`],
+            forwardOriginalToken: true,
+            fromHeaders: [{ name: "Authorization", prefix: "Bearer " }],
+            // The same claim as oauth2-proxy's oidc_email_claim: both sides agree on who the user is.
+            outputClaimToHeaders: [{ header: USERID_HEADER, claim: s.userIdClaim }],
+        },
+        ...(ids.clusterIssuer !== undefined ? [clusterTokenRule(ids.clusterIssuer, s.hostname)] : []),
+    ];
 }
 
 /**

@@ -11,15 +11,19 @@
  *   keeps its own session and sets `kubeflow-userid` itself.
  */
 export {
+    AuthBinding,
     AuthCredential,
     AuthFlavour,
     AuthSecretRef,
     CONFIG_CHECKSUM_ANNOTATION,
     ConfiguredAuthservice,
     ENTRA_LOGIN_HOST,
+    AuthserviceSettings,
     EntraAuthSettings,
+    EntraIds,
     OAUTH2_PROXY_EXTENSION_PROVIDER,
     OAUTH2_PROXY_SERVICE_ACCOUNT,
+    RewrittenAuthservice,
     TOKEN_EXCHANGE_AUDIENCE,
     USERID_HEADER,
     USER_ID_CLAIMS,
@@ -43,8 +47,8 @@ export {
     sessionCookieName,
 } from "./endpoints";
 export { isAuthserviceObject } from "./selection";
-export { configureAuthservice } from "./configure";
-export { AuthPlan, AuthPlanInput, planAuthservice } from "./plan";
+export { bindEntraIds, configureAuthservice, rewriteAuthservice } from "./configure";
+export { ACME_EXEMPT_ANNOTATION, AuthPlan, AuthPlanInput, bindAuthservice, planAuthservice } from "./plan";
 export { serviceAccountSubject, supportsWorkloadIdentity } from "./oauth2-proxy";
 export { GUNICORN_FIELD_LIMIT, mitigateLargeTokens } from "./large-tokens";
 export { MESH_CONFIG_NAME, MESH_CONFIG_NAMESPACE, allowSessionRefresh } from "./session-refresh";

@@ -3,17 +3,18 @@
  * credentials from the component's Secret (or workload identity), and the gateway's rules.
  */
 import { isRecord } from "../kube";
-import { KubeObject, Problem, formatProblems } from "../types";
+import { KubeObject, Problem, formatProblems, objectKey } from "../types";
 import { parseOauth2ProxyConfig, serializeOauth2ProxyConfig } from "./cfg";
 import { issuerUrl, redirectUri } from "./endpoints";
-import { entraRequestAuthentication, withoutDexPaths } from "./gateway-rules";
-import { configMapData, mountedConfigMap, podTemplate, setConfigMapData } from "./objects";
+import { entraJwtRules, gatewayRequestAuthentication, withoutDexPaths } from "./gateway-rules";
+import { byKey, configMapData, mountedConfigMap, podTemplate, setConfigMapData } from "./objects";
 import { namesDex } from "./selection";
 import {
+    AuthBinding,
     AuthCredential,
-    ConfiguredAuthservice,
+    AuthserviceSettings,
     ENTRA_LOGIN_HOST,
-    EntraAuthSettings,
+    EntraIds,
     KUBEFLOW_OAUTH2_PROXY_COOKIE,
     OAUTH2_PROXY_CFG_KEY,
     OAUTH2_PROXY_COOKIE_REFRESH,
@@ -21,12 +22,14 @@ import {
     OAUTH2_PROXY_SCOPES,
     OAUTH2_PROXY_SECRET_KEYS,
     OAUTH2_PROXY_SERVICE_ACCOUNT,
+    RewrittenAuthservice,
     WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION,
     WORKLOAD_IDENTITY_USE_LABEL,
 } from "./settings";
 import { annotatePodTemplate, theWorkload } from "./workload";
 
-export function configureOauth2Proxy(objects: KubeObject[], s: EntraAuthSettings): ConfiguredAuthservice {
+/** Everything of the rewrite but the Entra ids (see `bindOauth2Proxy`); problems of the hand-over all at once. */
+export function rewriteOauth2Proxy(objects: KubeObject[], s: AuthserviceSettings): RewrittenAuthservice {
     const problems: Problem[] = [];
     const { workload: deployment, container } = theWorkload(objects, "Deployment", "oauth2-proxy", "oauth2-proxy Deployment", problems);
     const ns = deployment?.metadata.namespace ?? "";
@@ -101,26 +104,53 @@ export function configureOauth2Proxy(objects: KubeObject[], s: EntraAuthSettings
 
     const rewritten: KubeObject[] = [deployment, cfgMap, ...params];
     let credential: AuthCredential = { kind: "client-secret" };
+    let serviceAccount: KubeObject | undefined;
     if (federated) {
-        const serviceAccount = workloadIdentityServiceAccount(ns, s.clientId);
+        serviceAccount = workloadIdentityServiceAccount(ns);
         useWorkloadIdentity(deployment, serviceAccount.metadata.name);
         rewritten.push(serviceAccount);
         credential = { kind: "workload-identity", subject: serviceAccountSubject(ns, serviceAccount.metadata.name) };
     }
     for (const ra of requestAuths) {
-        rewritten.push(entraRequestAuthentication(ra, s));
+        rewritten.push(gatewayRequestAuthentication(ra));
     }
     for (const ap of objects.filter((o) => o.kind === "AuthorizationPolicy")) {
         rewritten.push(withoutDexPaths(ap));
     }
-    // The service account is in the digest: the webhook reads its client-id annotation only
-    // when a pod starts (Azure/azure-workload-identity docs, concepts: "restart the pod").
-    annotatePodTemplate(deployment, s.podAnnotations, [cfgMap, ...params, ...(federated ? rewritten.filter((o) => o.kind === "ServiceAccount") : [])]);
     return {
         objects: rewritten,
         secret: { name: s.secretName, namespace: ns, keys },
         credential,
+        binding: {
+            flavour: "oauth2-proxy",
+            workload: objectKey(deployment),
+            config: objectKey(cfgMap),
+            ...(serviceAccount ? { serviceAccount: objectKey(serviceAccount) } : {}),
+        },
     };
+}
+
+/**
+ * Puts the Entra ids into objects rewritten by `rewriteOauth2Proxy` (edited in place):
+ * the issuer in the config file, the client id on the workload identity service
+ * account, the gateway's JWT rules; then the digest of the configuration on the pods.
+ */
+export function bindOauth2Proxy(objects: KubeObject[], binding: Extract<AuthBinding, { flavour: "oauth2-proxy" }>, ids: EntraIds, s: AuthserviceSettings, podAnnotations: Readonly<Record<string, string>>): void {
+    const deployment = byKey(objects, binding.workload);
+    const cfgMap = byKey(objects, binding.config);
+    const cfg = parseOauth2ProxyConfig(configMapData(cfgMap)[OAUTH2_PROXY_CFG_KEY] ?? "");
+    cfg.set("oidc_issuer_url", issuerUrl(ids.tenantId));
+    setConfigMapData(cfgMap, { ...configMapData(cfgMap), [OAUTH2_PROXY_CFG_KEY]: serializeOauth2ProxyConfig(cfg) });
+    if (binding.serviceAccount !== undefined) {
+        // The webhook reads the app to exchange the token for from here.
+        byKey(objects, binding.serviceAccount).metadata.annotations = { [WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION]: ids.clientId };
+    }
+    for (const ra of objects.filter((o) => o.kind === "RequestAuthentication")) {
+        ra.spec = { ...(isRecord(ra.spec) ? ra.spec : {}), jwtRules: entraJwtRules(ids, s) };
+    }
+    // The service account is in the digest: the webhook reads its client-id annotation only
+    // when a pod starts (Azure/azure-workload-identity docs, concepts: "restart the pod").
+    annotatePodTemplate(deployment, podAnnotations, objects.filter((o) => o.kind === "ConfigMap" || o.kind === "ServiceAccount"));
 }
 
 /**
@@ -145,17 +175,8 @@ export function serviceAccountSubject(namespace: string, name: string): string {
     return `system:serviceaccount:${namespace}:${name}`;
 }
 
-function workloadIdentityServiceAccount(namespace: string, clientId: string): KubeObject {
-    return {
-        apiVersion: "v1",
-        kind: "ServiceAccount",
-        metadata: {
-            name: OAUTH2_PROXY_SERVICE_ACCOUNT,
-            namespace,
-            // The webhook reads the app to exchange the token for from here.
-            annotations: { [WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION]: clientId },
-        },
-    };
+function workloadIdentityServiceAccount(namespace: string): KubeObject {
+    return { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: OAUTH2_PROXY_SERVICE_ACCOUNT, namespace } };
 }
 
 /** Runs the pods as the service account and labels them, so AKS's webhook projects the token and sets AZURE_FEDERATED_TOKEN_FILE. */
@@ -173,7 +194,7 @@ function useWorkloadIdentity(deployment: KubeObject, serviceAccount: string): vo
  * choices (cookie name, expiry, api_routes, upstream, headers, sign-in page) are
  * kept; every option that points at dex or breaks Entra is replaced.
  */
-function renderOauth2ProxyConfig(releaseCfg: string, s: EntraAuthSettings, federated: boolean): string {
+function renderOauth2ProxyConfig(releaseCfg: string, s: AuthserviceSettings, federated: boolean): string {
     const cfg = parseOauth2ProxyConfig(releaseCfg);
     // dex endpoints and the discovery bypass that relied on them; Entra's discovery
     // document gives absolute endpoints the browser can reach.
@@ -212,7 +233,8 @@ function renderOauth2ProxyConfig(releaseCfg: string, s: EntraAuthSettings, feder
         cfg.set("provider", "oidc");
     }
     cfg.set("provider_display_name", "Microsoft Entra ID");
-    cfg.set("oidc_issuer_url", issuerUrl(s.tenantId));
+    // The issuer names the tenant: `bindOauth2Proxy` fills it in, at this place in the file.
+    cfg.set("oidc_issuer_url", "");
     cfg.set("scope", OAUTH2_PROXY_SCOPES.join(" "));
     // oauth2-proxy keeps the user in the session's "email" and refuses a sign-in without
     // one ("neither the id_token nor the profileURL set an email", providers/oidc.go

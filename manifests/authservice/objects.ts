@@ -29,6 +29,15 @@ export interface Container {
     [k: string]: unknown;
 }
 
+/** The object of that key (`objectKey`) among the rewrite's own: the bind step reaches what the rewrite recorded. */
+export function byKey(objects: readonly KubeObject[], key: string): KubeObject {
+    const found = objects.find((o) => objectKey(o) === key);
+    if (!found) {
+        throw new Error(`authservice: ${key} is not among the rewritten objects`);
+    }
+    return found;
+}
+
 /** The workload's pod template (manifests/kube.ts); the authservice is always a workload, so none is an error. */
 export function podTemplate(o: KubeObject): Record<string, unknown> {
     const template = workloadTemplate(o);

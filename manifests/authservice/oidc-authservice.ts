@@ -5,12 +5,13 @@
 import { KubeObject, Problem, formatProblems, objectKey } from "../types";
 import { authorizeUrl, automationAudience, entraLogoutUrl, issuerUrl, redirectUri } from "./endpoints";
 import { withoutDexPaths } from "./gateway-rules";
-import { configMapData, setConfigMapData } from "./objects";
+import { byKey, configMapData, setConfigMapData } from "./objects";
 import { isOidcAuthserviceParameters, namesDex } from "./selection";
-import { ConfiguredAuthservice, EntraAuthSettings, OIDC_AUTHSERVICE_DEFAULT_PREFIX, OIDC_AUTHSERVICE_SCOPES, OIDC_AUTHSERVICE_SECRET_KEYS, USERID_HEADER } from "./settings";
+import { AuthBinding, AuthserviceSettings, EntraIds, OIDC_AUTHSERVICE_DEFAULT_PREFIX, OIDC_AUTHSERVICE_SCOPES, OIDC_AUTHSERVICE_SECRET_KEYS, RewrittenAuthservice, USERID_HEADER } from "./settings";
 import { annotatePodTemplate, theWorkload } from "./workload";
 
-export function configureOidcAuthservice(objects: KubeObject[], s: EntraAuthSettings): ConfiguredAuthservice {
+/** Everything of the rewrite but the Entra ids (see `bindOidcAuthservice`); problems of the hand-over all at once. */
+export function rewriteOidcAuthservice(objects: KubeObject[], s: AuthserviceSettings): RewrittenAuthservice {
     const problems: Problem[] = [];
     const { workload: sts, container } = theWorkload(objects, "StatefulSet", "oidc-authservice", "authservice StatefulSet", problems);
     const ns = sts?.metadata.namespace ?? "";
@@ -38,12 +39,11 @@ export function configureOidcAuthservice(objects: KubeObject[], s: EntraAuthSett
                 `the callback (and the redirect URI registered on the Entra app) assumes ${OIDC_AUTHSERVICE_DEFAULT_PREFIX}`,
         );
     }
-    for (const key of ["CLIENT_ID", "CLIENT_SECRET", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET"]) {
+    // The credentials come from the component's Secret; the tenant's endpoints from the bind step.
+    for (const key of ["CLIENT_ID", "CLIENT_SECRET", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", ...TENANT_KEYS]) {
         delete data[key];
     }
     Object.assign(data, {
-        OIDC_PROVIDER: issuerUrl(s.tenantId),
-        OIDC_AUTH_URL: authorizeUrl(s.tenantId),
         OIDC_SCOPES: OIDC_AUTHSERVICE_SCOPES.join(" "),
         REDIRECT_URL: redirectUri("oidc-authservice", s.hostname),
         SKIP_AUTH_URLS: (data.SKIP_AUTH_URLS ?? "")
@@ -54,10 +54,6 @@ export function configureOidcAuthservice(objects: KubeObject[], s: EntraAuthSett
         USERID_HEADER: USERID_HEADER,
         USERID_PREFIX: "",
         USERID_CLAIM: s.userIdClaim,
-        // The logout handler answers {"afterLogoutURL": AFTER_LOGOUT_URL}, which the
-        // dashboard's logout button opens (arrikto e236439 server.go logout; kubeflow
-        // centraldashboard logout-button.js v1.7.0/v1.8.0 _postLogout): Entra's sign-out.
-        AFTER_LOGOUT_URL: entraLogoutUrl(s.tenantId, s.hostname),
         // The image's Kubernetes authenticator reviews a bearer service account token
         // with the API server for these audiences (authenticator_kubernetes.go; default
         // istio-ingressgateway.istio-system.svc.cluster.local): the audience the gateway
@@ -72,11 +68,33 @@ export function configureOidcAuthservice(objects: KubeObject[], s: EntraAuthSett
     if (container.env.length === 0) {
         delete container.env;
     }
-    annotatePodTemplate(sts, s.podAnnotations, params);
     return {
         objects: [sts, ...params, ...objects.filter((o) => o.kind === "AuthorizationPolicy").map(withoutDexPaths)],
         secret: { name: s.secretName, namespace: ns, keys: { ...OIDC_AUTHSERVICE_SECRET_KEYS } },
         // The arrikto image has no other way to authenticate to the token endpoint.
         credential: { kind: "client-secret" },
+        binding: { flavour: "oidc-authservice", workload: objectKey(sts), parameters: objectKey(main) },
     };
+}
+
+// The parameters that name the tenant.
+const TENANT_KEYS = ["OIDC_PROVIDER", "OIDC_AUTH_URL", "AFTER_LOGOUT_URL"] as const;
+
+/**
+ * Puts the tenant's endpoints into objects rewritten by `rewriteOidcAuthservice`
+ * (edited in place), then the digest of the parameters on the pods. The client id
+ * reaches the image through the component's Secret.
+ */
+export function bindOidcAuthservice(objects: KubeObject[], binding: Extract<AuthBinding, { flavour: "oidc-authservice" }>, ids: EntraIds, s: AuthserviceSettings, podAnnotations: Readonly<Record<string, string>>): void {
+    const parameters = byKey(objects, binding.parameters);
+    const tenant: Record<(typeof TENANT_KEYS)[number], string> = {
+        OIDC_PROVIDER: issuerUrl(ids.tenantId),
+        OIDC_AUTH_URL: authorizeUrl(ids.tenantId),
+        // The logout handler answers {"afterLogoutURL": AFTER_LOGOUT_URL}, which the
+        // dashboard's logout button opens (arrikto e236439 server.go logout; kubeflow
+        // centraldashboard logout-button.js v1.7.0/v1.8.0 _postLogout): Entra's sign-out.
+        AFTER_LOGOUT_URL: entraLogoutUrl(ids.tenantId, s.hostname),
+    };
+    setConfigMapData(parameters, { ...configMapData(parameters), ...tenant });
+    annotatePodTemplate(byKey(objects, binding.workload), podAnnotations, objects.filter((o) => o.kind === "ConfigMap"));
 }

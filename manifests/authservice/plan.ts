@@ -1,13 +1,15 @@
 /**
- * What the Authservice component deploys, decided once before any resource exists from
- * the values known then: the hand-over, the host name and the user claim are checked
- * here; the Entra ids, which are outputs, are checked when the component's Output
- * resolves (the rewrite runs again there with them, and must name the same Secret).
+ * What the Authservice component deploys, decided once before any resource exists:
+ * the rewrite of the hand-over with every value known then (host name, user claim,
+ * Secret, ACME exemption). The Entra ids and the cluster issuer are outputs: the
+ * component binds them into the planned objects when they resolve (`bindAuthservice`),
+ * which edits only the fields that hold them.
  */
+import { ACME_CHALLENGE_PREFIX, exemptAcmeChallenge } from "../edge";
 import { KubeObject } from "../types";
-import { configureAuthservice } from "./configure";
+import { bindEntraIds, rewriteAuthservice } from "./configure";
 import { sessionCookieName } from "./endpoints";
-import { AuthCredential, AuthFlavour, AuthSecretRef, UserIdClaim } from "./settings";
+import { AuthBinding, AuthCredential, AuthFlavour, AuthSecretRef, EntraIds, UserIdClaim } from "./settings";
 
 export interface AuthPlanInput {
     readonly flavour: AuthFlavour;
@@ -19,9 +21,20 @@ export interface AuthPlanInput {
     readonly userIdClaim: UserIdClaim;
     /** Name of the credential Secret the component creates. */
     readonly secretName: string;
+    /** Let ACME HTTP-01 challenges (Let's Encrypt) through without sign-in. */
+    readonly acmeChallengeExempt?: boolean;
 }
 
-export interface AuthPlan extends AuthPlanInput {
+export interface AuthPlan {
+    readonly flavour: AuthFlavour;
+    readonly hostname: string;
+    readonly userIdClaim: UserIdClaim;
+    readonly secretName: string;
+    readonly acmeChallengeExempt: boolean;
+    /** The rewritten objects, all but the Entra ids (see `binding`). No Secret is among them. */
+    readonly objects: readonly KubeObject[];
+    /** Where the ids go in `objects`. */
+    readonly binding: AuthBinding;
     /** The Secret the rewritten workload reads, and the keys it reads from it. */
     readonly secret: AuthSecretRef;
     /** How the authservice authenticates to Entra: decides the app's credential. */
@@ -30,24 +43,34 @@ export interface AuthPlan extends AuthPlanInput {
     readonly sessionCookieName: string;
 }
 
-// Stands in for the Entra ids, which are outputs: neither the hand-over's checks nor the
-// Secret's name and keys depend on them.
-const PENDING_GUID = "00000000-0000-0000-0000-000000000000";
+/** Pod template annotation present while the ACME challenge path is exempt from sign-in. */
+export const ACME_EXEMPT_ANNOTATION = "kubeflow-azure/acme-challenge-exempt";
 
 /** Throws with every problem of the known inputs. */
 export function planAuthservice(input: AuthPlanInput): AuthPlan {
-    const configured = configureAuthservice(input.handed, input.flavour, {
-        tenantId: PENDING_GUID,
-        clientId: PENDING_GUID,
-        hostname: input.hostname,
-        secretName: input.secretName,
-        podAnnotations: {},
-        userIdClaim: input.userIdClaim,
-    });
+    const rewritten = rewriteAuthservice(input.handed, input.flavour, input);
+    const acmeChallengeExempt = input.acmeChallengeExempt ?? false;
+    const objects = acmeChallengeExempt ? rewritten.objects.map(exemptAcmeChallenge) : rewritten.objects;
     return {
-        ...input,
-        secret: configured.secret,
-        credential: configured.credential,
-        sessionCookieName: sessionCookieName(input.flavour, configured.objects),
+        flavour: input.flavour,
+        hostname: input.hostname,
+        userIdClaim: input.userIdClaim,
+        secretName: input.secretName,
+        acmeChallengeExempt,
+        objects,
+        binding: rewritten.binding,
+        secret: rewritten.secret,
+        credential: rewritten.credential,
+        sessionCookieName: sessionCookieName(input.flavour, objects),
     };
+}
+
+/**
+ * The planned objects with the ids in place and the given pod annotations (plus the
+ * ACME marker while the exemption is on: it changes the pod template too, so the
+ * authservice re-reads its skip list). Pure; refuses ids that are no ids.
+ */
+export function bindAuthservice(plan: AuthPlan, ids: EntraIds, podAnnotations: Readonly<Record<string, string>>): KubeObject[] {
+    const annotations = plan.acmeChallengeExempt ? { ...podAnnotations, [ACME_EXEMPT_ANNOTATION]: ACME_CHALLENGE_PREFIX } : podAnnotations;
+    return bindEntraIds({ objects: [...plan.objects], binding: plan.binding, secret: plan.secret, credential: plan.credential }, ids, plan, annotations);
 }

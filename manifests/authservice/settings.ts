@@ -31,27 +31,36 @@ export function defaultUserIdClaim(flavour: AuthFlavour): UserIdClaim {
     return supportedUserIdClaims(flavour)[0];
 }
 
-export interface EntraAuthSettings {
-    /** Directory (tenant) id of the Entra tenant. */
-    readonly tenantId: string;
-    /** Application (client) id of the Entra app registration. */
-    readonly clientId: string;
+/** What the rewrite needs that is known before any resource exists: checked and applied once, in the plan. */
+export interface AuthserviceSettings {
     /** Public host name the site is served on (no scheme, no path). */
     readonly hostname: string;
     /** Name of the Secret the component creates beside the workload (see `secret.keys`). */
     readonly secretName: string;
-    /** Put on the pod template, e.g. a checksum of the secret values, so a rotation rolls the pods. */
-    readonly podAnnotations: Readonly<Record<string, string>>;
     /** oauth2-proxy `email_domains`; unset keeps the release's list (every domain). */
     readonly emailDomains?: readonly string[];
     /** The claim that names the user; one of supportedUserIdClaims(flavour). */
     readonly userIdClaim: UserIdClaim;
+}
+
+/** The values that exist only once the Entra app and the cluster do: Outputs, bound when they resolve. */
+export interface EntraIds {
+    /** Directory (tenant) id of the Entra tenant. */
+    readonly tenantId: string;
+    /** Application (client) id of the Entra app registration. */
+    readonly clientId: string;
     /**
      * The issuer of the cluster's service account tokens (AKS: `oidcIssuerProfile.issuerURL`).
      * oauth2-proxy only, where the gateway then accepts those tokens for
      * automationAudience(hostname); oidc-authservice reviews them with the API server instead.
      */
     readonly clusterIssuer?: string;
+}
+
+/** Every value of the rewrite at once (`configureAuthservice`). */
+export interface EntraAuthSettings extends AuthserviceSettings, EntraIds {
+    /** Put on the pod template, e.g. a checksum of the secret values, so a rotation rolls the pods. */
+    readonly podAnnotations: Readonly<Record<string, string>>;
 }
 
 /** The Secret the workload reads its credentials from; the component creates it. */
@@ -80,6 +89,19 @@ export interface ConfiguredAuthservice {
     readonly objects: KubeObject[];
     readonly secret: AuthSecretRef;
     readonly credential: AuthCredential;
+}
+
+/**
+ * Where the bind step puts the Entra ids in the rewritten objects (object keys, see
+ * `objectKey`): besides these, every RequestAuthentication gets its JWT rules there.
+ */
+export type AuthBinding =
+    | { readonly flavour: "oauth2-proxy"; readonly workload: string; readonly config: string; readonly serviceAccount?: string }
+    | { readonly flavour: "oidc-authservice"; readonly workload: string; readonly parameters: string };
+
+/** The flavour's rewrite before the Entra ids: everything but them, and where they go. */
+export interface RewrittenAuthservice extends ConfiguredAuthservice {
+    readonly binding: AuthBinding;
 }
 
 /** The user id header every Kubeflow web app reads. */
