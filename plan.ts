@@ -10,7 +10,7 @@ import { isEdgeObject } from "./manifests/edge";
 import { EdgePlan, planEdge } from "./manifests/edge-plan";
 import { PlatformPlan, planPlatform } from "./manifests/platform";
 import { ProfilesPlan, planProfiles } from "./manifests/profiles";
-import { CREDENTIALS_OWNER, prepareRelease, validateRequired } from "./manifests/transforms";
+import { prepareRelease, validateRequired } from "./manifests/transforms";
 import { dropExampleProfile, exampleUserProblems } from "./manifests/transforms/example-profile";
 import { setRegistrationFlow } from "./manifests/transforms/registration-flow";
 import { setDashboardLogout } from "./manifests/transforms/dashboard-logout";
@@ -64,8 +64,8 @@ export function planDeployment(cfg: Config, rendered: RenderedRelease, now = new
             edge: isEdgeObject,
         },
     });
-    const handed = (owner: string): KubeObject[] => prepared.handedOver.get(owner) ?? [];
-    const deployed = [...prepared.objects, ...[...prepared.handedOver.values()].flat()];
+    const handed = prepared.handedOver;
+    const deployed = [...prepared.objects, ...handed.authservice, ...handed.edge, ...prepared.credentials];
 
     // The steps below are independent of each other: each one's problems are reported together.
     const failures: string[] = [];
@@ -85,15 +85,15 @@ export function planDeployment(cfg: Config, rendered: RenderedRelease, now = new
         }
     });
     const profiles = attempt(() => planProfiles(cfg.profiles, deployed, { gpu: cfg.gpuPool !== undefined, gpuSpot: cfg.gpuPool?.spot ?? false, spot: cfg.userPool.spot }));
-    const auth = attempt(() => planAuthservice({ flavour, handed: handed("authservice"), hostname: cfg.hostname, userIdClaim: cfg.userIdClaim, secretName: `${authserviceName(cfg)}-entra`, acmeChallengeExempt: cfg.tls.issuer === "letsencrypt" }));
+    const auth = attempt(() => planAuthservice({ flavour, handed: handed.authservice, hostname: cfg.hostname, userIdClaim: cfg.userIdClaim, secretName: `${authserviceName(cfg)}-entra`, acmeChallengeExempt: cfg.tls.issuer === "letsencrypt" }));
     const credentials = auth && attempt((): CredentialPlan => auth.credential.kind === "workload-identity"
         ? auth.credential
         : { kind: "client-secret", endDate: clientSecretEndDate(cfg.clientSecret, now), rotation: cfg.clientSecret.rotation });
     // The public IP's fields are outputs of the address: the component checks them when they resolve.
-    const edge = attempt(() => planEdge({ handed: handed("edge"), hostname: cfg.hostname, tls: cfg.tls }));
+    const edge = attempt(() => planEdge({ handed: handed.edge, hostname: cfg.hostname, tls: cfg.tls }));
 
     if (failures.length > 0 || !platform || !profiles || !auth || !credentials || !edge) {
         throw new Error(failures.length === 1 ? failures[0] : `${failures.length} problems before any resource:\n\n${failures.join("\n\n")}`);
     }
-    return { release, platform, platformCredentials: handed(CREDENTIALS_OWNER), auth, edge, credentials, profiles };
+    return { release, platform, platformCredentials: prepared.credentials, auth, edge, credentials, profiles };
 }

@@ -38,7 +38,7 @@ const SECRETLESS = new Set(["26.03", "v1.11.0"]);
 /** What the platform hands the component: the release after its transforms, claimed by the auth predicate. */
 function handedOf(release: string, flavour: AuthFlavour): KubeObject[] {
     const prepared = prepareRelease(loadRender(release), { owners: { authservice: (o) => isAuthserviceObject(o, flavour) } });
-    return prepared.handedOver.get("authservice") ?? [];
+    return prepared.handedOver.authservice;
 }
 
 /** A secret value as the engine receives it: `{ [sig]: ..., value }`. */
@@ -220,7 +220,7 @@ describe("the Authservice component on bad input", () => {
     it("refuses a bad host name before registering any child", async () => {
         // The test fixture render: this needs no upstream render.
         const flavour = "oauth2-proxy";
-        const handed = prepareRelease(miniObjects(), { owners: { authservice: (o) => isAuthserviceObject(o, flavour) } }).handedOver.get("authservice") ?? [];
+        const handed = prepareRelease(miniObjects(), { owners: { authservice: (o) => isAuthserviceObject(o, flavour) } }).handedOver.authservice;
         assert.ok(handed.length > 0);
         mocks.reset();
         const provider = new k8s.Provider("p", { kubeconfig: "x" });

@@ -3,7 +3,6 @@ import { describe, it } from "node:test";
 import { findRelease } from "../manifests/catalog";
 import {
     ADMISSIONS_ENFORCER_ANNOTATION,
-    CREDENTIALS_OWNER,
     Owners,
     Prepared,
     admissionsEnforcer,
@@ -35,7 +34,7 @@ function crd(group: string, kind: string, plural: string, scope: "Namespaced" | 
 const keys = (objects: readonly KubeObject[]): string[] => objects.map(objectKey).sort();
 
 /** Predicates a component would pass; written here independently of authservice.ts/edge.ts. */
-const testOwners: Owners = {
+const testOwners: Owners<"auth" | "edge"> = {
     edge: (o) =>
         (o.kind === "Gateway" && apiGroup(o.apiVersion) === "networking.istio.io" && o.metadata.namespace === "kubeflow" && o.metadata.name === "kubeflow-gateway") ||
         (o.kind === "Service" && o.metadata.namespace === "istio-system" && o.metadata.name === "istio-ingressgateway") ||
@@ -114,8 +113,8 @@ describe("handOver", () => {
     it("partitions objects between owners and the platform", () => {
         const { objects: kept, handedOver } = handOver(objects, { svc: (o) => o.kind === "Service", none: () => false });
         assert.deepEqual(keys(kept), ["/ConfigMap:x/c", "/Secret:x/b"]);
-        assert.deepEqual(keys(handedOver.get("svc") ?? []), ["/Service:x/a"]);
-        assert.deepEqual(handedOver.get("none"), []);
+        assert.deepEqual(keys(handedOver.svc), ["/Service:x/a"]);
+        assert.deepEqual(handedOver.none, []);
     });
 
     it("refuses an object claimed by two owners, naming both", () => {
@@ -271,11 +270,15 @@ describe("prepareRelease on a fixture", () => {
         assert.throws(() => prepareRelease(objects, { owners: {} }), /\/ConfigMap:oauth2-proxy\/oauth2-proxy.*must not refer to dex/);
         const owned = prepareRelease(objects, { owners: { auth: (o) => o.metadata.namespace === "oauth2-proxy" } });
         assert.deepEqual(owned.objects, []);
-        assert.equal(owned.handedOver.get("auth")?.length, 1);
+        assert.equal(owned.handedOver.auth.length, 1);
     });
 
-    it("reserves the credentials owner name", () => {
-        assert.throws(() => prepareRelease([], { owners: { [CREDENTIALS_OWNER]: () => false } }), /reserved/);
+    it("hands the Secrets with default credentials over apart from the owners' objects", () => {
+        const secret = obj("v1", "Secret", "mlpipeline-minio-artifact", "kubeflow", { stringData: { accesskey: "minio", secretkey: "minio123" } });
+        const prepared = prepareRelease([secret], { owners: { credentials: () => false } });
+        assert.deepEqual(prepared.objects, []);
+        assert.deepEqual(prepared.handedOver.credentials, []);
+        assert.deepEqual(keys(prepared.credentials), ["/Secret:kubeflow/mlpipeline-minio-artifact"]);
     });
 });
 
@@ -307,10 +310,10 @@ function clusterScoped(render: readonly KubeObject[]): (o: KubeObject) => boolea
     };
 }
 
-const preparedCache = new Map<string, Prepared>();
+const preparedCache = new Map<string, Prepared<"auth" | "edge">>();
 
 /** One pipeline run per render, shared by the read-only assertions below (a render is 12 MB). */
-function prepared(id: string): Prepared {
+function prepared(id: string): Prepared<"auth" | "edge"> {
     let p = preparedCache.get(id);
     if (!p) {
         p = prepareRelease(loadRender(id), { owners: testOwners });
@@ -327,7 +330,7 @@ describe("prepareRelease on the real renders", { skip: skipWithoutRenders() }, (
             assert.ok(release, `${id} is in the catalog`);
             const render = loadRender(id);
             const pristine = JSON.stringify(render);
-            const { objects, handedOver } = prepareRelease(render, { owners: testOwners });
+            const { objects, handedOver, credentials } = prepareRelease(render, { owners: testOwners });
             assert.equal(JSON.stringify(render), pristine, "the render is not mutated");
 
             for (const o of objects) {
@@ -337,7 +340,7 @@ describe("prepareRelease on the real renders", { skip: skipWithoutRenders() }, (
                 assert.notEqual(o.metadata.namespace, "auth", objectKey(o));
                 assert.ok(!text.includes("minio123"), `${objectKey(o)} carries the default minio secret`);
             }
-            const handed = [...handedOver.values()].flat();
+            const handed = [...handedOver.auth, ...handedOver.edge, ...credentials];
             const dropped = render.length - objects.length - handed.length;
             const dexObjects = render.filter((o) => o.metadata.namespace === "auth" || o.metadata.name === "auth" || /dex/.test(o.metadata.name)).length;
             // The dex-jwt RequestAuthentication is handed over, not dropped; the dex-only VirtualService lives in auth.
@@ -357,8 +360,8 @@ describe("prepareRelease on the real renders", { skip: skipWithoutRenders() }, (
         it(`${id}: namespaced objects have a namespace, cluster-scoped ones none`, () => {
             const render = loadRender(id);
             const isCluster = clusterScoped(render);
-            const { objects, handedOver } = prepared(id);
-            for (const o of [...objects, ...[...handedOver.values()].flat()]) {
+            const { objects, handedOver, credentials } = prepared(id);
+            for (const o of [...objects, ...handedOver.auth, ...handedOver.edge, ...credentials]) {
                 if (isCluster(o)) {
                     assert.equal(o.metadata.namespace, undefined, objectKey(o));
                 } else {
@@ -369,11 +372,11 @@ describe("prepareRelease on the real renders", { skip: skipWithoutRenders() }, (
 
         it(`${id}: each owner gets exactly its objects`, () => {
             assert.ok(release);
-            const { objects, handedOver } = prepared(id);
-            assert.deepEqual([...handedOver.keys()].sort(), ["auth", CREDENTIALS_OWNER, "edge"]);
-            assert.deepEqual(keys(handedOver.get("edge") ?? []), ["/Service:istio-system/istio-ingressgateway", "networking.istio.io/Gateway:kubeflow/kubeflow-gateway"]);
-            assert.deepEqual(keys(handedOver.get(CREDENTIALS_OWNER) ?? []), ["/Secret:kubeflow/katib-mysql-secrets", "/Secret:kubeflow/mlpipeline-minio-artifact"]);
-            const auth = handedOver.get("auth") ?? [];
+            const { objects, handedOver, credentials } = prepared(id);
+            assert.deepEqual(Object.keys(handedOver).sort(), ["auth", "edge"]);
+            assert.deepEqual(keys(handedOver.edge), ["/Service:istio-system/istio-ingressgateway", "networking.istio.io/Gateway:kubeflow/kubeflow-gateway"]);
+            assert.deepEqual(keys(credentials), ["/Secret:kubeflow/katib-mysql-secrets", "/Secret:kubeflow/mlpipeline-minio-artifact"]);
+            const auth = handedOver.auth;
             const authText = JSON.stringify(auth);
             assert.ok(authText.includes("dex.auth.svc"), "the auth component receives the upstream issuer to rewrite");
             if (release.authservice === "oauth2-proxy") {
@@ -393,7 +396,7 @@ describe("prepareRelease on the real renders", { skip: skipWithoutRenders() }, (
         });
 
         it(`${id}: lists the default credentials to generate`, () => {
-            const creds = defaultCredentials(prepared(id).handedOver.get(CREDENTIALS_OWNER) ?? []);
+            const creds = defaultCredentials(prepared(id).credentials);
             assert.deepEqual(
                 creds.map((c) => `${c.name}: ${c.generate.join(",")}`),
                 ["katib-mysql-secrets: MYSQL_ROOT_PASSWORD", "mlpipeline-minio-artifact: accesskey,secretkey"],

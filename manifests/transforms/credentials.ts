@@ -5,9 +5,6 @@
 import { isKind, secretValues } from "../kube";
 import { KubeObject, Problem, objectKey } from "../types";
 
-/** Owner name under which Secrets with upstream default credentials are handed over. */
-export const CREDENTIALS_OWNER = "credentials";
-
 export interface CredentialSecret {
     /** objectKey of the Secret. */
     key: string;

@@ -1,12 +1,13 @@
 import { KubeObject, Problem, formatProblems, objectKey } from "../types";
 
-export type Owners = Record<string, (o: KubeObject) => boolean>;
+/** Each owner's claim, by owner name (the auth component, the edge component, ...). */
+export type Owners<K extends string> = Readonly<Record<K, (o: KubeObject) => boolean>>;
 
-export interface HandOverResult {
+export interface HandOverResult<K extends string> {
     /** Objects nobody claimed: the platform deploys these. */
     objects: KubeObject[];
     /** Claimed objects by owner name; every owner appears, possibly with an empty list. */
-    handedOver: Map<string, KubeObject[]>;
+    handedOver: Record<K, KubeObject[]>;
 }
 
 /**
@@ -14,18 +15,17 @@ export interface HandOverResult {
  * them, so that no object is ever deployed twice. An object claimed by two owners is
  * a programming error in the predicates, reported with every such object at once.
  */
-export function handOver(objects: readonly KubeObject[], owners: Owners): HandOverResult {
-    const handedOver = new Map<string, KubeObject[]>(Object.keys(owners).map((name) => [name, []]));
+export function handOver<K extends string>(objects: readonly KubeObject[], owners: Owners<K>): HandOverResult<K> {
+    const names = Object.keys(owners) as K[];
+    const handedOver = Object.fromEntries(names.map((name) => [name, []])) as unknown as Record<K, KubeObject[]>;
     const kept: KubeObject[] = [];
     const problems: Problem[] = [];
     for (const o of objects) {
-        const claimants = Object.entries(owners)
-            .filter(([, claims]) => claims(o))
-            .map(([name]) => name);
+        const claimants = names.filter((name) => owners[name](o));
         if (claimants.length === 0) {
             kept.push(o);
         } else if (claimants.length === 1) {
-            handedOver.get(claimants[0])?.push(o);
+            handedOver[claimants[0]].push(o);
         } else {
             problems.push({ where: objectKey(o), value: claimants.join(", "), rule: "an object may have only one owner" });
         }

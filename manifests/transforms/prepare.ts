@@ -1,21 +1,23 @@
 import { describeObject } from "../kube";
 import { KubeObject, Problem, formatProblems, objectKey } from "../types";
 import { admissionsEnforcer } from "./admissions-enforcer";
-import { CREDENTIALS_OWNER, configMapCredentials, defaultCredentials } from "./credentials";
+import { configMapCredentials, defaultCredentials } from "./credentials";
 import { dropDex, mentionsDex } from "./dex";
 import { completeNamespaces } from "./namespaces";
 import { Owners, handOver } from "./hand-over";
 
-export interface PrepareOptions {
+export interface PrepareOptions<K extends string> {
     /** Objects other components own, by owner name (the auth component, the edge component, ...). */
-    owners: Owners;
+    owners: Owners<K>;
 }
 
-export interface Prepared {
-    /** What the platform deploys. */
+export interface Prepared<K extends string> {
+    /** What the platform deploys in its groups. */
     objects: KubeObject[];
-    /** What other components own, by owner name; `credentials` holds Secrets whose default values must be replaced. */
-    handedOver: Map<string, KubeObject[]>;
+    /** What other components own, by owner name; every owner appears. */
+    handedOver: Record<K, KubeObject[]>;
+    /** Secrets whose upstream default values must be replaced: the platform applies them apart from its groups. */
+    credentials: KubeObject[];
 }
 
 /**
@@ -25,16 +27,13 @@ export interface Prepared {
  * and finally the Secrets with default credentials. Ends with the checks that must
  * hold for what is deployed: nothing points at dex, no credential in a ConfigMap.
  */
-export function prepareRelease(objects: readonly KubeObject[], options: PrepareOptions): Prepared {
-    if (CREDENTIALS_OWNER in options.owners) {
-        throw new Error(`owner name "${CREDENTIALS_OWNER}" is reserved for the Secrets with default credentials`);
-    }
+export function prepareRelease<K extends string>(objects: readonly KubeObject[], options: PrepareOptions<K>): Prepared<K> {
     let current = completeNamespaces(objects);
     current = admissionsEnforcer(current);
     const owned = handOver(current, options.owners);
     current = dropDex(owned.objects);
     const credentialKeys = new Set(defaultCredentials(current).map((c) => c.key));
-    const credentials = handOver(current, { [CREDENTIALS_OWNER]: (o) => credentialKeys.has(objectKey(o)) });
+    const credentials = handOver(current, { credentials: (o) => credentialKeys.has(objectKey(o)) });
     current = credentials.objects;
 
     const problems: Problem[] = [
@@ -44,7 +43,5 @@ export function prepareRelease(objects: readonly KubeObject[], options: PrepareO
     if (problems.length > 0) {
         throw new Error(formatProblems(`${problems.length} deployed object(s) would keep upstream auth or credentials`, problems));
     }
-    const handedOver = new Map(owned.handedOver);
-    handedOver.set(CREDENTIALS_OWNER, credentials.handedOver.get(CREDENTIALS_OWNER) ?? []);
-    return { objects: current, handedOver };
+    return { objects: current, handedOver: owned.handedOver, credentials: credentials.handedOver.credentials };
 }
