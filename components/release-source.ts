@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { Config } from "../config";
 import { Release, findRelease } from "../manifests/catalog";
 import { ManifestSource, checkRenderedRelease, fetchRelease, localSource, readRendered, tagMoved } from "../manifests/source";
 import { KubeObject } from "../manifests/types";
@@ -28,6 +27,14 @@ const RENDER_ONLY_KUBECONFIG = JSON.stringify({
     users: [{ name: "render-only", user: {} }],
 });
 
+/** Which release, and where its manifests come from (config's `kubeflowRelease` and `manifests`). */
+export interface ReleaseSelection {
+    /** A release id of the catalog, e.g. "26.03". */
+    readonly kubeflowRelease: string;
+    /** A rendered file or a local kustomization; absent: the pinned upstream commit. */
+    readonly manifests?: string;
+}
+
 export interface LoadReleaseOptions {
     /** Renders a kustomization directory; default: the Kubernetes provider's kustomize (renderKustomization). */
     readonly render?: (directory: string) => KubeObject[] | Promise<KubeObject[]>;
@@ -41,14 +48,14 @@ export interface LoadReleaseOptions {
  * with the Kubernetes provider's kustomize through a render-only provider, or with
  * `options.render` where that provider cannot run (the offline plan).
  */
-export async function loadRelease(cfg: Config, options: LoadReleaseOptions = {}): Promise<RenderedRelease> {
-    const release = findRelease(cfg.kubeflowRelease);
+export async function loadRelease(selection: ReleaseSelection, options: LoadReleaseOptions = {}): Promise<RenderedRelease> {
+    const release = findRelease(selection.kubeflowRelease);
     if (!release) {
-        throw new Error(`unknown Kubeflow release ${cfg.kubeflowRelease}`);
+        throw new Error(`unknown Kubeflow release ${selection.kubeflowRelease}`);
     }
     let source: ManifestSource;
-    if (cfg.manifests) {
-        source = localSource(cfg.manifests);
+    if (selection.manifests) {
+        source = localSource(selection.manifests);
     } else {
         source = fetchRelease(release);
         const moved = tagMoved(release);

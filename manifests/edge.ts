@@ -3,12 +3,12 @@
  * `kubeflow/kubeflow-gateway`, the `istio-system/istio-ingressgateway` LoadBalancer
  * Service on the static public IP, the cert-manager Certificate behind port 443 and,
  * for Let's Encrypt, the ACME ClusterIssuer. No Pulumi here: components/istio-gateway.ts
- * and components/certificate.ts create what these functions return.
+ * creates what these functions return.
  */
 import { isRecord, onlyStrings } from "./kube";
+import { KubeObject, apiGroup, objectKey } from "./types";
 
 export { validateEdgeObjects, validateEdgeSettings } from "./edge-validation";
-import { KubeObject, apiGroup, objectKey } from "./types";
 
 export const GATEWAY_NAMESPACE = "kubeflow";
 export const GATEWAY_NAME = "kubeflow-gateway";

@@ -285,7 +285,7 @@ describe("prepareRelease on a fixture", () => {
 // ---------------------------------------------------------------------------
 // Real renders
 
-/** Cluster-scoped built-in kinds seen in the renders; written here independently of transforms.ts. */
+/** Cluster-scoped built-in kinds seen in the renders; written here independently of manifests/transforms/namespaces.ts. */
 const CLUSTER_SCOPED_BUILTINS = new Set([
     "/Namespace",
     "rbac.authorization.k8s.io/ClusterRole",
