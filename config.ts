@@ -301,15 +301,23 @@ export function resolveConfig(raw: RawConfig, stack: string, context: Deployment
 
     const name = get("name") ?? `kf-${stack}`;
     if (!isDnsLabel(name) || name.length > 25) {
-        bad("name", name, "lower-case alphanumerics or '-', starting and ending with an alphanumeric, at most 25 characters" +
-            (get("name") === undefined ? ` (derived from the stack name ${stack}; set ${NAMESPACE}:name)` : ""));
+        bad(
+            "name",
+            name,
+            "lower-case alphanumerics or '-', starting and ending with an alphanumeric, at most 25 characters" +
+                (get("name") === undefined ? ` (derived from the stack name ${stack}; set ${NAMESPACE}:name)` : ""),
+        );
     }
 
     const suffix = stackSuffix(context, stack);
     const dnsLabel = get("dnsLabel") ?? `${name}-${suffix}`;
     if (!AZURE_DNS_LABEL.test(dnsLabel)) {
-        bad("dnsLabel", dnsLabel, "an Azure DNS label: 3-63 lower-case letters, digits or '-', starting with a letter, ending with a letter or digit" +
-            (get("dnsLabel") === undefined ? ` (derived from ${NAMESPACE}:name; set ${NAMESPACE}:dnsLabel)` : ""));
+        bad(
+            "dnsLabel",
+            dnsLabel,
+            "an Azure DNS label: 3-63 lower-case letters, digits or '-', starting with a letter, ending with a letter or digit" +
+                (get("dnsLabel") === undefined ? ` (derived from ${NAMESPACE}:name; set ${NAMESPACE}:dnsLabel)` : ""),
+        );
     }
     const nodeResourceGroup = `${name}-${suffix}-nodes`;
     for (const derived of derivedAzureNames(name, nodeResourceGroup)) {
@@ -340,8 +348,10 @@ export function resolveConfig(raw: RawConfig, stack: string, context: Deployment
     } else if (release && !supportsKubernetes(release, kubernetesVersion)) {
         // A warning, not an error: upstream documents these ranges loosely, and a newer
         // AKS minor often works before a release's notes say so.
-        warnings.push(`${NAMESPACE}:kubernetesVersion ${kubernetesVersion} is outside the range Kubeflow ${release.id} is tested on ` +
-            `(${release.kubernetes.min} to ${release.kubernetes.max}); proceeding.`);
+        warnings.push(
+            `${NAMESPACE}:kubernetesVersion ${kubernetesVersion} is outside the range Kubeflow ${release.id} is tested on ` +
+                `(${release.kubernetes.min} to ${release.kubernetes.max}); proceeding.`,
+        );
     }
 
     const systemPool = objectOf("systemPool", json("systemPool", {}), DEFAULTS.systemPool, bad, (p) => {
@@ -362,27 +372,40 @@ export function resolveConfig(raw: RawConfig, stack: string, context: Deployment
     });
     // `pulumi config set --path 'kubeflow-azure:zones[0]' 1` stores a number.
     const rawZones = json("zones", []);
-    const zones = stringList("zones", Array.isArray(rawZones) ? rawZones.map((z) => (typeof z === "number" ? String(z) : z) as unknown) : rawZones, bad, (v, key) => {
-        if (!/^[1-3]$/.test(v)) {
-            bad(key, v, "an availability zone: \"1\", \"2\" or \"3\"");
-        }
-    });
-    const groupIds = (key: string): string[] => stringList(key, json(key, []), bad, (v, entry) => {
-        if (!isGuid(v)) {
-            bad(entry, v, "an Entra group object id (a GUID)");
-        }
-    });
+    const zones = stringList(
+        "zones",
+        Array.isArray(rawZones) ? rawZones.map((z) => (typeof z === "number" ? String(z) : z) as unknown) : rawZones,
+        bad,
+        (v, key) => {
+            if (!/^[1-3]$/.test(v)) {
+                bad(key, v, 'an availability zone: "1", "2" or "3"');
+            }
+        },
+    );
+    const groupIds = (key: string): string[] =>
+        stringList(key, json(key, []), bad, (v, entry) => {
+            if (!isGuid(v)) {
+                bad(entry, v, "an Entra group object id (a GUID)");
+            }
+        });
     const allowedGroupIds = groupIds("allowedGroupIds");
     const adminGroupIds = groupIds("adminGroupIds");
     const localAccounts = booleanKey("localAccounts", get("localAccounts"), DEFAULTS.localAccounts, bad);
 
     const rawGpuPool = get("gpuPool") === undefined ? undefined : json("gpuPool", {});
-    const gpuPool = rawGpuPool === undefined ? undefined : objectOf("gpuPool", rawGpuPool, GPU_POOL_DEFAULTS, bad, (p) => {
-        if (typeof p.vmSize !== "string" || !GPU_VM_SIZE.test(p.vmSize) || AMD_NV_V4.test(p.vmSize)) {
-            bad("gpuPool.vmSize", p.vmSize, "an NVIDIA N-series VM size AKS supports (NC, ND or NV, e.g. Standard_NC4as_T4_v3; not the AMD NVv4 sizes)");
-        }
-        checkAutoscaledPool("gpuPool", p, 100, bad);
-    });
+    const gpuPool =
+        rawGpuPool === undefined
+            ? undefined
+            : objectOf("gpuPool", rawGpuPool, GPU_POOL_DEFAULTS, bad, (p) => {
+                  if (typeof p.vmSize !== "string" || !GPU_VM_SIZE.test(p.vmSize) || AMD_NV_V4.test(p.vmSize)) {
+                      bad(
+                          "gpuPool.vmSize",
+                          p.vmSize,
+                          "an NVIDIA N-series VM size AKS supports (NC, ND or NV, e.g. Standard_NC4as_T4_v3; not the AMD NVv4 sizes)",
+                      );
+                  }
+                  checkAutoscaledPool("gpuPool", p, 100, bad);
+              });
 
     const maintenanceWindow = objectOf("maintenanceWindow", json("maintenanceWindow", {}), DEFAULTS.maintenanceWindow, bad, (w) => {
         if (!WEEK_DAYS.includes(w.day)) {
@@ -415,8 +438,12 @@ export function resolveConfig(raw: RawConfig, stack: string, context: Deployment
     } else if (!supportedUserIdClaims(flavour).includes(userIdClaim)) {
         // arrikto oidc-authservice e236439 (server.go) reads the user from the userinfo
         // endpoint, and Entra's userinfo has no preferred_username.
-        bad("userIdClaim", userIdClaim, `${kubeflowRelease} runs ${flavour}, which reads the user from Entra's userinfo endpoint: only ${supportedUserIdClaims(flavour).join(", ")} ` +
-            "(every user then needs a mail attribute)");
+        bad(
+            "userIdClaim",
+            userIdClaim,
+            `${kubeflowRelease} runs ${flavour}, which reads the user from Entra's userinfo endpoint: only ${supportedUserIdClaims(flavour).join(", ")} ` +
+                "(every user then needs a mail attribute)",
+        );
     }
 
     const manifestsKey = get("manifests");
@@ -424,8 +451,10 @@ export function resolveConfig(raw: RawConfig, stack: string, context: Deployment
     if (manifests !== undefined) {
         if (!fs.existsSync(manifests)) {
             bad("manifests", get("manifests"), "an existing kustomization directory or rendered YAML file (path relative to the project directory)");
-        } else if (fs.statSync(manifests).isDirectory() &&
-            !["kustomization.yaml", "kustomization.yml", "Kustomization"].some((f) => fs.existsSync(path.join(manifests, f)))) {
+        } else if (
+            fs.statSync(manifests).isDirectory() &&
+            !["kustomization.yaml", "kustomization.yml", "Kustomization"].some((f) => fs.existsSync(path.join(manifests, f)))
+        ) {
             bad("manifests", get("manifests"), "a directory given here must hold a kustomization.yaml");
         }
     }
@@ -441,7 +470,11 @@ export function resolveConfig(raw: RawConfig, stack: string, context: Deployment
         } else if (t.email !== undefined && (typeof t.email !== "string" || !isEmailAddress(t.email))) {
             bad("tls.email", t.email, "an e-mail address");
         } else if (typeof t.email === "string" && EXAMPLE_DOMAIN.test(t.email)) {
-            bad("tls.email", t.email, "an address at an example domain (example.com/.net/.org): Let's Encrypt refuses it; put the mailbox that should get expiry notices");
+            bad(
+                "tls.email",
+                t.email,
+                "an address at an example domain (example.com/.net/.org): Let's Encrypt refuses it; put the mailbox that should get expiry notices",
+            );
         }
     });
     const protect = booleanKey("protect", get("protect"), DEFAULTS.protect, bad);
@@ -454,7 +487,8 @@ export function resolveConfig(raw: RawConfig, stack: string, context: Deployment
     // (on a path the CLI reads integers as numbers): the label is its text.
     const rawClientSecret = json("clientSecret", {});
     const rotation: unknown = (rawClientSecret as { rotation?: unknown } | null)?.rotation;
-    const clientSecretInput = typeof rotation === "number" && Number.isInteger(rotation) ? { ...(rawClientSecret as object), rotation: String(rotation) } : rawClientSecret;
+    const clientSecretInput =
+        typeof rotation === "number" && Number.isInteger(rotation) ? { ...(rawClientSecret as object), rotation: String(rotation) } : rawClientSecret;
     const clientSecret = objectOf("clientSecret", clientSecretInput, DEFAULTS.clientSecret, bad, (c) => {
         checkInt("clientSecret.validityDays", c.validityDays, 1, 730, bad);
         if (typeof c.rotation !== "string" || c.rotation.length === 0) {
@@ -520,20 +554,25 @@ export function clientSecretEndDate(secret: ClientSecretConfig, now: Date): stri
     const m = ISO_DATE.exec(secret.rotation);
     const issued = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : undefined;
     if (!m || !issued || issued.toISOString().slice(0, 10) !== secret.rotation) {
-        throw new ConfigError([{
-            where: key,
-            value: show(secret.rotation),
-            rule: "the day the client secret is issued, YYYY-MM-DD (it ends clientSecret.validityDays later): this release's authservice needs a client secret, " +
-                `e.g. pulumi config set --path ${key} ${now.toISOString().slice(0, 10)}`,
-        }]);
+        throw new ConfigError([
+            {
+                where: key,
+                value: show(secret.rotation),
+                rule:
+                    "the day the client secret is issued, YYYY-MM-DD (it ends clientSecret.validityDays later): this release's authservice needs a client secret, " +
+                    `e.g. pulumi config set --path ${key} ${now.toISOString().slice(0, 10)}`,
+            },
+        ]);
     }
     const end = new Date(issued.getTime() + secret.validityDays * 24 * 3600 * 1000);
     if (end.getTime() <= now.getTime()) {
-        throw new ConfigError([{
-            where: key,
-            value: show(secret.rotation),
-            rule: `a secret issued then ended ${end.toISOString()} (validityDays ${secret.validityDays}): set today's date to rotate`,
-        }]);
+        throw new ConfigError([
+            {
+                where: key,
+                value: show(secret.rotation),
+                rule: `a secret issued then ended ${end.toISOString()} (validityDays ${secret.validityDays}): set today's date to rotate`,
+            },
+        ]);
     }
     return end.toISOString().replace(/\.000Z$/, "Z");
 }
@@ -599,7 +638,12 @@ function booleanKey(key: string, value: string | undefined, fallback: boolean, b
 }
 
 /** The autoscaler bounds and the spot flag every autoscaled pool (user, GPU) has. */
-function checkAutoscaledPool(key: string, p: { readonly minCount: unknown; readonly maxCount: unknown; readonly spot: unknown }, maxNodes: number, bad: Report): void {
+function checkAutoscaledPool(
+    key: string,
+    p: { readonly minCount: unknown; readonly maxCount: unknown; readonly spot: unknown },
+    maxNodes: number,
+    bad: Report,
+): void {
     const minOk = checkInt(`${key}.minCount`, p.minCount, 0, maxNodes, bad);
     const maxOk = checkInt(`${key}.maxCount`, p.maxCount, 1, maxNodes, bad);
     if (minOk && maxOk && p.minCount > p.maxCount) {

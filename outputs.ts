@@ -50,8 +50,7 @@ export type StackOutputValues = { readonly [K in keyof StackOutputs]: pulumi.Out
 
 /** Reads every output of a kubeflow-azure stack through a StackReference, typed. */
 export function readStack(ref: pulumi.StackReference): StackOutputValues {
-    const read = <K extends keyof StackOutputs>(key: K): pulumi.Output<StackOutputs[K]> =>
-        ref.requireOutput(key) as pulumi.Output<StackOutputs[K]>;
+    const read = <K extends keyof StackOutputs>(key: K): pulumi.Output<StackOutputs[K]> => ref.requireOutput(key) as pulumi.Output<StackOutputs[K]>;
     return {
         kubeflowUrl: read("kubeflowUrl"),
         hostname: read("hostname"),

@@ -22,8 +22,7 @@ import { KubeObject, formatProblems } from "./manifests/types";
  * credential for the pods' service account.
  */
 export type CredentialPlan =
-    | { readonly kind: "client-secret"; readonly endDate: string; readonly rotation: string }
-    | { readonly kind: "workload-identity"; readonly subject: string };
+    { readonly kind: "client-secret"; readonly endDate: string; readonly rotation: string } | { readonly kind: "workload-identity"; readonly subject: string };
 
 export interface DeploymentPlan {
     readonly release: RenderedRelease["release"];
@@ -84,11 +83,26 @@ export function planDeployment(cfg: Config, rendered: RenderedRelease, now = new
             throw new Error(formatProblems(`${exampleUser.length} deployed object(s) name the release's example user`, exampleUser));
         }
     });
-    const profiles = attempt(() => planProfiles(cfg.profiles, deployed, { gpu: cfg.gpuPool !== undefined, gpuSpot: cfg.gpuPool?.spot ?? false, spot: cfg.userPool.spot }));
-    const auth = attempt(() => planAuthservice({ flavour, handed: handed.authservice, hostname: cfg.hostname, userIdClaim: cfg.userIdClaim, secretName: `${authserviceName(cfg)}-entra`, acmeChallengeExempt: cfg.tls.issuer === "letsencrypt" }));
-    const credentials = auth && attempt((): CredentialPlan => auth.credential.kind === "workload-identity"
-        ? auth.credential
-        : { kind: "client-secret", endDate: clientSecretEndDate(cfg.clientSecret, now), rotation: cfg.clientSecret.rotation });
+    const profiles = attempt(() =>
+        planProfiles(cfg.profiles, deployed, { gpu: cfg.gpuPool !== undefined, gpuSpot: cfg.gpuPool?.spot ?? false, spot: cfg.userPool.spot }),
+    );
+    const auth = attempt(() =>
+        planAuthservice({
+            flavour,
+            handed: handed.authservice,
+            hostname: cfg.hostname,
+            userIdClaim: cfg.userIdClaim,
+            secretName: `${authserviceName(cfg)}-entra`,
+            acmeChallengeExempt: cfg.tls.issuer === "letsencrypt",
+        }),
+    );
+    const credentials =
+        auth &&
+        attempt((): CredentialPlan =>
+            auth.credential.kind === "workload-identity"
+                ? auth.credential
+                : { kind: "client-secret", endDate: clientSecretEndDate(cfg.clientSecret, now), rotation: cfg.clientSecret.rotation },
+        );
     // The public IP's fields are outputs of the address: the component checks them when they resolve.
     const edge = attempt(() => planEdge({ handed: handed.edge, hostname: cfg.hostname, tls: cfg.tls }));
 

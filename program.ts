@@ -76,16 +76,22 @@ export function deploy(cfg: Config, rendered: RenderedRelease): Deployment {
 
     if (cfg.gpuPool) {
         // Makes nvidia.com/gpu schedulable on the GPU pool's nodes.
-        new k8s.apps.v1.DaemonSet(`${cfg.name}-nvidia-device-plugin`,
-            devicePluginDaemonSet({ nodeLabel: GPU_POOL_LABEL, taints: cfg.gpuPool.spot ? [GPU_TAINT, SPOT_TAINT] : [GPU_TAINT] }) as unknown as k8s.types.input.apps.v1.DaemonSet,
-            { provider: cluster.provider, parent: cluster });
+        new k8s.apps.v1.DaemonSet(
+            `${cfg.name}-nvidia-device-plugin`,
+            devicePluginDaemonSet({
+                nodeLabel: GPU_POOL_LABEL,
+                taints: cfg.gpuPool.spot ? [GPU_TAINT, SPOT_TAINT] : [GPU_TAINT],
+            }) as unknown as k8s.types.input.apps.v1.DaemonSet,
+            { provider: cluster.provider, parent: cluster },
+        );
     }
 
     // The app never waits on the cluster; only its federated credential needs the
     // cluster's OIDC issuer.
-    const credential: EntraAppCredential = plan.credentials.kind === "workload-identity"
-        ? { kind: "workload-identity", issuer: cluster.oidcIssuerUrl, subject: plan.credentials.subject }
-        : plan.credentials;
+    const credential: EntraAppCredential =
+        plan.credentials.kind === "workload-identity"
+            ? { kind: "workload-identity", issuer: cluster.oidcIssuerUrl, subject: plan.credentials.subject }
+            : plan.credentials;
     const entraApp = new EntraApp(`${cfg.name}-entra`, {
         displayName: `Kubeflow ${cfg.name} (${cfg.hostname})`,
         // The callback, and the home page Entra's sign-out returns to (it must be registered).
@@ -155,4 +161,3 @@ export function deploy(cfg: Config, rendered: RenderedRelease): Deployment {
         },
     };
 }
-

@@ -102,75 +102,93 @@ export class AksCluster extends pulumi.ComponentResource {
         const protect = { parent: this, protect: args.protect };
         const zones = args.zones.length > 0 ? [...args.zones] : undefined;
 
-        const group = new resources.ResourceGroup(`${name}-rg`, {
-            location: args.location,
-            tags: { ...args.tags },
-        }, protect);
+        const group = new resources.ResourceGroup(
+            `${name}-rg`,
+            {
+                location: args.location,
+                tags: { ...args.tags },
+            },
+            protect,
+        );
 
-        const identity = new managedidentity.UserAssignedIdentity(`${name}-identity`, {
-            resourceGroupName: group.name,
-            location: args.location,
-            tags: { ...args.tags },
-        }, child);
+        const identity = new managedidentity.UserAssignedIdentity(
+            `${name}-identity`,
+            {
+                resourceGroupName: group.name,
+                location: args.location,
+                tags: { ...args.tags },
+            },
+            child,
+        );
 
-        this.networkRole = new authorization.RoleAssignment(`${name}-network-contributor`, {
-            principalId: identity.principalId,
-            principalType: authorization.PrincipalType.ServicePrincipal,
-            roleDefinitionId: roleDefinition(args.subscriptionId, NETWORK_CONTRIBUTOR_ROLE_ID),
-            scope: args.publicIpResourceGroupId,
-            description: "AKS control plane binds the Kubeflow ingress to its static public IP",
-        }, child);
+        this.networkRole = new authorization.RoleAssignment(
+            `${name}-network-contributor`,
+            {
+                principalId: identity.principalId,
+                principalType: authorization.PrincipalType.ServicePrincipal,
+                roleDefinitionId: roleDefinition(args.subscriptionId, NETWORK_CONTRIBUTOR_ROLE_ID),
+                scope: args.publicIpResourceGroupId,
+                description: "AKS control plane binds the Kubeflow ingress to its static public IP",
+            },
+            child,
+        );
 
-        const cluster = new containerservice.ManagedCluster(`${name}-aks`, {
-            resourceGroupName: group.name,
-            location: args.location,
-            dnsPrefix: name,
-            kubernetesVersion: args.kubernetesVersion,
-            // AKS would derive MC_<group>_<cluster>_<location>, which passes its 80-character
-            // limit for auto-named groups in long-named regions.
-            nodeResourceGroup: args.nodeResourceGroup,
-            identity: {
-                type: containerservice.ResourceIdentityType.UserAssigned,
-                userAssignedIdentities: [identity.id],
+        const cluster = new containerservice.ManagedCluster(
+            `${name}-aks`,
+            {
+                resourceGroupName: group.name,
+                location: args.location,
+                dnsPrefix: name,
+                kubernetesVersion: args.kubernetesVersion,
+                // AKS would derive MC_<group>_<cluster>_<location>, which passes its 80-character
+                // limit for auto-named groups in long-named regions.
+                nodeResourceGroup: args.nodeResourceGroup,
+                identity: {
+                    type: containerservice.ResourceIdentityType.UserAssigned,
+                    userAssignedIdentities: [identity.id],
+                },
+                enableRBAC: true,
+                aadProfile: { managed: true, enableAzureRBAC: true, tenantID: args.tenantId },
+                disableLocalAccounts: !args.localAccounts,
+                oidcIssuerProfile: { enabled: true },
+                securityProfile: { workloadIdentity: { enabled: true } },
+                sku: {
+                    name: containerservice.ManagedClusterSKUName.Base,
+                    tier: args.tier === "Standard" ? containerservice.ManagedClusterSKUTier.Standard : containerservice.ManagedClusterSKUTier.Free,
+                },
+                autoUpgradeProfile: {
+                    upgradeChannel: containerservice.UpgradeChannel.Patch,
+                    nodeOSUpgradeChannel: containerservice.NodeOSUpgradeChannel.NodeImage,
+                },
+                networkProfile: {
+                    networkPlugin: containerservice.NetworkPlugin.Azure,
+                    networkPluginMode: containerservice.NetworkPluginMode.Overlay,
+                    // Kubeflow ships NetworkPolicies; Cilium enforces them.
+                    networkDataplane: containerservice.NetworkDataplane.Cilium,
+                    networkPolicy: containerservice.NetworkPolicy.Cilium,
+                    loadBalancerSku: containerservice.LoadBalancerSku.Standard,
+                    outboundType: containerservice.OutboundType.LoadBalancer,
+                },
+                // Always sent: an empty list clears ranges set before, where leaving the
+                // profile out would keep them.
+                apiServerAccessProfile: { authorizedIPRanges: [...args.authorizedIpRanges] },
+                agentPoolProfiles: [
+                    {
+                        name: "system",
+                        mode: containerservice.AgentPoolMode.System,
+                        vmSize: args.systemPool.vmSize,
+                        count: args.systemPool.count,
+                        osType: containerservice.OSType.Linux,
+                        osSKU: containerservice.OSSKU.AzureLinux,
+                        orchestratorVersion: args.kubernetesVersion,
+                        availabilityZones: zones,
+                        type: containerservice.AgentPoolType.VirtualMachineScaleSets,
+                    },
+                ],
+                tags: { ...args.tags },
             },
-            enableRBAC: true,
-            aadProfile: { managed: true, enableAzureRBAC: true, tenantID: args.tenantId },
-            disableLocalAccounts: !args.localAccounts,
-            oidcIssuerProfile: { enabled: true },
-            securityProfile: { workloadIdentity: { enabled: true } },
-            sku: {
-                name: containerservice.ManagedClusterSKUName.Base,
-                tier: args.tier === "Standard" ? containerservice.ManagedClusterSKUTier.Standard : containerservice.ManagedClusterSKUTier.Free,
-            },
-            autoUpgradeProfile: {
-                upgradeChannel: containerservice.UpgradeChannel.Patch,
-                nodeOSUpgradeChannel: containerservice.NodeOSUpgradeChannel.NodeImage,
-            },
-            networkProfile: {
-                networkPlugin: containerservice.NetworkPlugin.Azure,
-                networkPluginMode: containerservice.NetworkPluginMode.Overlay,
-                // Kubeflow ships NetworkPolicies; Cilium enforces them.
-                networkDataplane: containerservice.NetworkDataplane.Cilium,
-                networkPolicy: containerservice.NetworkPolicy.Cilium,
-                loadBalancerSku: containerservice.LoadBalancerSku.Standard,
-                outboundType: containerservice.OutboundType.LoadBalancer,
-            },
-            // Always sent: an empty list clears ranges set before, where leaving the
-            // profile out would keep them.
-            apiServerAccessProfile: { authorizedIPRanges: [...args.authorizedIpRanges] },
-            agentPoolProfiles: [{
-                name: "system",
-                mode: containerservice.AgentPoolMode.System,
-                vmSize: args.systemPool.vmSize,
-                count: args.systemPool.count,
-                osType: containerservice.OSType.Linux,
-                osSKU: containerservice.OSSKU.AzureLinux,
-                orchestratorVersion: args.kubernetesVersion,
-                availabilityZones: zones,
-                type: containerservice.AgentPoolType.VirtualMachineScaleSets,
-            }],
-            tags: { ...args.tags },
-        }, protect);
+            protect,
+        );
 
         const poolArgs = (pool: AksNodePool, taints: string[], labels: Record<string, string>): containerservice.AgentPoolArgs => ({
             resourceGroupName: group.name,
@@ -187,89 +205,127 @@ export class AksCluster extends pulumi.ComponentResource {
             availabilityZones: zones,
             type: containerservice.AgentPoolType.VirtualMachineScaleSets,
             nodeLabels: labels,
-            ...(pool.spot ? {
-                scaleSetPriority: containerservice.ScaleSetPriority.Spot,
-                scaleSetEvictionPolicy: containerservice.ScaleSetEvictionPolicy.Delete,
-                spotMaxPrice: -1,
-                // AKS adds this taint to spot pools itself; declaring it keeps the diff quiet.
-                nodeTaints: [...taints, taintText(SPOT_TAINT)],
-            } : { nodeTaints: taints.length > 0 ? taints : undefined }),
+            ...(pool.spot
+                ? {
+                      scaleSetPriority: containerservice.ScaleSetPriority.Spot,
+                      scaleSetEvictionPolicy: containerservice.ScaleSetEvictionPolicy.Delete,
+                      spotMaxPrice: -1,
+                      // AKS adds this taint to spot pools itself; declaring it keeps the diff quiet.
+                      nodeTaints: [...taints, taintText(SPOT_TAINT)],
+                  }
+                : { nodeTaints: taints.length > 0 ? taints : undefined }),
         });
         // The autoscaler owns the node count.
         const poolOpts = { parent: this, ignoreChanges: ["count"] };
         this.pools = [
-            new containerservice.AgentPool(`${name}-user`, {
-                ...poolArgs(args.userPool, [], {}),
-                agentPoolName: poolName("user", args.userPool, args.zones, []),
-            }, poolOpts),
+            new containerservice.AgentPool(
+                `${name}-user`,
+                {
+                    ...poolArgs(args.userPool, [], {}),
+                    agentPoolName: poolName("user", args.userPool, args.zones, []),
+                },
+                poolOpts,
+            ),
         ];
         if (args.gpuPool) {
-            this.pools.push(new containerservice.AgentPool(`${name}-gpu`, {
-                ...poolArgs(args.gpuPool, [taintText(GPU_TAINT)], { [GPU_POOL_LABEL.key]: GPU_POOL_LABEL.value }),
-                agentPoolName: poolName("gpu", args.gpuPool, args.zones, [taintText(GPU_TAINT)]),
-            }, poolOpts));
+            this.pools.push(
+                new containerservice.AgentPool(
+                    `${name}-gpu`,
+                    {
+                        ...poolArgs(args.gpuPool, [taintText(GPU_TAINT)], { [GPU_POOL_LABEL.key]: GPU_POOL_LABEL.value }),
+                        agentPoolName: poolName("gpu", args.gpuPool, args.zones, [taintText(GPU_TAINT)]),
+                    },
+                    poolOpts,
+                ),
+            );
         }
 
         // The auto-upgrade channels act only inside these windows (Microsoft's "Use planned
         // maintenance": the two schedules have these fixed names).
-        for (const [configName, suffix] of [["aksManagedAutoUpgradeSchedule", "upgrade-window"], ["aksManagedNodeOSUpgradeSchedule", "node-os-window"]] as const) {
-            new containerservice.MaintenanceConfiguration(`${name}-${suffix}`, {
-                resourceGroupName: group.name,
-                resourceName: cluster.name,
-                configName,
-                maintenanceWindow: {
-                    schedule: { weekly: { dayOfWeek: args.maintenanceWindow.day, intervalWeeks: 1 } },
-                    durationHours: args.maintenanceWindow.durationHours,
-                    startTime: args.maintenanceWindow.startTime,
-                    utcOffset: args.maintenanceWindow.utcOffset,
+        for (const [configName, suffix] of [
+            ["aksManagedAutoUpgradeSchedule", "upgrade-window"],
+            ["aksManagedNodeOSUpgradeSchedule", "node-os-window"],
+        ] as const) {
+            new containerservice.MaintenanceConfiguration(
+                `${name}-${suffix}`,
+                {
+                    resourceGroupName: group.name,
+                    resourceName: cluster.name,
+                    configName,
+                    maintenanceWindow: {
+                        schedule: { weekly: { dayOfWeek: args.maintenanceWindow.day, intervalWeeks: 1 } },
+                        durationHours: args.maintenanceWindow.durationHours,
+                        startTime: args.maintenanceWindow.startTime,
+                        utcOffset: args.maintenanceWindow.utcOffset,
+                    },
                 },
-            }, child);
+                child,
+            );
         }
 
         // With Azure RBAC for Kubernetes, nobody holds a data-plane role until one is
         // assigned: the admin groups, and the deploying identity so the provider can apply.
         const clusterAdmin = roleDefinition(args.subscriptionId, AKS_RBAC_CLUSTER_ADMIN_ROLE_ID);
         for (const groupId of args.adminGroupIds) {
-            new authorization.RoleAssignment(`${name}-admin-${groupId}`, {
-                principalId: groupId,
-                principalType: authorization.PrincipalType.Group,
+            new authorization.RoleAssignment(
+                `${name}-admin-${groupId}`,
+                {
+                    principalId: groupId,
+                    principalType: authorization.PrincipalType.Group,
+                    roleDefinitionId: clusterAdmin,
+                    scope: cluster.id,
+                    description: "Kubeflow cluster administrators",
+                },
+                child,
+            );
+        }
+        const deployerRole = new authorization.RoleAssignment(
+            `${name}-admin-deployer`,
+            {
+                // The deploying identity may be a user or a service principal; Azure resolves the type.
+                principalId: args.deployerObjectId,
                 roleDefinitionId: clusterAdmin,
                 scope: cluster.id,
-                description: "Kubeflow cluster administrators",
-            }, child);
-        }
-        const deployerRole = new authorization.RoleAssignment(`${name}-admin-deployer`, {
-            // The deploying identity may be a user or a service principal; Azure resolves the type.
-            principalId: args.deployerObjectId,
-            roleDefinitionId: clusterAdmin,
-            scope: cluster.id,
-            description: "The identity running pulumi applies the Kubeflow objects",
-        }, child);
+                description: "The identity running pulumi applies the Kubeflow objects",
+            },
+            child,
+        );
 
         if (args.localAccounts) {
-            const credentials = containerservice.listManagedClusterAdminCredentialsOutput({
-                resourceGroupName: group.name,
-                resourceName: cluster.name,
-            }, child);
+            const credentials = containerservice.listManagedClusterAdminCredentialsOutput(
+                {
+                    resourceGroupName: group.name,
+                    resourceName: cluster.name,
+                },
+                child,
+            );
             this.kubeconfig = pulumi.secret(credentials.kubeconfigs.apply((kcs) => decodeKubeconfig(kcs, name, "admin")));
         } else {
-            const credentials = containerservice.listManagedClusterUserCredentialsOutput({
-                resourceGroupName: group.name,
-                resourceName: cluster.name,
-            }, child);
+            const credentials = containerservice.listManagedClusterUserCredentialsOutput(
+                {
+                    resourceGroupName: group.name,
+                    resourceName: cluster.name,
+                },
+                child,
+            );
             // Waits on the deployer's role: the provider's first call must not meet Forbidden.
-            this.kubeconfig = pulumi.secret(pulumi.all([credentials.kubeconfigs, deployerRole.id])
-                .apply(([kcs]) => entraKubeconfig(decodeKubeconfig(kcs, name, "user"))));
+            this.kubeconfig = pulumi.secret(
+                pulumi.all([credentials.kubeconfigs, deployerRole.id]).apply(([kcs]) => entraKubeconfig(decodeKubeconfig(kcs, name, "user"))),
+            );
         }
 
         // No deleteUnreachable: with it, any spell of an unreachable API server (an
         // authorized-range change, a wrong network) silently drops every Kubernetes resource
         // from the state (pulumi-kubernetes #1485, #1013). A deliberate teardown of a cluster
         // that is already gone sets PULUMI_K8S_DELETE_UNREACHABLE=true for that one run.
-        this.provider = new k8s.Provider(`${name}-k8s`, {
-            kubeconfig: this.kubeconfig,
-            enableServerSideApply: true,
-        }, { parent: this, dependsOn: [deployerRole] });
+        this.provider = new k8s.Provider(
+            `${name}-k8s`,
+            {
+                kubeconfig: this.kubeconfig,
+                enableServerSideApply: true,
+            },
+            { parent: this, dependsOn: [deployerRole] },
+        );
 
         this.resourceGroupName = group.name;
         this.clusterName = cluster.name;
@@ -302,5 +358,8 @@ function decodeKubeconfig(kcs: readonly { value?: string }[] | undefined, cluste
  */
 export function poolName(role: string, pool: AksNodePool, zones: readonly string[], taints: readonly string[]): string {
     const structural = JSON.stringify({ vmSize: pool.vmSize.toLowerCase(), spot: pool.spot, zones: [...zones].sort(), taints: [...taints].sort() });
-    return `${role}${createHash("sha256").update(structural).digest("hex").slice(0, 12 - role.length)}`;
+    return `${role}${createHash("sha256")
+        .update(structural)
+        .digest("hex")
+        .slice(0, 12 - role.length)}`;
 }

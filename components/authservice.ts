@@ -49,7 +49,9 @@ export class Authservice extends pulumi.ComponentResource {
         this.sessionCookieName = plan.sessionCookieName;
 
         if (args.clusterIssuer !== undefined && plan.flavour !== "oauth2-proxy") {
-            throw new Error(`authservice ${name}: a cluster issuer was given, but only the gateway of oauth2-proxy releases trusts one (${plan.flavour} reviews service account tokens itself)`);
+            throw new Error(
+                `authservice ${name}: a cluster issuer was given, but only the gateway of oauth2-proxy releases trusts one (${plan.flavour} reviews service account tokens itself)`,
+            );
         }
         if ((plan.credential.kind === "client-secret") !== (args.clientSecret !== undefined)) {
             throw new Error(
@@ -61,9 +63,10 @@ export class Authservice extends pulumi.ComponentResource {
         // bytes, else takes it raw: 32 alphanumerics decode to 24 bytes (AES-192). A
         // RandomBytes.base64 value would not do: standard base64 has + and /, which its
         // URL-safe decoder refuses, and the 44 raw characters are no AES key length.
-        const cookieSecret = ref.keys.cookieSecret !== undefined
-            ? new random.RandomPassword(`${name}-cookie-secret`, { length: 32, special: false }, { parent: this }).result
-            : undefined;
+        const cookieSecret =
+            ref.keys.cookieSecret !== undefined
+                ? new random.RandomPassword(`${name}-cookie-secret`, { length: 32, special: false }, { parent: this }).result
+                : undefined;
         const entries: Array<[string, pulumi.Input<string>]> = [[ref.keys.clientId, args.clientId]];
         if (ref.keys.clientSecret !== undefined && args.clientSecret !== undefined) {
             entries.push([ref.keys.clientSecret, args.clientSecret]);
@@ -73,24 +76,36 @@ export class Authservice extends pulumi.ComponentResource {
         }
         const values = entries.map(([, v]) => v);
 
-        const secret = new k8s.core.v1.Secret(`${name}-secret`, {
-            metadata: { name: ref.name, namespace: ref.namespace, labels: { "app.kubernetes.io/managed-by": "pulumi" } },
-            type: "Opaque",
-            stringData: pulumi.secret(pulumi.all(values).apply((vs) => Object.fromEntries(entries.map(([k], i) => [k, vs[i]])))),
-        }, { ...childOpts, dependsOn: [...args.after], deleteBeforeReplace: true });
+        const secret = new k8s.core.v1.Secret(
+            `${name}-secret`,
+            {
+                metadata: { name: ref.name, namespace: ref.namespace, labels: { "app.kubernetes.io/managed-by": "pulumi" } },
+                type: "Opaque",
+                stringData: pulumi.secret(pulumi.all(values).apply((vs) => Object.fromEntries(entries.map(([k], i) => [k, vs[i]])))),
+            },
+            { ...childOpts, dependsOn: [...args.after], deleteBeforeReplace: true },
+        );
 
         // A digest of a secret is not the secret; left marked secret it would hide the
         // whole configuration from every preview and diff.
         const checksum = pulumi.unsecret(
-            pulumi.all([args.tenantId, ...values]).apply((inputs) => digest([plan.flavour, plan.hostname, plan.userIdClaim, ref.name, ref.namespace, ...entries.map(([k]) => k), ...inputs])),
+            pulumi
+                .all([args.tenantId, ...values])
+                .apply((inputs) => digest([plan.flavour, plan.hostname, plan.userIdClaim, ref.name, ref.namespace, ...entries.map(([k]) => k), ...inputs])),
         );
         // The plan did the rewrite; only the ids, outputs of the app and the cluster, go in here.
-        const yaml = pulumi.all([args.tenantId, args.clientId, checksum, args.clusterIssuer]).apply(([tenantId, clientId, sum, clusterIssuer]) =>
-            toYamlText(bindAuthservice(plan, { tenantId, clientId, clusterIssuer }, { [SECRET_CHECKSUM_ANNOTATION]: sum })),
-        );
+        const yaml = pulumi
+            .all([args.tenantId, args.clientId, checksum, args.clusterIssuer])
+            .apply(([tenantId, clientId, sum, clusterIssuer]) =>
+                toYamlText(bindAuthservice(plan, { tenantId, clientId, clusterIssuer }, { [SECRET_CHECKSUM_ANNOTATION]: sum })),
+            );
 
         // A fixed prefix, like the platform's: the children's names never follow the group's.
-        new k8s.yaml.v2.ConfigGroup(`${name}-objects`, { yaml, resourcePrefix: name }, { ...childOpts, dependsOn: [...args.after, secret], transforms: [versionAliases] });
+        new k8s.yaml.v2.ConfigGroup(
+            `${name}-objects`,
+            { yaml, resourcePrefix: name },
+            { ...childOpts, dependsOn: [...args.after, secret], transforms: [versionAliases] },
+        );
         this.registerOutputs({ sessionCookieName: this.sessionCookieName });
     }
 }

@@ -100,76 +100,102 @@ export class EntraApp extends pulumi.ComponentResource {
         const deployerId = args.deployerObjectId !== undefined ? pulumi.output(args.deployerObjectId) : azuread.getClientConfigOutput(child).objectId;
         const owners = deployerId.apply((id) => ownersWith(id, args.owners));
 
-        const app = new azuread.Application(`${name}-app`, {
-            displayName: args.displayName,
-            signInAudience: "AzureADMyOrg",
-            owners,
-            web: {
-                homepageUrl: args.homepageUrl,
-                redirectUris: [...args.redirectUris],
-                implicitGrant: { accessTokenIssuanceEnabled: false, idTokenIssuanceEnabled: false },
+        const app = new azuread.Application(
+            `${name}-app`,
+            {
+                displayName: args.displayName,
+                signInAudience: "AzureADMyOrg",
+                owners,
+                web: {
+                    homepageUrl: args.homepageUrl,
+                    redirectUris: [...args.redirectUris],
+                    implicitGrant: { accessTokenIssuanceEnabled: false, idTokenIssuanceEnabled: false },
+                },
+                // `email` reaches a token only for accounts with a mail attribute (Microsoft
+                // identity platform, "optional claims reference"): asked for where there is
+                // one, for the sign-ins configured with userIdClaim email.
+                optionalClaims: {
+                    idTokens: [{ name: "email", essential: false }],
+                    accessTokens: [{ name: "email", essential: false }],
+                },
+                groupMembershipClaims: ["None"],
+                api: { requestedAccessTokenVersion: 2 },
+                requiredResourceAccesses: [
+                    {
+                        resourceAppId: MICROSOFT_GRAPH_APP_ID,
+                        resourceAccesses: Object.values(GRAPH_SCOPES).map((id) => ({ id, type: "Scope" })),
+                    },
+                ],
+                preventDuplicateNames: true,
             },
-            // `email` reaches a token only for accounts with a mail attribute (Microsoft
-            // identity platform, "optional claims reference"): asked for where there is
-            // one, for the sign-ins configured with userIdClaim email.
-            optionalClaims: {
-                idTokens: [{ name: "email", essential: false }],
-                accessTokens: [{ name: "email", essential: false }],
+            {
+                parent: this,
+                protect: args.protect,
+                // ApplicationIdentifierUri and ApplicationPermissionScope below own these two
+                // properties; without ignoring them, every update of the app (and every refresh
+                // in CI) sends them empty and erases the API surface (azuread docs of both
+                // resources: "use the ignoreChanges lifecycle meta-argument";
+                // pulumi/pulumi-azuread issues 1036 and 1169).
+                ignoreChanges: ["identifierUris", "api.oauth2PermissionScopes"],
             },
-            groupMembershipClaims: ["None"],
-            api: { requestedAccessTokenVersion: 2 },
-            requiredResourceAccesses: [{
-                resourceAppId: MICROSOFT_GRAPH_APP_ID,
-                resourceAccesses: Object.values(GRAPH_SCOPES).map((id) => ({ id, type: "Scope" })),
-            }],
-            preventDuplicateNames: true,
-        }, {
-            parent: this,
-            protect: args.protect,
-            // ApplicationIdentifierUri and ApplicationPermissionScope below own these two
-            // properties; without ignoring them, every update of the app (and every refresh
-            // in CI) sends them empty and erases the API surface (azuread docs of both
-            // resources: "use the ignoreChanges lifecycle meta-argument";
-            // pulumi/pulumi-azuread issues 1036 and 1169).
-            ignoreChanges: ["identifierUris", "api.oauth2PermissionScopes"],
-        });
+        );
 
         // The API surface for bearer tokens (KFP SDK): api://<clientId>/user_impersonation,
         // pre-authorized for the Azure CLI so no consent prompt is needed.
-        const identifierUri = new azuread.ApplicationIdentifierUri(`${name}-uri`, {
-            applicationId: app.id,
-            identifierUri: pulumi.interpolate`api://${app.clientId}`,
-        }, child);
+        const identifierUri = new azuread.ApplicationIdentifierUri(
+            `${name}-uri`,
+            {
+                applicationId: app.id,
+                identifierUri: pulumi.interpolate`api://${app.clientId}`,
+            },
+            child,
+        );
         const scopeId = new random.RandomUuid(`${name}-scope-id`, {}, child);
-        const scope = new azuread.ApplicationPermissionScope(`${name}-scope`, {
-            applicationId: app.id,
-            scopeId: scopeId.result,
-            value: "user_impersonation",
-            type: "User",
-            adminConsentDisplayName: "Access Kubeflow",
-            adminConsentDescription: "Call the Kubeflow APIs (pipelines, notebooks) as the signed-in user.",
-            userConsentDisplayName: "Access Kubeflow",
-            userConsentDescription: "Call the Kubeflow APIs as you.",
-        }, child);
-        new azuread.ApplicationPreAuthorized(`${name}-azure-cli`, {
-            applicationId: app.id,
-            authorizedClientId: AZURE_CLI_APP_ID,
-            permissionIds: [scopeId.result],
-        }, { parent: this, dependsOn: [scope] });
+        const scope = new azuread.ApplicationPermissionScope(
+            `${name}-scope`,
+            {
+                applicationId: app.id,
+                scopeId: scopeId.result,
+                value: "user_impersonation",
+                type: "User",
+                adminConsentDisplayName: "Access Kubeflow",
+                adminConsentDescription: "Call the Kubeflow APIs (pipelines, notebooks) as the signed-in user.",
+                userConsentDisplayName: "Access Kubeflow",
+                userConsentDescription: "Call the Kubeflow APIs as you.",
+            },
+            child,
+        );
+        new azuread.ApplicationPreAuthorized(
+            `${name}-azure-cli`,
+            {
+                applicationId: app.id,
+                authorizedClientId: AZURE_CLI_APP_ID,
+                permissionIds: [scopeId.result],
+            },
+            { parent: this, dependsOn: [scope] },
+        );
 
         const restricted = args.allowedGroupIds.length > 0;
-        const sp = new azuread.ServicePrincipal(`${name}-sp`, {
-            clientId: app.clientId,
-            // With groups given, Entra itself refuses users outside them.
-            appRoleAssignmentRequired: restricted,
-            owners,
-        }, child);
+        const sp = new azuread.ServicePrincipal(
+            `${name}-sp`,
+            {
+                clientId: app.clientId,
+                // With groups given, Entra itself refuses users outside them.
+                appRoleAssignmentRequired: restricted,
+                owners,
+            },
+            child,
+        );
         for (const groupId of args.allowedGroupIds) {
-            new azuread.AppRoleAssignment(`${name}-group-${groupId}`, {
-                appRoleId: DEFAULT_ACCESS_ROLE_ID,
-                principalObjectId: groupId,
-                resourceObjectId: sp.objectId,
-            }, child);
+            new azuread.AppRoleAssignment(
+                `${name}-group-${groupId}`,
+                {
+                    appRoleId: DEFAULT_ACCESS_ROLE_ID,
+                    principalObjectId: groupId,
+                    resourceObjectId: sp.objectId,
+                },
+                child,
+            );
         }
         if (restricted) {
             // An app that requires assignment gets no user consent: Entra asks every first
@@ -177,37 +203,49 @@ export class EntraApp extends pulumi.ComponentResource {
             // tenant (no userObjectId: "consented for all users"), for exactly the scopes
             // the authservice asks for.
             const graph = azuread.getServicePrincipalOutput({ clientId: MICROSOFT_GRAPH_APP_ID }, child);
-            new azuread.ServicePrincipalDelegatedPermissionGrant(`${name}-graph-consent`, {
-                servicePrincipalObjectId: sp.objectId,
-                resourceServicePrincipalObjectId: graph.objectId,
-                claimValues: Object.keys(GRAPH_SCOPES),
-            }, child);
+            new azuread.ServicePrincipalDelegatedPermissionGrant(
+                `${name}-graph-consent`,
+                {
+                    servicePrincipalObjectId: sp.objectId,
+                    resourceServicePrincipalObjectId: graph.objectId,
+                    claimValues: Object.keys(GRAPH_SCOPES),
+                },
+                child,
+            );
         }
 
         if (args.credential.kind === "client-secret") {
             // A new password is created before the old one is deleted, so a rotation never
             // leaves the authservice without a valid secret. endDate is a fixed input:
             // endDateRelative (deprecated in azuread v6) is resolved anew on every plan.
-            const password = new azuread.ApplicationPassword(`${name}-secret`, {
-                applicationId: app.id,
-                displayName: `kubeflow-azure (rotation ${args.credential.rotation})`,
-                endDate: args.credential.endDate,
-                rotateWhenChanged: { rotation: args.credential.rotation },
-            }, { parent: this, additionalSecretOutputs: ["value"] });
+            const password = new azuread.ApplicationPassword(
+                `${name}-secret`,
+                {
+                    applicationId: app.id,
+                    displayName: `kubeflow-azure (rotation ${args.credential.rotation})`,
+                    endDate: args.credential.endDate,
+                    rotateWhenChanged: { rotation: args.credential.rotation },
+                },
+                { parent: this, additionalSecretOutputs: ["value"] },
+            );
             this.clientSecret = pulumi.secret(password.value);
             this.clientSecretEndDate = password.endDate;
         } else {
             // The authservice's pods present their service account token, which AKS's
             // issuer signs, instead of a secret (Microsoft identity platform, "workload
             // identity federation"; the audience is the token exchange's fixed one).
-            new azuread.ApplicationFederatedIdentityCredential(`${name}-federated`, {
-                applicationId: app.id,
-                displayName: "kubeflow-authservice",
-                description: "The Kubeflow authservice's service account on the AKS cluster",
-                issuer: args.credential.issuer,
-                subject: args.credential.subject,
-                audiences: [TOKEN_EXCHANGE_AUDIENCE],
-            }, child);
+            new azuread.ApplicationFederatedIdentityCredential(
+                `${name}-federated`,
+                {
+                    applicationId: app.id,
+                    displayName: "kubeflow-authservice",
+                    description: "The Kubeflow authservice's service account on the AKS cluster",
+                    issuer: args.credential.issuer,
+                    subject: args.credential.subject,
+                    audiences: [TOKEN_EXCHANGE_AUDIENCE],
+                },
+                child,
+            );
         }
 
         this.clientId = app.clientId;

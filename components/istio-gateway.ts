@@ -60,7 +60,11 @@ export class IstioGateway extends pulumi.ComponentResource {
         // The public IP's fields known now are checked before super(): invalid input must
         // fail before any resource, this component included, is registered.
         const plan = args.plan;
-        const problems = knownSettingsProblems(plan, { publicIp: known(args.publicIp), publicIpName: known(args.publicIpName), publicIpResourceGroup: known(args.publicIpResourceGroup) });
+        const problems = knownSettingsProblems(plan, {
+            publicIp: known(args.publicIp),
+            publicIpName: known(args.publicIpName),
+            publicIpResourceGroup: known(args.publicIpResourceGroup),
+        });
         if (problems.length > 0) {
             throw edgeError(problems);
         }
@@ -87,16 +91,32 @@ export class IstioGateway extends pulumi.ComponentResource {
 
         const after = [...args.after];
         const group = (suffix: string, objects: pulumi.Output<readonly KubeObject[]>, dependsOn: pulumi.Resource[]): k8s.yaml.v2.ConfigGroup =>
-            new k8s.yaml.v2.ConfigGroup(`${name}-${suffix}`, {
-                yaml: objects.apply(toYamlText),
-                // One prefix for the three groups (as for the platform's phases): an object
-                // moved to another group keeps its URN.
-                resourcePrefix: name,
-            }, { parent: this, provider: args.provider, dependsOn, transforms: [versionAliases] });
+            new k8s.yaml.v2.ConfigGroup(
+                `${name}-${suffix}`,
+                {
+                    yaml: objects.apply(toYamlText),
+                    // One prefix for the three groups (as for the platform's phases): an object
+                    // moved to another group keeps its URN.
+                    resourcePrefix: name,
+                },
+                { parent: this, provider: args.provider, dependsOn, transforms: [versionAliases] },
+            );
 
-        const gateway = group("gateway", built.apply((b) => b.gateway), after);
-        const service = group("service", built.apply((b) => [b.service]), [...after, args.networkRole]);
-        const certificate = group("certificate", built.apply((b) => b.certificate), after);
+        const gateway = group(
+            "gateway",
+            built.apply((b) => b.gateway),
+            after,
+        );
+        const service = group(
+            "service",
+            built.apply((b) => [b.service]),
+            [...after, args.networkRole],
+        );
+        const certificate = group(
+            "certificate",
+            built.apply((b) => b.certificate),
+            after,
+        );
 
         this.certificateSecretName = TLS_SECRET_NAME;
         this.ready = [gateway, service, certificate];

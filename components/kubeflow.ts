@@ -44,37 +44,49 @@ export class KubeflowPlatform extends pulumi.ComponentResource {
         this.phases = [];
         const early: pulumi.Resource[] = [];
         phases.forEach((phase, i) => {
-            const group: k8s.yaml.v2.ConfigGroup = new k8s.yaml.v2.ConfigGroup(`${name}-phase-${i}`, {
-                yaml: toYamlText(phase.objects),
-                // A child is named `<resourcePrefix>:<namespace>/<name>` and the prefix
-                // defaults to the group's name (pulumi-kubernetes v4.32.0
-                // provider/pkg/provider/yaml/v2/configgroup.go and yaml.go register()).
-                // Objects change phase between releases; with the phase in their names an
-                // upgrade would create each moved object under a new URN (AlreadyExists)
-                // and delete the old one. One prefix for every phase keeps the identity:
-                // the groups share one type chain, so the URN depends only on the object.
-                resourcePrefix: name,
-            }, {
-                parent: this,
-                provider,
-                dependsOn: i === 0 ? [] : [this.phases[i - 1], ...early],
-                // An object whose apiVersion changes between releases keeps its URN
-                // through aliases; the engine calls a group's transform for each child,
-                // so the CRD phase (most of the render's bytes) goes without one.
-                transforms: needsVersionAliases(phase.objects) ? [versionAliases] : [],
-            });
+            const group: k8s.yaml.v2.ConfigGroup = new k8s.yaml.v2.ConfigGroup(
+                `${name}-phase-${i}`,
+                {
+                    yaml: toYamlText(phase.objects),
+                    // A child is named `<resourcePrefix>:<namespace>/<name>` and the prefix
+                    // defaults to the group's name (pulumi-kubernetes v4.32.0
+                    // provider/pkg/provider/yaml/v2/configgroup.go and yaml.go register()).
+                    // Objects change phase between releases; with the phase in their names an
+                    // upgrade would create each moved object under a new URN (AlreadyExists)
+                    // and delete the old one. One prefix for every phase keeps the identity:
+                    // the groups share one type chain, so the URN depends only on the object.
+                    resourcePrefix: name,
+                },
+                {
+                    parent: this,
+                    provider,
+                    dependsOn: i === 0 ? [] : [this.phases[i - 1], ...early],
+                    // An object whose apiVersion changes between releases keeps its URN
+                    // through aliases; the engine calls a group's transform for each child,
+                    // so the CRD phase (most of the render's bytes) goes without one.
+                    transforms: needsVersionAliases(phase.objects) ? [versionAliases] : [],
+                },
+            );
             this.phases.push(group);
             if (i === 0) {
                 // Namespaces and CRDs exist now: the credentials and volumes can follow, and
                 // every later phase waits for them.
                 early.push(...this.credentialSecrets(name, args.credentials, provider, group));
-                early.push(...volumes.map((pvc) => new k8s.core.v1.PersistentVolumeClaim(`${name}-pvc-${pvc.metadata.namespace}-${pvc.metadata.name}`,
-                    pvc as unknown as k8s.types.input.core.v1.PersistentVolumeClaim, {
-                        parent: this,
-                        provider,
-                        dependsOn: [group],
-                        retainOnDelete: args.protect,
-                    })));
+                early.push(
+                    ...volumes.map(
+                        (pvc) =>
+                            new k8s.core.v1.PersistentVolumeClaim(
+                                `${name}-pvc-${pvc.metadata.namespace}-${pvc.metadata.name}`,
+                                pvc as unknown as k8s.types.input.core.v1.PersistentVolumeClaim,
+                                {
+                                    parent: this,
+                                    provider,
+                                    dependsOn: [group],
+                                    retainOnDelete: args.protect,
+                                },
+                            ),
+                    ),
+                );
             }
         });
         this.ready = [...this.phases, ...early];
@@ -91,16 +103,24 @@ export class KubeflowPlatform extends pulumi.ComponentResource {
                 values[key] = value;
             }
             for (const key of plan?.generate ?? []) {
-                values[key] = new random.RandomPassword(`${id}-${key}`, {
-                    length: 32,
-                    special: false,
-                }, { parent: this }).result;
+                values[key] = new random.RandomPassword(
+                    `${id}-${key}`,
+                    {
+                        length: 32,
+                        special: false,
+                    },
+                    { parent: this },
+                ).result;
             }
             const { data: _data, stringData: _stringData, ...rest } = secret;
-            return new k8s.core.v1.Secret(id, {
-                ...(rest as unknown as k8s.types.input.core.v1.Secret),
-                stringData: pulumi.secret(values),
-            }, { parent: this, provider, dependsOn: [after] });
+            return new k8s.core.v1.Secret(
+                id,
+                {
+                    ...(rest as unknown as k8s.types.input.core.v1.Secret),
+                    stringData: pulumi.secret(values),
+                },
+                { parent: this, provider, dependsOn: [after] },
+            );
         });
     }
 }

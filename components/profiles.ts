@@ -32,10 +32,14 @@ export class Profiles extends pulumi.ComponentResource {
     constructor(name: string, args: ProfilesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kubeflow-azure:kubeflow:Profiles", name, {}, opts);
         if (args.plan.objects.length > 0) {
-            this.group = new k8s.yaml.v2.ConfigGroup(`${name}-objects`, {
-                yaml: toYamlText(args.plan.objects),
-                resourcePrefix: PROFILES_RESOURCE_PREFIX,
-            }, { parent: this, provider: args.provider, dependsOn: [...args.after], transforms: [versionAliases] });
+            this.group = new k8s.yaml.v2.ConfigGroup(
+                `${name}-objects`,
+                {
+                    yaml: toYamlText(args.plan.objects),
+                    resourcePrefix: PROFILES_RESOURCE_PREFIX,
+                },
+                { parent: this, provider: args.provider, dependsOn: [...args.after], transforms: [versionAliases] },
+            );
         }
         this.registerOutputs({});
     }

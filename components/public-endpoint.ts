@@ -32,27 +32,35 @@ export class PublicEndpoint extends pulumi.ComponentResource {
     constructor(name: string, args: PublicEndpointArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kubeflow-azure:azure:PublicEndpoint", name, {}, opts);
 
-        const group = new resources.ResourceGroup(`${name}-rg`, {
-            location: args.location,
-            tags: { ...args.tags },
-        }, { parent: this, protect: args.protect });
+        const group = new resources.ResourceGroup(
+            `${name}-rg`,
+            {
+                location: args.location,
+                tags: { ...args.tags },
+            },
+            { parent: this, protect: args.protect },
+        );
 
-        const ip = new network.PublicIPAddress(`${name}-ip`, {
-            resourceGroupName: group.name,
-            location: args.location,
-            sku: { name: network.PublicIPAddressSkuName.Standard, tier: network.PublicIPAddressSkuTier.Regional },
-            publicIPAllocationMethod: network.IPAllocationMethod.Static,
-            publicIPAddressVersion: network.IPVersion.IPv4,
-            dnsSettings: { domainNameLabel: args.dnsLabel },
-            zones: args.zones.length > 0 ? [...args.zones] : undefined,
-            tags: { ...args.tags },
-        }, {
-            parent: this,
-            protect: args.protect,
-            // A DNS label is held by one address at a time in its region: the old address
-            // must release it before a replacement can ask for it.
-            deleteBeforeReplace: true,
-        });
+        const ip = new network.PublicIPAddress(
+            `${name}-ip`,
+            {
+                resourceGroupName: group.name,
+                location: args.location,
+                sku: { name: network.PublicIPAddressSkuName.Standard, tier: network.PublicIPAddressSkuTier.Regional },
+                publicIPAllocationMethod: network.IPAllocationMethod.Static,
+                publicIPAddressVersion: network.IPVersion.IPv4,
+                dnsSettings: { domainNameLabel: args.dnsLabel },
+                zones: args.zones.length > 0 ? [...args.zones] : undefined,
+                tags: { ...args.tags },
+            },
+            {
+                parent: this,
+                protect: args.protect,
+                // A DNS label is held by one address at a time in its region: the old address
+                // must release it before a replacement can ask for it.
+                deleteBeforeReplace: true,
+            },
+        );
 
         this.resourceGroupName = group.name;
         this.resourceGroupId = group.id;

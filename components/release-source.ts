@@ -68,16 +68,17 @@ export async function loadRelease(selection: ReleaseSelection, options: LoadRele
             }
         }
     }
-    const [objects, origin] = source.kind === "rendered"
-        ? [readRendered(source.file), source.file]
-        : [await (options.render ?? renderKustomization)(source.directory), source.origin];
+    const [objects, origin] =
+        source.kind === "rendered"
+            ? [readRendered(source.file), source.file]
+            : [await (options.render ?? renderKustomization)(source.directory), source.origin];
     checkRenderedRelease(objects, release, origin);
     return { release, objects, origin };
 }
 
 export async function renderKustomization(directory: string): Promise<KubeObject[]> {
     const renderer = new k8s.Provider("kustomize-render", { kubeconfig: RENDER_ONLY_KUBECONFIG });
-    const rendered = await pulumi.runtime.invoke("kubernetes:kustomize:directory", { directory }, { provider: renderer }) as { result?: KubeObject[] };
+    const rendered = (await pulumi.runtime.invoke("kubernetes:kustomize:directory", { directory }, { provider: renderer })) as { result?: KubeObject[] };
     if (!Array.isArray(rendered.result)) {
         throw new Error(`kustomize returned nothing for ${directory}`);
     }

@@ -4,7 +4,19 @@
  * edges to one graph; the admission rule runs last, since it asks what the webhook's
  * own workloads already wait for.
  */
-import { Labels, ResourceIndex, isRecord, isWebhookConfiguration, isWorkload, podReferences, podTemplate, selectorMatches, stringRecord, templateLabels, LabelSelector } from "./kube";
+import {
+    Labels,
+    ResourceIndex,
+    isRecord,
+    isWebhookConfiguration,
+    isWorkload,
+    podReferences,
+    podTemplate,
+    selectorMatches,
+    stringRecord,
+    templateLabels,
+    LabelSelector,
+} from "./kube";
 import { KubeObject, Problem, apiGroup, formatProblems, objectKey } from "./types";
 
 export const CA_FROM = "cert-manager.io/inject-ca-from";
@@ -182,7 +194,10 @@ const issuerFirst: Rule = (render, graph) => {
         const ref = o.spec.issuerRef;
         const group = typeof ref.group === "string" ? ref.group : "cert-manager.io";
         const name = typeof ref.name === "string" ? ref.name : "";
-        graph.add(render.keys[i], ref.kind === "ClusterIssuer" ? render.find(group, "ClusterIssuer", undefined, name) : render.find(group, "Issuer", o.metadata.namespace, name));
+        graph.add(
+            render.keys[i],
+            ref.kind === "ClusterIssuer" ? render.find(group, "ClusterIssuer", undefined, name) : render.find(group, "Issuer", o.metadata.namespace, name),
+        );
     });
 };
 
@@ -278,7 +293,14 @@ function admissionsOf(render: Render, o: KubeObject): Admission[] {
     const list: Admission[] = [];
     const isNamespace = o.kind === "Namespace" && apiGroup(o.apiVersion) === "";
     if (info) {
-        list.push({ group: info.group, plural: info.plural, namespaced: info.namespaced, namespace: o.metadata.namespace, labels: stringRecord(o.metadata.labels), isNamespace });
+        list.push({
+            group: info.group,
+            plural: info.plural,
+            namespaced: info.namespaced,
+            namespace: o.metadata.namespace,
+            labels: stringRecord(o.metadata.labels),
+            isNamespace,
+        });
     }
     const template = podTemplate(o);
     if (template) {

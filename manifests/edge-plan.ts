@@ -55,7 +55,10 @@ export function planEdge(input: EdgePlanInput): EdgePlan {
 }
 
 /** The settings the plan and the public IP's resolved fields make. */
-export function edgeSettings(plan: Pick<EdgePlan, "hostname" | "tls">, ip: Pick<EdgeSettings, "publicIp" | "publicIpName" | "publicIpResourceGroup">): EdgeSettings {
+export function edgeSettings(
+    plan: Pick<EdgePlan, "hostname" | "tls">,
+    ip: Pick<EdgeSettings, "publicIp" | "publicIpName" | "publicIpResourceGroup">,
+): EdgeSettings {
     return {
         hostname: plan.hostname,
         ...ip,

@@ -30,7 +30,11 @@ export function validateEdgeSettings(settings: EdgeSettings, prefix = "edge"): P
         add("publicIpName", publicIpName, "must be an Azure resource name: 1-80 of letters, digits, '.', '-', '_', starting with a letter or digit");
     }
     if (!AZURE_RESOURCE_GROUP.test(publicIpResourceGroup)) {
-        add("publicIpResourceGroup", publicIpResourceGroup, "must be an Azure resource group name: 1-90 of letters, digits, '.', '-', '_', '(', ')', not ending in '.'");
+        add(
+            "publicIpResourceGroup",
+            publicIpResourceGroup,
+            "must be an Azure resource group name: 1-90 of letters, digits, '.', '-', '_', '(', ')', not ending in '.'",
+        );
     }
     if (issuer !== "self-signed" && issuer !== "letsencrypt") {
         add("issuer", issuer, "must be 'self-signed' or 'letsencrypt'");

@@ -146,9 +146,7 @@ export function buildHstsFilter(upstreamGateway: KubeObject): KubeObject {
                     patch: {
                         operation: "MERGE",
                         value: {
-                            response_headers_to_add: [
-                                { header: { key: HSTS_HEADER, value: HSTS_VALUE }, append_action: "OVERWRITE_IF_EXISTS_OR_ADD" },
-                            ],
+                            response_headers_to_add: [{ header: { key: HSTS_HEADER, value: HSTS_VALUE }, append_action: "OVERWRITE_IF_EXISTS_OR_ADD" }],
                         },
                     },
                 },
@@ -330,7 +328,9 @@ export function exemptAcmeChallenge(o: KubeObject): KubeObject {
     const copy = structuredClone(o);
     if (copy.kind === "ConfigMap") {
         const data = copy.data as Record<string, string>;
-        const urls = data.SKIP_AUTH_URLS.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+        const urls = data.SKIP_AUTH_URLS.split(",")
+            .map((s) => s.trim())
+            .filter((s) => s.length > 0);
         if (!urls.includes(ACME_CHALLENGE_PREFIX)) {
             urls.push(ACME_CHALLENGE_PREFIX);
         }

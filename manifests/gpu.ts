@@ -32,17 +32,16 @@ export function devicePluginDaemonSet(settings: DevicePluginSettings): KubeObjec
                 spec: {
                     priorityClassName: "system-node-critical",
                     nodeSelector: { [settings.nodeLabel.key]: settings.nodeLabel.value },
-                    tolerations: [
-                        { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" },
-                        ...settings.taints.map(tolerationOf),
+                    tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }, ...settings.taints.map(tolerationOf)],
+                    containers: [
+                        {
+                            name: "nvidia-device-plugin-ctr",
+                            image: DEVICE_PLUGIN_IMAGE,
+                            env: [{ name: "FAIL_ON_INIT_ERROR", value: "false" }],
+                            securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+                            volumeMounts: [{ name: "device-plugin", mountPath: "/var/lib/kubelet/device-plugins" }],
+                        },
                     ],
-                    containers: [{
-                        name: "nvidia-device-plugin-ctr",
-                        image: DEVICE_PLUGIN_IMAGE,
-                        env: [{ name: "FAIL_ON_INIT_ERROR", value: "false" }],
-                        securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
-                        volumeMounts: [{ name: "device-plugin", mountPath: "/var/lib/kubelet/device-plugins" }],
-                    }],
                     volumes: [{ name: "device-plugin", hostPath: { path: "/var/lib/kubelet/device-plugins" } }],
                 },
             },

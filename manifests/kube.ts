@@ -161,8 +161,7 @@ export function crdInfo(o: KubeObject): ResourceInfo | undefined {
 
 export function isWebhookConfiguration(o: KubeObject): boolean {
     return (
-        apiGroup(o.apiVersion) === "admissionregistration.k8s.io" &&
-        (o.kind === "MutatingWebhookConfiguration" || o.kind === "ValidatingWebhookConfiguration")
+        apiGroup(o.apiVersion) === "admissionregistration.k8s.io" && (o.kind === "MutatingWebhookConfiguration" || o.kind === "ValidatingWebhookConfiguration")
     );
 }
 

@@ -33,20 +33,22 @@ export function entraKubeconfig(kubeconfig: string): string {
         contexts: contexts.map((c) => ({ ...c, context: { ...(isRecord(c.context) ? c.context : {}), user: KUBELOGIN_USER } })),
         "current-context": doc["current-context"],
         preferences: {},
-        users: [{
-            name: KUBELOGIN_USER,
-            user: {
-                exec: {
-                    apiVersion: "client.authentication.k8s.io/v1beta1",
-                    command: "kubelogin",
-                    args: ["get-token", "--login", KUBELOGIN_DEFAULT_MODE, "--server-id", AKS_SERVER_APP_ID],
-                    env: null,
-                    interactiveMode: "IfAvailable",
-                    provideClusterInfo: false,
-                    installHint: "kubelogin is needed for clusters without local accounts: `az aks install-cli` installs it beside kubectl",
+        users: [
+            {
+                name: KUBELOGIN_USER,
+                user: {
+                    exec: {
+                        apiVersion: "client.authentication.k8s.io/v1beta1",
+                        command: "kubelogin",
+                        args: ["get-token", "--login", KUBELOGIN_DEFAULT_MODE, "--server-id", AKS_SERVER_APP_ID],
+                        env: null,
+                        interactiveMode: "IfAvailable",
+                        provideClusterInfo: false,
+                        installHint: "kubelogin is needed for clusters without local accounts: `az aks install-cli` installs it beside kubectl",
+                    },
                 },
             },
-        }],
+        ],
     };
     return yaml.dump(rewritten, { lineWidth: -1, noRefs: true });
 }

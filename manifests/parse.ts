@@ -58,4 +58,3 @@ export function parseManifests(text: string, source: string): KubeObject[] {
 export function toYamlText(objects: readonly KubeObject[]): string {
     return objects.map((o) => JSON.stringify(o)).join("\n---\n");
 }
-

@@ -15,8 +15,7 @@ import { KubeObject } from "./types";
 
 /** What to render: a rendered YAML file is read as is; a kustomization is rendered. */
 export type ManifestSource =
-    | { readonly kind: "rendered"; readonly file: string }
-    | { readonly kind: "kustomization"; readonly directory: string; readonly origin: string };
+    { readonly kind: "rendered"; readonly file: string } | { readonly kind: "kustomization"; readonly directory: string; readonly origin: string };
 
 const KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
@@ -39,8 +38,7 @@ export function localSource(manifestsPath: string): ManifestSource {
 
 export type Git = (args: readonly string[], cwd: string) => string;
 
-const runGit: Git = (args, cwd) =>
-    execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 10 * 60_000 }).trim();
+const runGit: Git = (args, cwd) => execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 10 * 60_000 }).trim();
 
 /**
  * The release's repository at its pinned commit, from the cache or fetched into it.
@@ -71,12 +69,14 @@ export function fetchRelease(release: Release, options: { cacheDir?: string; git
         fs.rmSync(partial, { recursive: true, force: true });
         throw new Error(
             `Kubeflow ${release.id}: could not fetch ${origin}: ${firstLine(err)}. ` +
-            "Check network access to GitHub, or render the release elsewhere and set kubeflow-azure:manifests to the rendered file or a local checkout.",
+                "Check network access to GitHub, or render the release elsewhere and set kubeflow-azure:manifests to the rendered file or a local checkout.",
         );
     }
     if (!checkoutIs(git, partial, release.commit)) {
         fs.rmSync(partial, { recursive: true, force: true });
-        throw new Error(`Kubeflow ${release.id}: the fetched tree is not commit ${release.commit}; refusing to deploy it. Delete ${target} and retry, or report the release pin.`);
+        throw new Error(
+            `Kubeflow ${release.id}: the fetched tree is not commit ${release.commit}; refusing to deploy it. Delete ${target} and retry, or report the release pin.`,
+        );
     }
     fs.renameSync(partial, target);
     if (!fs.existsSync(directory)) {
@@ -116,7 +116,7 @@ function checkoutIs(git: Git, dir: string, commit: string): boolean {
 }
 
 function firstLine(err: unknown): string {
-    const text = err instanceof Error ? ((err as { stderr?: string }).stderr || err.message) : String(err);
+    const text = err instanceof Error ? (err as { stderr?: string }).stderr || err.message : String(err);
     return text.trim().split("\n")[0] ?? "";
 }
 
@@ -168,7 +168,7 @@ export function checkRenderedRelease(objects: readonly KubeObject[], release: Re
     if (other) {
         throw new Error(
             `${origin} is a render of Kubeflow ${other.id} (Kubeflow Pipelines ${version}), but kubeflow-azure:kubeflowRelease is ${release.id} ` +
-            `(Kubeflow Pipelines ${PIPELINES_VERSIONS[release.id] ?? "unknown"}): set kubeflow-azure:kubeflowRelease to ${other.id}, or point kubeflow-azure:manifests at a render of ${release.id}.`,
+                `(Kubeflow Pipelines ${PIPELINES_VERSIONS[release.id] ?? "unknown"}): set kubeflow-azure:kubeflowRelease to ${other.id}, or point kubeflow-azure:manifests at a render of ${release.id}.`,
         );
     }
 }

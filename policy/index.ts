@@ -8,7 +8,8 @@ import { PolicyPack } from "@pulumi/policy";
 import { kubeflowAzurePolicies } from "./policies";
 
 new PolicyPack("kubeflow-azure", {
-    description: "What a kubeflow-azure stack must keep: HTTPS on the Kubeflow gateway, one public load balancer, no credential in a ConfigMap, an AKS cluster with RBAC and workload identity, protected resources in production.",
+    description:
+        "What a kubeflow-azure stack must keep: HTTPS on the Kubeflow gateway, one public load balancer, no credential in a ConfigMap, an AKS cluster with RBAC and workload identity, protected resources in production.",
     enforcementLevel: "mandatory",
     policies: kubeflowAzurePolicies(() => pulumi.getStack()),
 });

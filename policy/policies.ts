@@ -60,8 +60,5 @@ export function protectPolicy(stackName: () => string): StackValidationPolicy {
 
 /** Every policy of the pack. */
 export function kubeflowAzurePolicies(stackName: () => string): Policies {
-    return [
-        ...Object.entries(RESOURCE_RULES).map(([name, rule]) => resourcePolicy(name, rule)),
-        protectPolicy(stackName),
-    ];
+    return [...Object.entries(RESOURCE_RULES).map(([name, rule]) => resourcePolicy(name, rule)), protectPolicy(stackName)];
 }

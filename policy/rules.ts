@@ -215,7 +215,9 @@ export const gatewayHttpsRedirect: ResourceRule = (resource) =>
         const https443 = servers.filter((s) => portOf(s).number === 443 && portOf(s).protocol === "HTTPS");
         if (!https443.some((s) => tlsOf(s).mode === "SIMPLE")) {
             const modes = https443.map((s) => JSON.stringify(tlsOf(s).mode) ?? "(none)");
-            violations.push(`${describe(found)}: no HTTPS server on port 443 with tls.mode SIMPLE${modes.length > 0 ? ` (found mode ${modes.join(", ")})` : ""}`);
+            violations.push(
+                `${describe(found)}: no HTTPS server on port 443 with tls.mode SIMPLE${modes.length > 0 ? ` (found mode ${modes.join(", ")})` : ""}`,
+            );
         }
         return violations;
     });
@@ -234,14 +236,17 @@ export const onlyIngressLoadBalancer: ResourceRule = (resource) =>
         if (name === INGRESS_SERVICE_NAME && namespace === INGRESS_NAMESPACE) {
             return [];
         }
-        return [`${describe(found)}: type LoadBalancer exposes it on a public address; only ${INGRESS_NAMESPACE}/${INGRESS_SERVICE_NAME} may be a LoadBalancer (use ClusterIP and route through the gateway)`];
+        return [
+            `${describe(found)}: type LoadBalancer exposes it on a public address; only ${INGRESS_NAMESPACE}/${INGRESS_SERVICE_NAME} may be a LoadBalancer (use ClusterIP and route through the gateway)`,
+        ];
     });
 
 // ---------------------------------------------------------------------------------------
 // 3. Credentials live in Secrets, never in ConfigMaps.
 
 /** Keys whose value is a credential by name (`password`, `client-secret`, `cookie_secret`, `dbPassword`, ...). */
-const SECRET_KEY = /(^|[-_.])(password|passwd|client[-_]?secret|cookie[-_]?secret|secret[-_]?key|private[-_]?key|api[-_]?key|access[-_]?token|refresh[-_]?token)$|[a-z](Password|Passwd|Secret|SecretKey|PrivateKey|ApiKey|AccessToken)$/i;
+const SECRET_KEY =
+    /(^|[-_.])(password|passwd|client[-_]?secret|cookie[-_]?secret|secret[-_]?key|private[-_]?key|api[-_]?key|access[-_]?token|refresh[-_]?token)$|[a-z](Password|Passwd|Secret|SecretKey|PrivateKey|ApiKey|AccessToken)$/i;
 /** `client_secret = "..."`, `password: ...` inside a configuration file held in a value. */
 const SECRET_ASSIGNMENT = /(?:^|[\s{,"'])(password|passwd|client[-_]?secret|cookie[-_]?secret)["']?\s*[:=]\s*["']?([^\s"',}]+)/im;
 /** Values that refer to a credential rather than hold one: environment or template references, file paths. */
@@ -304,10 +309,12 @@ export const noCredentialInConfigMap: ResourceRule = (resource) =>
                 if (typeof raw !== "string") {
                     continue;
                 }
-                const value = decode ? decodeBase64(raw) ?? raw : raw;
+                const value = decode ? (decodeBase64(raw) ?? raw) : raw;
                 const why = credentialIn(key, value);
                 if (why !== undefined) {
-                    violations.push(`${describe(found)}: ${field}.${key} holds ${why}; keep credentials in a Secret and reference it (secretKeyRef, a mounted Secret)`);
+                    violations.push(
+                        `${describe(found)}: ${field}.${key} holds ${why}; keep credentials in a Secret and reference it (secretKeyRef, a mounted Secret)`,
+                    );
                 }
             }
         };
@@ -334,7 +341,11 @@ export const aksClusterSecurity: ResourceRule = (resource) => {
     }
     const required: Array<[string, unknown, string]> = [
         ["enableRBAC", path(resource.props, "enableRBAC"), "Kubernetes RBAC is what Kubeflow's profiles and the authservice's identities rely on"],
-        ["securityProfile.workloadIdentity.enabled", path(resource.props, "securityProfile", "workloadIdentity", "enabled"), "pods reach Azure through federated identities, not stored keys"],
+        [
+            "securityProfile.workloadIdentity.enabled",
+            path(resource.props, "securityProfile", "workloadIdentity", "enabled"),
+            "pods reach Azure through federated identities, not stored keys",
+        ],
         ["oidcIssuerProfile.enabled", path(resource.props, "oidcIssuerProfile", "enabled"), "workload identity federation needs the cluster's OIDC issuer"],
     ];
     return required

@@ -18,7 +18,9 @@ import * as k8s from "@pulumi/kubernetes";
 
 /** Registers the floor's one group; returns how many objects it holds. */
 export function floor(file: string): number {
-    const objects = yaml.loadAll(fs.readFileSync(file, "utf8"), undefined, { json: true, schema: yaml.JSON_SCHEMA }).filter((o) => typeof o === "object" && o !== null);
+    const objects = yaml
+        .loadAll(fs.readFileSync(file, "utf8"), undefined, { json: true, schema: yaml.JSON_SCHEMA })
+        .filter((o) => typeof o === "object" && o !== null);
     const provider = new k8s.Provider("floor", { kubeconfig: "floor" });
     new k8s.yaml.v2.ConfigGroup("floor", { yaml: objects.map((o) => JSON.stringify(o)).join("\n---\n") }, { provider });
     return objects.length;

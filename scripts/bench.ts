@@ -23,8 +23,15 @@ type Mode = "program" | "floor" | "baseline";
 const MODES: readonly Mode[] = ["program", "floor", "baseline"];
 
 /** What a child reports; `seconds` (spawn to exit) is the parent's. */
-interface ChildFigures { objects: number; resources: number; peakMb: number; cpuSeconds: number }
-interface Figures extends ChildFigures { seconds: number }
+interface ChildFigures {
+    objects: number;
+    resources: number;
+    peakMb: number;
+    cpuSeconds: number;
+}
+interface Figures extends ChildFigures {
+    seconds: number;
+}
 
 function measureInChild(mode: Mode, release: string): Figures {
     const start = process.hrtime.bigint();
@@ -55,7 +62,11 @@ async function child(mode: Mode, release: string): Promise<void> {
         const { resolveConfig } = await import("../config");
         const { deploy } = await import("../program");
         const { CONTEXT, stackConfig } = await import("../tools/stack-files");
-        const cfg = resolveConfig(stackConfig("dev", { "kubeflow-azure:kubeflowRelease": release, "kubeflow-azure:kubernetesVersion": rel.kubernetes.max }), "dev", CONTEXT);
+        const cfg = resolveConfig(
+            stackConfig("dev", { "kubeflow-azure:kubeflowRelease": release, "kubeflow-azure:kubernetesVersion": rel.kubernetes.max }),
+            "dev",
+            CONTEXT,
+        );
         const rendered = readRendered(renderPath(release));
         objects = rendered.length;
         deploy(cfg, { release: rel, objects: rendered, origin: release });
@@ -78,7 +89,14 @@ async function child(mode: Mode, release: string): Promise<void> {
     // time since the process started, in microseconds (node:process). CPU time is what a
     // loaded machine disturbs least.
     const cpu = process.cpuUsage();
-    console.log(JSON.stringify({ objects, resources: runtime.resources.length, peakMb: process.resourceUsage().maxRSS / 1024, cpuSeconds: (cpu.user + cpu.system) / 1e6 }));
+    console.log(
+        JSON.stringify({
+            objects,
+            resources: runtime.resources.length,
+            peakMb: process.resourceUsage().maxRSS / 1024,
+            cpuSeconds: (cpu.user + cpu.system) / 1e6,
+        }),
+    );
 }
 
 function range(values: readonly number[], digits: number): string {
@@ -103,7 +121,9 @@ function main(): void {
         return;
     }
     console.log(`renders: ${upstreamDir}; program and floor ${runs} run(s) each, alternating; ranges are min-max\n`);
-    console.log("release   objects | program: resources  wall s      cpu s    peak MB | floor: wall s      cpu s    peak MB | program/floor wall, cpu | baseline: wall s  peak MB | baseline/program");
+    console.log(
+        "release   objects | program: resources  wall s      cpu s    peak MB | floor: wall s      cpu s    peak MB | program/floor wall, cpu | baseline: wall s  peak MB | baseline/program",
+    );
     for (const release of releases) {
         const p: Figures[] = [];
         const f: Figures[] = [];
@@ -117,16 +137,48 @@ function main(): void {
         const cpuRatios = p.map((x, i) => x.cpuSeconds / f[i].cpuSeconds);
         const fastest = Math.min(...p.map((x) => x.seconds));
         const row = [
-            release.padEnd(9), String(p[0].objects).padStart(7), "|",
-            String(p[0].resources).padStart(18), range(p.map((x) => x.seconds), 2).padStart(11), range(p.map((x) => x.cpuSeconds), 2).padStart(10), range(p.map((x) => x.peakMb), 0).padStart(10), "|",
-            range(f.map((x) => x.seconds), 2).padStart(13), range(f.map((x) => x.cpuSeconds), 2).padStart(10), range(f.map((x) => x.peakMb), 0).padStart(10), "|",
-            `${range(ratios, 2)}x, ${range(cpuRatios, 2)}x`.padStart(23), "|",
-            b ? b.seconds.toFixed(2).padStart(16) : "-".padStart(16), b ? b.peakMb.toFixed(0).padStart(8) : "-".padStart(8), "|",
+            release.padEnd(9),
+            String(p[0].objects).padStart(7),
+            "|",
+            String(p[0].resources).padStart(18),
+            range(
+                p.map((x) => x.seconds),
+                2,
+            ).padStart(11),
+            range(
+                p.map((x) => x.cpuSeconds),
+                2,
+            ).padStart(10),
+            range(
+                p.map((x) => x.peakMb),
+                0,
+            ).padStart(10),
+            "|",
+            range(
+                f.map((x) => x.seconds),
+                2,
+            ).padStart(13),
+            range(
+                f.map((x) => x.cpuSeconds),
+                2,
+            ).padStart(10),
+            range(
+                f.map((x) => x.peakMb),
+                0,
+            ).padStart(10),
+            "|",
+            `${range(ratios, 2)}x, ${range(cpuRatios, 2)}x`.padStart(23),
+            "|",
+            b ? b.seconds.toFixed(2).padStart(16) : "-".padStart(16),
+            b ? b.peakMb.toFixed(0).padStart(8) : "-".padStart(8),
+            "|",
             b ? `${(b.seconds / fastest).toFixed(1)}x` : "-",
         ];
         console.log(row.join(" "));
     }
-    console.log("\nwall s: from spawn to exit of a fresh process (Node, tsx, the modules, the evaluation); cpu s: its user + system time; peak MB: its maximum resident set.");
+    console.log(
+        "\nwall s: from spawn to exit of a fresh process (Node, tsx, the modules, the evaluation); cpu s: its user + system time; peak MB: its maximum resident set.",
+    );
     console.log("program: the whole program as `pulumi up` evaluates it, under the recording runtime.");
     console.log("floor: the SDKs loaded, the render parsed with js-yaml, handed over as one string in one ConfigGroup.");
     console.log("baseline: one resource per object with nested inputs (yaml v1 style), same runtime.");
@@ -143,7 +195,12 @@ export function whereToGetRenders(dir: string, only?: string): string {
         lines.push(`${only ?? ""} is not a release of the catalog: ${RELEASES.map((r) => r.id).join(", ")}`);
         return lines.join("\n");
     }
-    lines.push(`Render ${only ? "it" : "each release"} at its pinned commit with kustomize v5, as a deploy does:`, "", `  mkdir -p ${dir}`, `  git clone ${MANIFESTS_REPOSITORY} kubeflow-manifests && cd kubeflow-manifests`);
+    lines.push(
+        `Render ${only ? "it" : "each release"} at its pinned commit with kustomize v5, as a deploy does:`,
+        "",
+        `  mkdir -p ${dir}`,
+        `  git clone ${MANIFESTS_REPOSITORY} kubeflow-manifests && cd kubeflow-manifests`,
+    );
     for (const r of wanted) {
         lines.push(`  git checkout --quiet ${r.commit} && kustomize build ${KUSTOMIZATION_PATH} > ${path.join(dir, `kubeflow-${r.id}.yaml`)}`);
     }
@@ -165,4 +222,3 @@ if (require.main === module) {
         main();
     }
 }
-

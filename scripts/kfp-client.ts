@@ -42,14 +42,14 @@ export function kfpClientSnippet(outputs: ClientOutputs): string {
         "",
         "# With the self-signed certificate (tls.issuer self-signed), trust it first:",
         `#   ${caFetchCommand()}`,
-        "# and pass ssl_ca_cert=\"kubeflow-ca.crt\"; with letsencrypt, leave ssl_ca_cert out.",
+        '# and pass ssl_ca_cert="kubeflow-ca.crt"; with letsencrypt, leave ssl_ca_cert out.',
         "# A bearer token for the Kubeflow app registration, from your own Azure CLI login",
         "# (`az login` as a user; a service principal's token names no user and is refused).",
         "token = subprocess.check_output(",
         `    ["az", "account", "get-access-token", "--scope", "api://${outputs.oidcClientId}/user_impersonation",`,
-        "     \"--query\", \"accessToken\", \"-o\", \"tsv\"], text=True).strip()",
+        '     "--query", "accessToken", "-o", "tsv"], text=True).strip()',
         `client = kfp.Client(host="${host}", existing_token=token, ssl_ca_cert="kubeflow-ca.crt")`,
-        "print(client.list_experiments(namespace=\"<your-profile-namespace>\"))",
+        'print(client.list_experiments(namespace="<your-profile-namespace>"))',
         "",
         `# Or with the browser session: sign in at ${outputs.kubeflowUrl}, copy the ${cookie} cookie`,
         ...(flavour === "oauth2-proxy" ? [`# (every part when it is split: ${cookie}_0, ${cookie}_1, ..., joined by "; ")`] : []),
@@ -77,7 +77,7 @@ export function automationSnippet(outputs: Pick<ClientOutputs, "hostname">): str
         "ci_token = subprocess.check_output(",
         `    ["kubectl", "-n", "<profile>", "create", "token", "ci", "--audience", "${audience}", "--duration", "1h"], text=True).strip()`,
         `ci_client = kfp.Client(host="https://${outputs.hostname}/pipeline", existing_token=ci_token, ssl_ca_cert="kubeflow-ca.crt")`,
-        "print(ci_client.list_runs(namespace=\"<profile>\"))",
+        'print(ci_client.list_runs(namespace="<profile>"))',
     ].join("\n");
 }
 
@@ -91,9 +91,11 @@ function main(): void {
     } catch (err) {
         if ((err as NodeJS.ErrnoException).code === "ENOENT") {
             // Install commands from https://www.pulumi.com/docs/install/.
-            console.error("npm run kfp-client reads the stack's outputs with the Pulumi CLI, which is not on PATH. Install it " +
-                "(`curl -fsSL https://get.pulumi.com | sh`, or `brew install pulumi/tap/pulumi`, see https://www.pulumi.com/docs/install/), " +
-                "run `pulumi login` with access to the stack's state, and run this again.");
+            console.error(
+                "npm run kfp-client reads the stack's outputs with the Pulumi CLI, which is not on PATH. Install it " +
+                    "(`curl -fsSL https://get.pulumi.com | sh`, or `brew install pulumi/tap/pulumi`, see https://www.pulumi.com/docs/install/), " +
+                    "run `pulumi login` with access to the stack's state, and run this again.",
+            );
             process.exit(1);
         }
         throw err;

@@ -68,10 +68,7 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
         }
         const secretsA = o.secretDigests ?? {};
         const secretsB = r.secretDigests ?? {};
-        const changes = [
-            ...diffValues(o.inputs, r.inputs, "", "inputs", secretsA, secretsB),
-            ...diffOptions(o.options, r.options),
-        ];
+        const changes = [...diffValues(o.inputs, r.inputs, "", "inputs", secretsA, secretsB), ...diffOptions(o.options, r.options)];
         if (o.custom !== r.custom) {
             changes.push({ path: "custom", kind: "changed", before: o.custom, after: r.custom });
         }
@@ -90,9 +87,18 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
     return { added, removed, modified, outputs, warnings: after.warnings };
 }
 
-function diffObjects(a: { [key: string]: Json }, b: { [key: string]: Json }, secretsA: Record<string, string>, secretsB: Record<string, string>): ObjectChanges {
-    const added = Object.keys(b).filter((k) => !(k in a)).sort(compare);
-    const removed = Object.keys(a).filter((k) => !(k in b)).sort(compare);
+function diffObjects(
+    a: { [key: string]: Json },
+    b: { [key: string]: Json },
+    secretsA: Record<string, string>,
+    secretsB: Record<string, string>,
+): ObjectChanges {
+    const added = Object.keys(b)
+        .filter((k) => !(k in a))
+        .sort(compare);
+    const removed = Object.keys(a)
+        .filter((k) => !(k in b))
+        .sort(compare);
     const changed = Object.keys(b)
         .filter((k) => k in a)
         .sort(compare)
@@ -158,7 +164,14 @@ function diffOptions(a: { [key: string]: Json }, b: { [key: string]: Json }): Ch
  * Paths where two masked values differ. `digestBase` locates the value in secretDigests,
  * so that two "[secret]" leaves compare by digest.
  */
-function diffValues(a: Json | undefined, b: Json | undefined, path: string, digestBase: string, secretsA: Record<string, string>, secretsB: Record<string, string>): Change[] {
+function diffValues(
+    a: Json | undefined,
+    b: Json | undefined,
+    path: string,
+    digestBase: string,
+    secretsA: Record<string, string>,
+    secretsB: Record<string, string>,
+): Change[] {
     const at = path === "" ? "(root)" : path;
     if (a === undefined && b === undefined) {
         return [];

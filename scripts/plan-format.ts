@@ -21,7 +21,12 @@ export function formatPlan(plan: Plan, origin?: string): string {
             lines.push(`  ${String(n).padStart(4)}  ${type}`);
         }
         for (const c of g.configGroups) {
-            const kinds = c.kinds ? Object.entries(c.kinds).sort((a, b) => b[1] - a[1] || compare(a[0], b[0])).map(([k, n]) => `${n} ${k}`).join(", ") : "contents unknown until deploy";
+            const kinds = c.kinds
+                ? Object.entries(c.kinds)
+                      .sort((a, b) => b[1] - a[1] || compare(a[0], b[0]))
+                      .map(([k, n]) => `${n} ${k}`)
+                      .join(", ")
+                : "contents unknown until deploy";
             lines.push(`        ${c.name}: ${c.objects} object${c.objects === 1 ? "" : "s"}${c.kinds ? `: ${kinds}` : ` (${kinds})`}`);
         }
         lines.push("");
@@ -54,7 +59,10 @@ export function formatDiff(diff: PlanDiff, against: string): string {
     if (count.create + count.update + count.replace + count.delete + diff.outputs.length === 0) {
         return [`No changes since ${against}.`, ...warnings].join("\n");
     }
-    const lines = [`Changes since ${against}: ${count.create} to create, ${count.update} to update, ${count.replace} to replace, ${count.delete} to delete`, ""];
+    const lines = [
+        `Changes since ${against}: ${count.create} to create, ${count.update} to update, ${count.replace} to replace, ${count.delete} to delete`,
+        "",
+    ];
     const where = (r: ResourceRef): string => (r.component === `${r.type} ${r.name}` || r.component === STACK_GROUP ? "" : `  (in ${r.component})`);
     for (const r of diff.added) {
         lines.push(`  + create   ${r.type} ${r.name}${where(r)}`);

@@ -47,7 +47,10 @@ export function mask(value: unknown, path: string, digests: Record<string, strin
 }
 
 function digest(value: unknown): string {
-    return `sha256:${createHash("sha256").update(canonicalJson(value ?? null)).digest("hex").slice(0, 16)}`;
+    return `sha256:${createHash("sha256")
+        .update(canonicalJson(value ?? null))
+        .digest("hex")
+        .slice(0, 16)}`;
 }
 
 /** `.key` for identifier-like keys, `["key"]` otherwise (so `objects["Secret ns/name"].data`). */
@@ -70,7 +73,11 @@ function sortKeys(value: unknown): unknown {
         return value.map(sortKeys);
     }
     if (typeof value === "object" && value !== null) {
-        return Object.fromEntries(Object.keys(value).sort(compare).map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
+        return Object.fromEntries(
+            Object.keys(value)
+                .sort(compare)
+                .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+        );
     }
     return value;
 }

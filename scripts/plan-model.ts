@@ -62,7 +62,11 @@ export interface PlanMeta {
 export function buildPlan(recorded: readonly RecordedResource[], meta: PlanMeta): Plan {
     const byUrn = new Map(recorded.map((r) => [r.urn, r]));
     const resources = recorded.map((r) => planResource(r, byUrn)).sort((a, b) => compare(a.urn, b.urn));
-    const outputs = Object.fromEntries(Object.keys(meta.outputs ?? {}).sort(compare).map((k) => [k, mask(meta.outputs?.[k], `outputs.${k}`, {})]));
+    const outputs = Object.fromEntries(
+        Object.keys(meta.outputs ?? {})
+            .sort(compare)
+            .map((k) => [k, mask(meta.outputs?.[k], `outputs.${k}`, {})]),
+    );
     return {
         format: PLAN_FORMAT,
         project: meta.project,
@@ -182,7 +186,9 @@ function maskKubernetesSecret(o: Record<string, unknown>): Record<string, unknow
     for (const field of ["data", "stringData"]) {
         const values = o[field];
         if (typeof values === "object" && values !== null && !Array.isArray(values)) {
-            out[field] = Object.fromEntries(Object.entries(values as Record<string, unknown>).map(([k, v]) => [k, { [specialSigKey]: specialSecretSig, value: v }]));
+            out[field] = Object.fromEntries(
+                Object.entries(values as Record<string, unknown>).map(([k, v]) => [k, { [specialSigKey]: specialSecretSig, value: v }]),
+            );
         }
     }
     return out;

@@ -78,11 +78,13 @@ export async function evaluatePlan(options: PlanOptions): Promise<Evaluation> {
     mocks.reset();
     const deployment = deploy(cfg, rendered);
     const outputs: Record<string, unknown> = {};
-    await Promise.all(Object.entries(deployment.outputs).map(async ([name, o]) => {
-        const output = o as import("@pulumi/pulumi").Output<unknown>;
-        const value = await promiseOf(output);
-        outputs[name] = (await pulumi.isSecret(output)) ? SECRET : value;
-    }));
+    await Promise.all(
+        Object.entries(deployment.outputs).map(async ([name, o]) => {
+            const output = o as import("@pulumi/pulumi").Output<unknown>;
+            const value = await promiseOf(output);
+            outputs[name] = (await pulumi.isSecret(output)) ? SECRET : value;
+        }),
+    );
     await mocks.settle();
     const plan = buildPlan(mocks.resources, {
         project: pulumi.getProject(),
@@ -96,7 +98,11 @@ export async function evaluatePlan(options: PlanOptions): Promise<Evaluation> {
 }
 
 function committedStacks(): string[] {
-    return fs.readdirSync(path.join(__dirname, "..")).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => s !== undefined).sort();
+    return fs
+        .readdirSync(path.join(__dirname, ".."))
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort();
 }
 
 export interface CliArgs {
@@ -121,7 +127,10 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     const overrides: Override[] = [];
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
-        const [flag, inline] = arg.startsWith("--") && arg.includes("=") && !arg.startsWith("--config=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+        const [flag, inline] =
+            arg.startsWith("--") && arg.includes("=") && !arg.startsWith("--config=")
+                ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
+                : [arg, undefined];
         const value = (): string => {
             const v = inline ?? argv[++i];
             if (v === undefined) {
@@ -149,7 +158,9 @@ export function parseArgs(argv: readonly string[]): CliArgs {
                     overrides.push(override(arg.slice("--config=".length)));
                     break;
                 }
-                throw new PlanError(`unknown argument ${arg}\nusage: npm run plan -- --stack STACK [--config ns:key[.path]=value ...] [--json FILE] [--against FILE]`);
+                throw new PlanError(
+                    `unknown argument ${arg}\nusage: npm run plan -- --stack STACK [--config ns:key[.path]=value ...] [--json FILE] [--against FILE]`,
+                );
         }
     }
     if (!stack) {

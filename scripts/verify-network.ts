@@ -59,7 +59,12 @@ export async function checkHttpRedirect(inputs: VerifyInputs): Promise<CheckResu
         return { name: "http", status: "fail", detail: `http://${inputs.host}/ redirects to an invalid URL ${JSON.stringify(location)}`, hint };
     }
     if (!isOnHost(target, inputs.host)) {
-        return { name: "http", status: "fail", detail: `http://${inputs.host}/ redirects (${answer.status}) to ${target.href}, not to https://${inputs.host}/`, hint };
+        return {
+            name: "http",
+            status: "fail",
+            detail: `http://${inputs.host}/ redirects (${answer.status}) to ${target.href}, not to https://${inputs.host}/`,
+            hint,
+        };
     }
     return { name: "http", status: "pass", detail: `http://${inputs.host}/ answers ${answer.status} -> ${target.href}` };
 }
@@ -122,7 +127,9 @@ export async function checkTls(inputs: VerifyInputs): Promise<CheckResult> {
     const nameError = tls.checkServerIdentity(inputs.host, facts.cert);
     if (nameError) {
         problems.push(`the certificate's names (${names}) do not cover ${inputs.host}`);
-        hints.push("the Certificate istio-system/istio-ingressgateway-certs is issued for the stack's hostname: kubectl -n istio-system describe certificate istio-ingressgateway-certs");
+        hints.push(
+            "the Certificate istio-system/istio-ingressgateway-certs is issued for the stack's hostname: kubectl -n istio-system describe certificate istio-ingressgateway-certs",
+        );
     }
     const against = inputs.caSource ? `the CA in ${inputs.caSource}` : "the system's trusted roots";
     if (!facts.authorized) {

@@ -93,10 +93,20 @@ export async function checkPipelines(inputs: VerifyInputs, tlsResult: CheckResul
                 : answer.status === 403
                   ? "signed in but not allowed: the user needs a Kubeflow profile, or access to --namespace; with allowedGroupIds, membership of a group"
                   : undefined;
-        return { name: "pipelines", status: "fail", detail: `GET ${path} answered ${answer.status}${typeof body === "object" ? "" : " (not JSON)"}${message}`, hint };
+        return {
+            name: "pipelines",
+            status: "fail",
+            detail: `GET ${path} answered ${answer.status}${typeof body === "object" ? "" : " (not JSON)"}${message}`,
+            hint,
+        };
     }
     if ("apiServerReady" in body && body.apiServerReady === false) {
-        return { name: "pipelines", status: "fail", detail: `GET ${path}: the UI answers, but reports the API server not ready`, hint: "kubectl -n kubeflow get pods -l app=ml-pipeline" };
+        return {
+            name: "pipelines",
+            status: "fail",
+            detail: `GET ${path}: the UI answers, but reports the API server not ready`,
+            hint: "kubectl -n kubeflow get pods -l app=ml-pipeline",
+        };
     }
     return { name: "pipelines", status: "pass", detail: `GET ${path} answered 200 with the bearer token` };
 }

@@ -62,7 +62,12 @@ export async function checkSignIn(inputs: VerifyInputs): Promise<CheckResult> {
             // Accept text/html as a browser does: oauth2-proxy answers JSON clients 401 instead of the sign-in flow.
             answer = await get(inputs, "https", path, { accept: "text/html,application/xhtml+xml" });
         } catch (e) {
-            return { name: "sign-in", status: "fail", detail: `GET https://${inputs.host}${path}: ${errorText(e)}`, hint: "the gateway cannot be reached over HTTPS: see the tls check" };
+            return {
+                name: "sign-in",
+                status: "fail",
+                detail: `GET https://${inputs.host}${path}: ${errorText(e)}`,
+                hint: "the gateway cannot be reached over HTTPS: see the tls check",
+            };
         }
         const location = answer.headers.location;
         let next: string | undefined;
@@ -77,7 +82,12 @@ export async function checkSignIn(inputs: VerifyInputs): Promise<CheckResult> {
                 return authorizeVerdict(target, expected, trail, hint);
             }
             if (!isOnHost(target, inputs.host)) {
-                return { name: "sign-in", status: "fail", detail: `${trail.join(" -> ")} redirects to ${target.origin}${target.pathname}, neither ${inputs.host} nor ${ENTRA_ORIGIN}`, hint };
+                return {
+                    name: "sign-in",
+                    status: "fail",
+                    detail: `${trail.join(" -> ")} redirects to ${target.origin}${target.pathname}, neither ${inputs.host} nor ${ENTRA_ORIGIN}`,
+                    hint,
+                };
             }
             next = target.pathname + target.search;
         } else {
@@ -96,7 +106,12 @@ export async function checkSignIn(inputs: VerifyInputs): Promise<CheckResult> {
     return { name: "sign-in", status: "fail", detail: `more than ${MAX_HOPS} redirects on ${inputs.host}: ${trail.join(" -> ")}`, hint };
 }
 
-function authorizeVerdict(target: URL, expected: { authorize: string; clientId: string; redirectUri: string }, trail: readonly string[], hint: string): CheckResult {
+function authorizeVerdict(
+    target: URL,
+    expected: { authorize: string; clientId: string; redirectUri: string },
+    trail: readonly string[],
+    hint: string,
+): CheckResult {
     const problems: string[] = [];
     const endpoint = `${target.origin}${target.pathname}`;
     if (endpoint !== expected.authorize) {
@@ -116,4 +131,3 @@ function authorizeVerdict(target: URL, expected: { authorize: string; clientId: 
     }
     return { name: "sign-in", status: "pass", detail: `${via} -> ${endpoint} with client_id ${clientId} and redirect_uri ${redirect} (not followed)` };
 }
-

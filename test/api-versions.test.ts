@@ -16,7 +16,9 @@ describe("API version aliases", () => {
             "kubernetes:networking.istio.io/v1:Gateway",
             "kubernetes:networking.istio.io/v1alpha3:Gateway",
         ]);
-        assert.deepEqual(versionAliasTypes("kubernetes:security.istio.io/v1:AuthorizationPolicy"), ["kubernetes:security.istio.io/v1beta1:AuthorizationPolicy"]);
+        assert.deepEqual(versionAliasTypes("kubernetes:security.istio.io/v1:AuthorizationPolicy"), [
+            "kubernetes:security.istio.io/v1beta1:AuthorizationPolicy",
+        ]);
     });
 
     it("names none for a kind of one version, a kind of the same name in another group, or no Kubernetes type", () => {
@@ -32,8 +34,20 @@ describe("API version aliases", () => {
     });
 
     it("tells which groups need the transform at all", () => {
-        assert.equal(needsVersionAliases([{ apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition" }, { apiVersion: "v1", kind: "Namespace" }]), false);
-        assert.equal(needsVersionAliases([{ apiVersion: "v1", kind: "Namespace" }, { apiVersion: "networking.istio.io/v1alpha3", kind: "Gateway" }]), true);
+        assert.equal(
+            needsVersionAliases([
+                { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition" },
+                { apiVersion: "v1", kind: "Namespace" },
+            ]),
+            false,
+        );
+        assert.equal(
+            needsVersionAliases([
+                { apiVersion: "v1", kind: "Namespace" },
+                { apiVersion: "networking.istio.io/v1alpha3", kind: "Gateway" },
+            ]),
+            true,
+        );
     });
 
     it("lists, for each built-in kind, the versions the SDK's typed constructor aliases (@pulumi/kubernetes <group>/<version>/<kind>.js)", () => {
@@ -84,7 +98,9 @@ describe("API version aliases against the catalog's renders", { skip: skipWithou
             const kind = key.slice(key.lastIndexOf("/") + 1);
             for (const apiVersion of versions) {
                 const others = new Set(versionAliasTypes(childTypeToken(apiVersion, kind)));
-                missing.push(...versions.filter((v) => v !== apiVersion && !others.has(childTypeToken(v, kind))).map((v) => `${kind} ${apiVersion}: no alias to ${v}`));
+                missing.push(
+                    ...versions.filter((v) => v !== apiVersion && !others.has(childTypeToken(v, kind))).map((v) => `${kind} ${apiVersion}: no alias to ${v}`),
+                );
             }
         }
         assert.ok(several >= 3, `the renders apply kinds of several versions (${several})`);
@@ -114,6 +130,9 @@ describe("the version alias transform (components/version-aliases.ts)", () => {
 
     it("leaves children of one version, and the group itself, untouched", async () => {
         assert.equal(await versionAliases({ custom: true, type: "kubernetes:core/v1:ConfigMap", name: "x:ns/cm", props: {}, opts: {} }), undefined);
-        assert.equal(await versionAliases({ custom: false, type: "kubernetes:yaml/v2:ConfigGroup", name: "kf-dev-kubeflow-phase-3", props: {}, opts: {} }), undefined);
+        assert.equal(
+            await versionAliases({ custom: false, type: "kubernetes:yaml/v2:ConfigGroup", name: "kf-dev-kubeflow-phase-3", props: {}, opts: {} }),
+            undefined,
+        );
     });
 });

@@ -94,17 +94,23 @@ describe("the authservice plan and its bind step on the real renders", { skip: s
                 const a = bindAuthservice(plan, { ...IDS, ...issuer }, ANNOTATIONS);
                 const b = bindAuthservice(plan, { ...OTHER_IDS, ...issuer }, ANNOTATIONS);
                 const workload = plan.binding.workload;
-                const allowed = plan.binding.flavour === "oauth2-proxy"
-                    ? [
-                          new RegExp(`^${escape(plan.binding.config)}/data/oauth2_proxy\\.cfg$`),
-                          new RegExp(`^${escape(plan.binding.serviceAccount ?? "(no service account)")}/metadata/annotations/${escape(WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION)}$`),
-                          /^security\.istio\.io\/RequestAuthentication:[^/]+\/[^/]+\/spec\/jwtRules\/0\//,
-                      ]
-                    : [new RegExp(`^${escape(plan.binding.parameters)}/data/(OIDC_PROVIDER|OIDC_AUTH_URL|AFTER_LOGOUT_URL)$`)];
+                const allowed =
+                    plan.binding.flavour === "oauth2-proxy"
+                        ? [
+                              new RegExp(`^${escape(plan.binding.config)}/data/oauth2_proxy\\.cfg$`),
+                              new RegExp(
+                                  `^${escape(plan.binding.serviceAccount ?? "(no service account)")}/metadata/annotations/${escape(WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION)}$`,
+                              ),
+                              /^security\.istio\.io\/RequestAuthentication:[^/]+\/[^/]+\/spec\/jwtRules\/0\//,
+                          ]
+                        : [new RegExp(`^${escape(plan.binding.parameters)}/data/(OIDC_PROVIDER|OIDC_AUTH_URL|AFTER_LOGOUT_URL)$`)];
                 allowed.push(new RegExp(`^${escape(workload)}/spec/template/metadata/annotations/${escape(CONFIG_CHECKSUM_ANNOTATION)}$`));
                 const changed = differingPaths(a, b);
                 assert.ok(changed.length >= 3, `the ids show up somewhere: ${changed.join(", ")}`);
-                assert.deepEqual(changed.filter((p) => !allowed.some((r) => r.test(p))), []);
+                assert.deepEqual(
+                    changed.filter((p) => !allowed.some((r) => r.test(p))),
+                    [],
+                );
             });
 
             it("leaves the plan as it was: binding twice gives the same objects", () => {
@@ -116,11 +122,14 @@ describe("the authservice plan and its bind step on the real renders", { skip: s
             });
 
             it("refuses ids that are no ids at the bind step, naming each", () => {
-                assert.throws(() => bindAuthservice(plan, { tenantId: "contoso", clientId: "kubeflow" }, ANNOTATIONS), (err: Error) => {
-                    assert.match(err.message, /tenantId: contoso/);
-                    assert.match(err.message, /clientId: kubeflow/);
-                    return true;
-                });
+                assert.throws(
+                    () => bindAuthservice(plan, { tenantId: "contoso", clientId: "kubeflow" }, ANNOTATIONS),
+                    (err: Error) => {
+                        assert.match(err.message, /tenantId: contoso/);
+                        assert.match(err.message, /clientId: kubeflow/);
+                        return true;
+                    },
+                );
             });
 
             it("plans the ACME exemption with the rest, and marks the pods while it is on", () => {

@@ -3,7 +3,17 @@ import { before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { loadAll } from "js-yaml";
-import { AuthFlavour, CONFIG_CHECKSUM_ANNOTATION, UserIdClaim, defaultUserIdClaim, isAuthserviceObject, issuerUrl, planAuthservice, redirectUri, sessionCookieName } from "../manifests/authservice";
+import {
+    AuthFlavour,
+    CONFIG_CHECKSUM_ANNOTATION,
+    UserIdClaim,
+    defaultUserIdClaim,
+    isAuthserviceObject,
+    issuerUrl,
+    planAuthservice,
+    redirectUri,
+    sessionCookieName,
+} from "../manifests/authservice";
 import { effectiveSettings } from "./support/authservice-readback";
 import { prepareRelease } from "../manifests/transforms";
 import { KubeObject } from "../manifests/types";
@@ -54,7 +64,12 @@ interface Deployed {
     readonly checksum: string;
 }
 
-async function deploy(flavour: AuthFlavour, handed: readonly KubeObject[], clientSecret: string | undefined, userIdClaim: UserIdClaim = defaultUserIdClaim(flavour)): Promise<Deployed> {
+async function deploy(
+    flavour: AuthFlavour,
+    handed: readonly KubeObject[],
+    clientSecret: string | undefined,
+    userIdClaim: UserIdClaim = defaultUserIdClaim(flavour),
+): Promise<Deployed> {
     mocks.reset();
     const provider = new k8s.Provider("p", { kubeconfig: "x" });
     const after = new k8s.core.v1.Namespace("platform", { metadata: { name: "platform" } }, { provider });
@@ -105,7 +120,10 @@ describe("the Authservice component on the real renders", { skip: skipWithoutRen
                 assert.equal(eff.userIdPrefix, "");
                 if (flavour === "oauth2-proxy") {
                     assert.equal(eff.cookieSecure, true);
-                    assert.deepEqual(eff.gatewayJwtRules.map((r) => [r.issuer, r.audiences]), [[issuerUrl(MOCK.tenantId), [MOCK.clientId, `api://${MOCK.clientId}`]]]);
+                    assert.deepEqual(
+                        eff.gatewayJwtRules.map((r) => [r.issuer, r.audiences]),
+                        [[issuerUrl(MOCK.tenantId), [MOCK.clientId, `api://${MOCK.clientId}`]]],
+                    );
                 }
                 assert.ok(!JSON.stringify(d.objects).toLowerCase().includes("dex"), "nothing of dex");
             });
@@ -135,7 +153,11 @@ describe("the Authservice component on the real renders", { skip: skipWithoutRen
                           : { "client-id": MOCK.clientId, "client-secret": MOCK.clientSecret, "cookie-secret": MOCK.randomPassword };
                 assert.deepEqual(data, expected);
                 assert.equal(d.resources.filter((r) => r.type === "kubernetes:core/v1:ConfigMap").length, 0, "no ConfigMap resource");
-                assert.deepEqual(d.objects.filter((o) => o.kind === "Secret"), [], "no Secret in the group");
+                assert.deepEqual(
+                    d.objects.filter((o) => o.kind === "Secret"),
+                    [],
+                    "no Secret in the group",
+                );
             });
 
             it("generates the cookie secret once, with oauth2-proxy's accepted length", () => {
@@ -163,30 +185,39 @@ describe("the Authservice component on the real renders", { skip: skipWithoutRen
                 assert.match(effectiveSettings(d.objects, flavour).podAnnotations[CONFIG_CHECKSUM_ANNOTATION] ?? "", /^[0-9a-f]{32}$/);
             });
 
-            it(secretless ? "rolls the pods when the user claim changes, and only then" : "rolls the pods when the client secret rotates, and only then", async () => {
-                const same = await deploy(flavour, handed, clientSecret);
-                assert.equal(same.checksum, d.checksum);
-                assert.equal(String(unwrap(same.group.inputs.yaml)), String(unwrap(d.group.inputs.yaml)), "same inputs, same objects");
-                const changed = secretless ? await deploy(flavour, handed, undefined, "email") : await deploy(flavour, handed, `${MOCK.clientSecret}-rotated`);
-                assert.notEqual(changed.checksum, d.checksum);
-            });
+            it(
+                secretless ? "rolls the pods when the user claim changes, and only then" : "rolls the pods when the client secret rotates, and only then",
+                async () => {
+                    const same = await deploy(flavour, handed, clientSecret);
+                    assert.equal(same.checksum, d.checksum);
+                    assert.equal(String(unwrap(same.group.inputs.yaml)), String(unwrap(d.group.inputs.yaml)), "same inputs, same objects");
+                    const changed = secretless
+                        ? await deploy(flavour, handed, undefined, "email")
+                        : await deploy(flavour, handed, `${MOCK.clientSecret}-rotated`);
+                    assert.notEqual(changed.checksum, d.checksum);
+                },
+            );
 
             it(secretless ? "refuses a client secret: the release needs none" : "refuses to run without the client secret the release needs", async () => {
                 mocks.reset();
                 const provider = new k8s.Provider("p", { kubeconfig: "x" });
                 assert.throws(
-                    () => new component.Authservice("mismatch", {
-                        plan: planAuthservice({ flavour, handed, hostname: HOST, userIdClaim: defaultUserIdClaim(flavour), secretName: "mismatch-entra" }),
-                        tenantId: MOCK.tenantId,
-                        clientId: MOCK.clientId,
-                        ...(secretless ? { clientSecret: pulumi.secret(MOCK.clientSecret) } : {}),
-                        provider,
-                        after: [],
-                    }),
+                    () =>
+                        new component.Authservice("mismatch", {
+                            plan: planAuthservice({ flavour, handed, hostname: HOST, userIdClaim: defaultUserIdClaim(flavour), secretName: "mismatch-entra" }),
+                            tenantId: MOCK.tenantId,
+                            clientId: MOCK.clientId,
+                            ...(secretless ? { clientSecret: pulumi.secret(MOCK.clientSecret) } : {}),
+                            provider,
+                            after: [],
+                        }),
                     secretless ? /workload identity, and a client secret was given/ : /a client secret, and none was given/,
                 );
                 await mocks.settle();
-                assert.deepEqual(mocks.resources.filter((r) => r.name.startsWith("mismatch-")).map((r) => r.name), []);
+                assert.deepEqual(
+                    mocks.resources.filter((r) => r.name.startsWith("mismatch-")).map((r) => r.name),
+                    [],
+                );
             });
 
             it("parents every child to the component and hands every Kubernetes child the explicit provider", () => {
@@ -225,16 +256,20 @@ describe("the Authservice component on bad input", () => {
         mocks.reset();
         const provider = new k8s.Provider("p", { kubeconfig: "x" });
         assert.throws(
-            () => new component.Authservice("bad", {
-                plan: planAuthservice({ flavour, handed, hostname: "https://Not A Host/", userIdClaim: "preferred_username", secretName: "bad-entra" }),
-                tenantId: MOCK.tenantId,
-                clientId: MOCK.clientId,
-                provider,
-                after: [],
-            }),
+            () =>
+                new component.Authservice("bad", {
+                    plan: planAuthservice({ flavour, handed, hostname: "https://Not A Host/", userIdClaim: "preferred_username", secretName: "bad-entra" }),
+                    tenantId: MOCK.tenantId,
+                    clientId: MOCK.clientId,
+                    provider,
+                    after: [],
+                }),
             /hostname/,
         );
         await mocks.settle();
-        assert.deepEqual(mocks.resources.filter((r) => r.name.startsWith("bad-")).map((r) => r.name), []);
+        assert.deepEqual(
+            mocks.resources.filter((r) => r.name.startsWith("bad-")).map((r) => r.name),
+            [],
+        );
     });
 });

@@ -63,7 +63,11 @@ function matches(pattern: string, value: string | undefined): boolean {
     return pattern === value;
 }
 
-interface GatewayRequest { readonly principal?: string; readonly path: string; readonly authorization: boolean }
+interface GatewayRequest {
+    readonly principal?: string;
+    readonly path: string;
+    readonly authorization: boolean;
+}
 
 /**
  * What the gateway's policies do with a request, as Istio evaluates them (CUSTOM, then
@@ -74,12 +78,20 @@ function istioVerdict(policies: readonly KubeObject[], req: GatewayRequest): "cu
         const from = (Array.isArray(rule.from) ? rule.from : []) as Array<{ source: Record<string, string[]> }>;
         const to = (Array.isArray(rule.to) ? rule.to : []) as Array<{ operation: Record<string, string[]> }>;
         const when = (Array.isArray(rule.when) ? rule.when : []) as Array<{ key: string; values?: string[]; notValues?: string[] }>;
-        const fromOk = from.length === 0 || from.some(({ source }) =>
-            (!source.requestPrincipals || source.requestPrincipals.some((p) => matches(p, req.principal))) &&
-            (!source.notRequestPrincipals || !source.notRequestPrincipals.some((p) => matches(p, req.principal))));
-        const toOk = to.length === 0 || to.some(({ operation }) =>
-            (!operation.paths || operation.paths.some((p) => matches(p, req.path))) &&
-            (!operation.notPaths || !operation.notPaths.some((p) => matches(p, req.path))));
+        const fromOk =
+            from.length === 0 ||
+            from.some(
+                ({ source }) =>
+                    (!source.requestPrincipals || source.requestPrincipals.some((p) => matches(p, req.principal))) &&
+                    (!source.notRequestPrincipals || !source.notRequestPrincipals.some((p) => matches(p, req.principal))),
+            );
+        const toOk =
+            to.length === 0 ||
+            to.some(
+                ({ operation }) =>
+                    (!operation.paths || operation.paths.some((p) => matches(p, req.path))) &&
+                    (!operation.notPaths || !operation.notPaths.some((p) => matches(p, req.path))),
+            );
         const whenOk = when.every((c) => {
             assert.equal(c.key, "request.headers[authorization]", `condition ${c.key} not modelled`);
             const header = req.authorization ? "Bearer x" : undefined;
@@ -91,10 +103,11 @@ function istioVerdict(policies: readonly KubeObject[], req: GatewayRequest): "cu
         const selector = (p.spec as Record<string, unknown>).selector;
         return selector === undefined || JSON.stringify(selector).includes("istio-ingressgateway");
     });
-    const applies = (action: string): boolean => gateway.some((p) => {
-        const spec = p.spec as { action?: string; rules?: Array<Record<string, unknown>> };
-        return (spec.action ?? "ALLOW") === action && (spec.rules ?? []).some(ruleMatches);
-    });
+    const applies = (action: string): boolean =>
+        gateway.some((p) => {
+            const spec = p.spec as { action?: string; rules?: Array<Record<string, unknown>> };
+            return (spec.action ?? "ALLOW") === action && (spec.rules ?? []).some(ruleMatches);
+        });
     if (applies("CUSTOM")) {
         return "custom";
     }
@@ -117,7 +130,9 @@ function containersOf(o: KubeObject): Array<Record<string, unknown>> {
 }
 
 function envOf(o: KubeObject): Array<{ name: string; value?: string; valueFrom?: Record<string, unknown> }> {
-    return containersOf(o).flatMap((c) => (Array.isArray(c.env) ? (c.env as Array<{ name: string; value?: string; valueFrom?: Record<string, unknown> }>) : []));
+    return containersOf(o).flatMap((c) =>
+        Array.isArray(c.env) ? (c.env as Array<{ name: string; value?: string; valueFrom?: Record<string, unknown> }>) : [],
+    );
 }
 
 /** Every string value in an object, with its path. */
@@ -226,12 +241,25 @@ describe("configureAuthservice on the real renders", { skip: skipWithoutRenders(
                 assert.equal(settings.userIdClaim, flavour === "oauth2-proxy" ? "preferred_username" : "email");
                 if (flavour === "oauth2-proxy") {
                     // The session's user (oidc_email_claim) and the gateway's header come from the same claim.
-                    const cfg = parseOauth2ProxyConfig((result.objects.find((o) => o.kind === "ConfigMap" && isRecord(o.data) && "oauth2_proxy.cfg" in o.data)?.data as Record<string, string>)["oauth2_proxy.cfg"]);
+                    const cfg = parseOauth2ProxyConfig(
+                        (
+                            result.objects.find((o) => o.kind === "ConfigMap" && isRecord(o.data) && "oauth2_proxy.cfg" in o.data)?.data as Record<
+                                string,
+                                string
+                            >
+                        )["oauth2_proxy.cfg"],
+                    );
                     assert.equal(cfg.get("oidc_email_claim"), settings.userIdClaim);
-                    assert.deepEqual(eff.gatewayJwtRules.flatMap((r) => r.outputClaimToHeaders), [{ header: "kubeflow-userid", claim: settings.userIdClaim }]);
+                    assert.deepEqual(
+                        eff.gatewayJwtRules.flatMap((r) => r.outputClaimToHeaders),
+                        [{ header: "kubeflow-userid", claim: settings.userIdClaim }],
+                    );
                     const withEmail = effectiveSettings(configureAuthservice(handed, flavour, { ...settings, userIdClaim: "email" }).objects, flavour);
                     assert.equal(withEmail.userIdClaim, "email");
-                    assert.deepEqual(withEmail.gatewayJwtRules.flatMap((r) => r.outputClaimToHeaders), [{ header: "kubeflow-userid", claim: "email" }]);
+                    assert.deepEqual(
+                        withEmail.gatewayJwtRules.flatMap((r) => r.outputClaimToHeaders),
+                        [{ header: "kubeflow-userid", claim: "email" }],
+                    );
                 }
             });
 
@@ -249,9 +277,12 @@ describe("configureAuthservice on the real renders", { skip: skipWithoutRenders(
                         assert.equal(c.ref.key ?? key, key);
                     }
                 }
-                const expected = flavour === "oidc-authservice"
-                    ? { clientId: "CLIENT_ID", clientSecret: "CLIENT_SECRET" }
-                    : secretless ? { clientId: "client-id", cookieSecret: "cookie-secret" } : { clientId: "client-id", clientSecret: "client-secret", cookieSecret: "cookie-secret" };
+                const expected =
+                    flavour === "oidc-authservice"
+                        ? { clientId: "CLIENT_ID", clientSecret: "CLIENT_SECRET" }
+                        : secretless
+                          ? { clientId: "client-id", cookieSecret: "cookie-secret" }
+                          : { clientId: "client-id", clientSecret: "client-secret", cookieSecret: "cookie-secret" };
                 assert.deepEqual(result.secret.keys, expected);
             });
 
@@ -292,7 +323,10 @@ describe("configureAuthservice on the real renders", { skip: skipWithoutRenders(
                     const cfg = (o.data as Record<string, string>)["oauth2_proxy.cfg"];
                     if (cfg !== undefined) {
                         const keysInCfg = [...parseOauth2ProxyConfig(cfg).keys()];
-                        assert.deepEqual(keysInCfg.filter((k) => /client_id|client_secret|cookie_secret/.test(k)), []);
+                        assert.deepEqual(
+                            keysInCfg.filter((k) => /client_id|client_secret|cookie_secret/.test(k)),
+                            [],
+                        );
                     }
                 }
                 for (const e of result.objects.filter((o) => o.kind === "Deployment" || o.kind === "StatefulSet").flatMap(envOf)) {
@@ -307,7 +341,10 @@ describe("configureAuthservice on the real renders", { skip: skipWithoutRenders(
                 assert.equal(eff.podAnnotations["kubeflow-azure/secret-checksum"], "0123abcd");
                 assert.match(eff.podAnnotations[CONFIG_CHECKSUM_ANNOTATION] ?? "", /^[0-9a-f]{32}$/);
                 const other = configureAuthservice(handed, flavour, { ...settings, hostname: "kf2.westeurope.cloudapp.azure.com" });
-                assert.notEqual(effectiveSettings(other.objects, flavour).podAnnotations[CONFIG_CHECKSUM_ANNOTATION], eff.podAnnotations[CONFIG_CHECKSUM_ANNOTATION]);
+                assert.notEqual(
+                    effectiveSettings(other.objects, flavour).podAnnotations[CONFIG_CHECKSUM_ANNOTATION],
+                    eff.podAnnotations[CONFIG_CHECKSUM_ANNOTATION],
+                );
             });
 
             it("leaves nothing of dex in the returned objects", () => {
@@ -327,7 +364,10 @@ describe("configureAuthservice on the real renders", { skip: skipWithoutRenders(
             });
 
             it("does not change the handed objects", () => {
-                assert.deepEqual(handed, render.filter((o) => isAuthserviceObject(o, flavour)));
+                assert.deepEqual(
+                    handed,
+                    render.filter((o) => isAuthserviceObject(o, flavour)),
+                );
             });
 
             if (flavour === "oauth2-proxy") {
@@ -378,7 +418,10 @@ describe("configureAuthservice on the real renders", { skip: skipWithoutRenders(
                 it("has the gateway trust the cluster's service account issuer (upstream istio-m2m) for the site's audience, mapping sub to kubeflow-userid", () => {
                     const withCluster = configureAuthservice(handed, flavour, { ...settings, clusterIssuer: CLUSTER_ISSUER });
                     const rules = effectiveSettings(withCluster.objects, flavour).gatewayJwtRules;
-                    assert.deepEqual(rules.map((r) => r.issuer), [issuerUrl(TENANT), CLUSTER_ISSUER]);
+                    assert.deepEqual(
+                        rules.map((r) => r.issuer),
+                        [issuerUrl(TENANT), CLUSTER_ISSUER],
+                    );
                     assert.deepEqual(rules[1], {
                         issuer: CLUSTER_ISSUER,
                         // AKS serves the keys under the issuer URL, which ends in "/".
@@ -399,10 +442,16 @@ describe("configureAuthservice on the real renders", { skip: skipWithoutRenders(
                     const withCluster = configureAuthservice(handed, flavour, { ...settings, clusterIssuer: CLUSTER_ISSUER });
                     // The release's other gateway policies (the ALLOW-all one) stay with the platform.
                     const policies = [
-                        ...render.filter((o) => o.kind === "AuthorizationPolicy" && o.metadata.namespace === "istio-system" && !isAuthserviceObject(o, flavour)),
+                        ...render.filter(
+                            (o) => o.kind === "AuthorizationPolicy" && o.metadata.namespace === "istio-system" && !isAuthserviceObject(o, flavour),
+                        ),
                         ...withCluster.objects.filter((o) => o.kind === "AuthorizationPolicy"),
                     ];
-                    const robot = { principal: `${CLUSTER_ISSUER}/${serviceAccountSubject("team-a", "ci")}`, path: "/pipeline/apis/v2beta1/runs", authorization: true };
+                    const robot = {
+                        principal: `${CLUSTER_ISSUER}/${serviceAccountSubject("team-a", "ci")}`,
+                        path: "/pipeline/apis/v2beta1/runs",
+                        authorization: true,
+                    };
                     const person = { ...robot, principal: `${issuerUrl(TENANT)}/some-oid` };
                     const nobody = { ...robot, principal: undefined, authorization: false };
                     assert.deepEqual(istioVerdict(policies, robot), "allow");
@@ -437,7 +486,10 @@ describe("configureAuthservice on the real renders", { skip: skipWithoutRenders(
                 });
 
                 it("refuses a cluster issuer: no gateway RequestAuthentication exists to trust it", () => {
-                    assert.throws(() => configureAuthservice(handed, flavour, { ...settings, clusterIssuer: CLUSTER_ISSUER }), /clusterIssuer: https:.*TokenReview/);
+                    assert.throws(
+                        () => configureAuthservice(handed, flavour, { ...settings, clusterIssuer: CLUSTER_ISSUER }),
+                        /clusterIssuer: https:.*TokenReview/,
+                    );
                 });
             }
         });
@@ -463,7 +515,8 @@ describe("allowSessionRefresh on the real renders", { skip: skipWithoutRenders()
             assert.deepEqual(changed.map(objectKey), ["/ConfigMap:istio-system/istio"]);
             const before = meshExtensionProviders(render).find((p) => p.name === OAUTH2_PROXY_EXTENSION_PROVIDER);
             const after = meshExtensionProviders(out).find((p) => p.name === OAUTH2_PROXY_EXTENSION_PROVIDER);
-            const onAllow = (p: Record<string, unknown> | undefined): unknown => (p?.envoyExtAuthzHttp as Record<string, unknown> | undefined)?.headersToDownstreamOnAllow;
+            const onAllow = (p: Record<string, unknown> | undefined): unknown =>
+                (p?.envoyExtAuthzHttp as Record<string, unknown> | undefined)?.headersToDownstreamOnAllow;
             assert.equal(onAllow(before), undefined, "the release drops Set-Cookie on allow");
             assert.deepEqual(onAllow(after), ["set-cookie"]);
             // Everything else in the mesh config stays as the release ships it.
@@ -476,12 +529,18 @@ describe("allowSessionRefresh on the real renders", { skip: skipWithoutRenders()
             const original = render.find((o) => o.metadata.name === "istio" && o.kind === "ConfigMap") as KubeObject;
             assert.deepEqual({ ...cm, data: undefined }, { ...original, data: undefined });
             assert.deepEqual(Object.keys(cm.data as object), Object.keys(original.data as object));
-            assert.deepEqual(allowSessionRefresh(out, flavour).map((o) => JSON.stringify(o)), out.map((o) => JSON.stringify(o)), "idempotent");
+            assert.deepEqual(
+                allowSessionRefresh(out, flavour).map((o) => JSON.stringify(o)),
+                out.map((o) => JSON.stringify(o)),
+                "idempotent",
+            );
         });
     }
 
     it("refuses an oauth2-proxy render whose mesh config has no oauth2-proxy provider", () => {
-        const render = loadRender(availableRenders().find((r) => flavourOf(r) === "oauth2-proxy") as string).filter((o) => !(o.kind === "ConfigMap" && o.metadata.name === "istio"));
+        const render = loadRender(availableRenders().find((r) => flavourOf(r) === "oauth2-proxy") as string).filter(
+            (o) => !(o.kind === "ConfigMap" && o.metadata.name === "istio"),
+        );
         assert.throws(() => allowSessionRefresh(render, "oauth2-proxy"), /istio-system\/istio .*oauth2-proxy/);
     });
 });
@@ -506,7 +565,10 @@ describe("mitigateLargeTokens on the real renders", { skip: skipWithoutRenders()
             }
             assert.deepEqual(mitigateLargeTokens(out), out, "idempotent");
             const untouched = render.filter((o) => !(o.kind === "Deployment" || o.kind === "VirtualService"));
-            assert.ok(untouched.every((o) => out.includes(o)), "other objects are returned as they are");
+            assert.ok(
+                untouched.every((o) => out.includes(o)),
+                "other objects are returned as they are",
+            );
         });
     }
 });
@@ -521,9 +583,18 @@ describe("mitigateLargeTokens on fixtures", () => {
     const args = (o: KubeObject): string | undefined => envOf(o).find((e) => e.name === "GUNICORN_CMD_ARGS")?.value;
 
     it("keeps other gunicorn arguments and raises a lower limit", () => {
-        assert.equal(args(mitigateLargeTokens([webApp([{ name: "GUNICORN_CMD_ARGS", value: "--workers 2 --limit-request-field_size 8190" }])])[0]), `--workers 2 --limit-request-field_size ${GUNICORN_FIELD_LIMIT}`);
-        assert.equal(args(mitigateLargeTokens([webApp([{ name: "GUNICORN_CMD_ARGS", value: "--workers 2" }])])[0]), `--workers 2 --limit-request-field_size ${GUNICORN_FIELD_LIMIT}`);
-        assert.equal(args(mitigateLargeTokens([webApp([{ name: "GUNICORN_CMD_ARGS", value: "--limit-request-field_size 65000" }])])[0]), "--limit-request-field_size 65000");
+        assert.equal(
+            args(mitigateLargeTokens([webApp([{ name: "GUNICORN_CMD_ARGS", value: "--workers 2 --limit-request-field_size 8190" }])])[0]),
+            `--workers 2 --limit-request-field_size ${GUNICORN_FIELD_LIMIT}`,
+        );
+        assert.equal(
+            args(mitigateLargeTokens([webApp([{ name: "GUNICORN_CMD_ARGS", value: "--workers 2" }])])[0]),
+            `--workers 2 --limit-request-field_size ${GUNICORN_FIELD_LIMIT}`,
+        );
+        assert.equal(
+            args(mitigateLargeTokens([webApp([{ name: "GUNICORN_CMD_ARGS", value: "--limit-request-field_size 65000" }])])[0]),
+            "--limit-request-field_size 65000",
+        );
         assert.equal(args(mitigateLargeTokens([webApp()])[0]), `--limit-request-field_size ${GUNICORN_FIELD_LIMIT}`);
     });
 
@@ -561,15 +632,26 @@ describe("configureAuthservice on fixtures", () => {
             },
         },
     });
-    const cfgMap = (cfg: string): KubeObject => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "oauth2-proxy-cfg", namespace: "oauth2-proxy" }, data: { "oauth2_proxy.cfg": cfg } });
-    const params: KubeObject = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "params", namespace: "oauth2-proxy" }, data: { FORCE_HTTPS: "false", EXTRA_JWT_ISSUERS: "" } };
+    const cfgMap = (cfg: string): KubeObject => ({
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: "oauth2-proxy-cfg", namespace: "oauth2-proxy" },
+        data: { "oauth2_proxy.cfg": cfg },
+    });
+    const params: KubeObject = {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: "params", namespace: "oauth2-proxy" },
+        data: { FORCE_HTTPS: "false", EXTRA_JWT_ISSUERS: "" },
+    };
     const dexJwt: KubeObject = {
         apiVersion: "security.istio.io/v1beta1",
         kind: "RequestAuthentication",
         metadata: { name: "dex-jwt", namespace: "istio-system" },
         spec: { jwtRules: [{ issuer: "http://dex.auth.svc.cluster.local:5556/dex" }] },
     };
-    const releaseCfg = 'provider = "oidc"\nprompt = "none"\nscope = "openid groups"\nskip_auth_routes = [ "^/dex/", "^/healthz$" ]\nlogin_url = "/dex/auth"\ncookie_secret = "literal"\n';
+    const releaseCfg =
+        'provider = "oidc"\nprompt = "none"\nscope = "openid groups"\nskip_auth_routes = [ "^/dex/", "^/healthz$" ]\nlogin_url = "/dex/auth"\ncookie_secret = "literal"\n';
 
     it("names every missing object at once", () => {
         assert.throws(
@@ -588,7 +670,10 @@ describe("configureAuthservice on fixtures", () => {
 
     it("refuses objects it does not own", () => {
         const svc: KubeObject = { apiVersion: "v1", kind: "Service", metadata: { name: "oauth2-proxy", namespace: "oauth2-proxy" } };
-        assert.throws(() => configureAuthservice([oauth2Deployment(), cfgMap(releaseCfg), params, dexJwt, svc], "oauth2-proxy", SETTINGS), /\/Service:oauth2-proxy\/oauth2-proxy/);
+        assert.throws(
+            () => configureAuthservice([oauth2Deployment(), cfgMap(releaseCfg), params, dexJwt, svc], "oauth2-proxy", SETTINGS),
+            /\/Service:oauth2-proxy\/oauth2-proxy/,
+        );
     });
 
     it("rejects bad settings, naming each", () => {
@@ -599,7 +684,10 @@ describe("configureAuthservice on fixtures", () => {
     });
 
     it("drops dex routes, literal secrets and prompt=none, keeps other routes, and honours email domains", () => {
-        const out = configureAuthservice([oauth2Deployment(), cfgMap(releaseCfg), params, dexJwt], "oauth2-proxy", { ...SETTINGS, emailDomains: ["contoso.com"] });
+        const out = configureAuthservice([oauth2Deployment(), cfgMap(releaseCfg), params, dexJwt], "oauth2-proxy", {
+            ...SETTINGS,
+            emailDomains: ["contoso.com"],
+        });
         const eff = effectiveSettings(out.objects, "oauth2-proxy");
         assert.deepEqual(eff.skipAuthRoutes, ["^/healthz$"]);
         assert.equal(eff.prompt, undefined);
@@ -629,10 +717,21 @@ describe("configureAuthservice on fixtures", () => {
             spec: {
                 selector: {},
                 serviceName: "authservice",
-                template: { spec: { containers: [{ name: "authservice", image: "gcr.io/arrikto/kubeflow/oidc-authservice:e236439", envFrom: [{ configMapRef: { name: "p" } }] }] } },
+                template: {
+                    spec: {
+                        containers: [
+                            { name: "authservice", image: "gcr.io/arrikto/kubeflow/oidc-authservice:e236439", envFrom: [{ configMapRef: { name: "p" } }] },
+                        ],
+                    },
+                },
             },
         };
-        const p: KubeObject = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "p", namespace: "istio-system" }, data: { OIDC_PROVIDER: "x", AUTHSERVICE_URL_PREFIX: "/auth/" } };
+        const p: KubeObject = {
+            apiVersion: "v1",
+            kind: "ConfigMap",
+            metadata: { name: "p", namespace: "istio-system" },
+            data: { OIDC_PROVIDER: "x", AUTHSERVICE_URL_PREFIX: "/auth/" },
+        };
         assert.throws(() => configureAuthservice([sts, p], "oidc-authservice", settingsFor("oidc-authservice")), /AUTHSERVICE_URL_PREFIX is "\/auth\/"/);
         const missing = { ...p, metadata: { name: "other", namespace: "istio-system" } };
         assert.throws(() => configureAuthservice([sts, missing], "oidc-authservice", settingsFor("oidc-authservice")), /ConfigMap istio-system\/p/);
@@ -650,7 +749,8 @@ describe("configureAuthservice on fixtures", () => {
         const secretful = configureAuthservice([oauth2Deployment(), cfgMap(releaseCfg), params, dexJwt], "oauth2-proxy", SETTINGS);
         assert.deepEqual(secretful.credential, { kind: "client-secret" });
         const newer = oauth2Deployment();
-        ((newer.spec as { template: { spec: { containers: Array<{ image: string }> } } }).template.spec.containers[0]).image = "quay.io/oauth2-proxy/oauth2-proxy:v7.13.0";
+        (newer.spec as { template: { spec: { containers: Array<{ image: string }> } } }).template.spec.containers[0].image =
+            "quay.io/oauth2-proxy/oauth2-proxy:v7.13.0";
         const federated = configureAuthservice([newer, cfgMap(releaseCfg), params, dexJwt], "oauth2-proxy", SETTINGS);
         assert.equal(federated.credential.kind, "workload-identity");
         assert.equal(federated.secret.keys.clientSecret, undefined);
@@ -661,13 +761,16 @@ describe("configureAuthservice on fixtures", () => {
 describe("oauth2_proxy.cfg parsing", () => {
     it("reads strings, booleans, numbers and multi-line lists with comments and trailing commas", () => {
         const cfg = parseOauth2ProxyConfig('# c\na = "x # not a comment"\nb = true\nc = 0\nd = [\n  "p", # one\n  "q",\n]\ne = \'lit\'\n');
-        assert.deepEqual([...cfg], [
-            ["a", "x # not a comment"],
-            ["b", true],
-            ["c", 0],
-            ["d", ["p", "q"]],
-            ["e", "lit"],
-        ]);
+        assert.deepEqual(
+            [...cfg],
+            [
+                ["a", "x # not a comment"],
+                ["b", true],
+                ["c", 0],
+                ["d", ["p", "q"]],
+                ["e", "lit"],
+            ],
+        );
         assert.deepEqual([...parseOauth2ProxyConfig(serializeOauth2ProxyConfig(cfg))], [...cfg]);
     });
 

@@ -15,11 +15,9 @@ const script = fs.readFileSync(path.join(root, ".ci", "run"), "utf8");
 
 function fakeNode(dir: string, major: number): void {
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(
-        path.join(dir, "node"),
-        `#!/bin/sh\ncase "$1" in\n  -p) echo ${major} ;;\n  --version) echo v${major}.1.0 ;;\n  *) exit 3 ;;\nesac\n`,
-        { mode: 0o755 },
-    );
+    fs.writeFileSync(path.join(dir, "node"), `#!/bin/sh\ncase "$1" in\n  -p) echo ${major} ;;\n  --version) echo v${major}.1.0 ;;\n  *) exit 3 ;;\nesac\n`, {
+        mode: 0o755,
+    });
 }
 
 interface Run {
@@ -47,9 +45,17 @@ function run(localMajor: number, registryMajor: number): Run {
     fs.symlinkSync(path.join(registry, "node"), path.join(dotBin, "node"));
     const npxLog = path.join(tmp, "npx.log");
     const npmLog = path.join(tmp, "npm.log");
-    fs.writeFileSync(path.join(bin, "npx"), `#!/bin/sh\necho "$*" >> "${npxLog}"\nwhile [ "$1" != "--" ]; do shift; done\nshift\nPATH="${dotBin}:$PATH" exec "$@"\n`, { mode: 0o755 });
+    fs.writeFileSync(
+        path.join(bin, "npx"),
+        `#!/bin/sh\necho "$*" >> "${npxLog}"\nwhile [ "$1" != "--" ]; do shift; done\nshift\nPATH="${dotBin}:$PATH" exec "$@"\n`,
+        { mode: 0o755 },
+    );
     // npm: records which node it would run on and its arguments.
-    fs.writeFileSync(path.join(bin, "npm"), `#!/bin/sh\nif [ "$1" = "--version" ]; then echo 11.0.0; exit 0; fi\necho "$(command -v node) $*" >> "${npmLog}"\n`, { mode: 0o755 });
+    fs.writeFileSync(
+        path.join(bin, "npm"),
+        `#!/bin/sh\nif [ "$1" = "--version" ]; then echo 11.0.0; exit 0; fi\necho "$(command -v node) $*" >> "${npmLog}"\n`,
+        { mode: 0o755 },
+    );
     const result = spawnSync("bash", [path.join(project, ".ci", "run")], {
         env: { PATH: `${bin}:/usr/bin:/bin`, HOME: tmp },
         encoding: "utf8",
@@ -67,7 +73,10 @@ describe(".ci/run", () => {
         assert.match(r.npx[0], /--package node@22\b/);
         assert.match(r.stdout, /node v22\.1\.0/);
         const registryNode = /registry\/node_modules\/node\/bin\/node$/;
-        assert.deepEqual(r.npm.map((l) => l.split(" ").slice(1).join(" ")), ["ci --no-audit --no-fund", "ci --prefix policy --no-audit --no-fund", "test"]);
+        assert.deepEqual(
+            r.npm.map((l) => l.split(" ").slice(1).join(" ")),
+            ["ci --no-audit --no-fund", "ci --prefix policy --no-audit --no-fund", "test"],
+        );
         for (const line of r.npm) {
             assert.match(line.split(" ")[0], registryNode, `npm runs on the registry's node: ${line}`);
         }

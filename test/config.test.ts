@@ -110,7 +110,9 @@ describe("Azure names (Microsoft's naming rules; AKS's 80-character node resourc
     }
 
     it("checks each derived name against its limit", () => {
-        const over = derivedAzureNames("n".repeat(60), "g".repeat(81)).filter((d) => d.value.length > d.limit).map((d) => d.key);
+        const over = derivedAzureNames("n".repeat(60), "g".repeat(81))
+            .filter((d) => d.value.length > d.limit)
+            .map((d) => d.key);
         assert.deepEqual(over, ["cluster", "node resource group"]);
     });
 });
@@ -134,18 +136,26 @@ describe("DNS label: unique per subscription and stack, used as given when set",
 describe("placeholders a template leaves are refused", () => {
     for (const range of ["203.0.113.0/24", "192.0.2.10/32", "198.51.100.0/25", "198.51.0.0/16"]) {
         it(`refuses the documentation range ${range} in authorizedIpRanges`, () => {
-            assert.match(problemsOf(withKeys({ authorizedIpRanges: ["20.61.10.0/24", range] })),
-                new RegExp(`kubeflow-azure:authorizedIpRanges\\[1\\]: "${range.replace(/[./]/g, "\\$&")}": a documentation range .*put the egress CIDRs`));
+            assert.match(
+                problemsOf(withKeys({ authorizedIpRanges: ["20.61.10.0/24", range] })),
+                new RegExp(`kubeflow-azure:authorizedIpRanges\\[1\\]: "${range.replace(/[./]/g, "\\$&")}": a documentation range .*put the egress CIDRs`),
+            );
         });
     }
 
     it("accepts real ranges", () => {
-        assert.deepEqual(resolveConfig(withKeys({ authorizedIpRanges: ["20.61.10.0/24", "203.0.114.0/24"] }), "dev", CONTEXT).authorizedIpRanges, ["20.61.10.0/24", "203.0.114.0/24"]);
+        assert.deepEqual(resolveConfig(withKeys({ authorizedIpRanges: ["20.61.10.0/24", "203.0.114.0/24"] }), "dev", CONTEXT).authorizedIpRanges, [
+            "20.61.10.0/24",
+            "203.0.114.0/24",
+        ]);
     });
 
     for (const email of ["platform-team@example.com", "ops@mail.example.org", "x@EXAMPLE.net"]) {
         it(`refuses the example-domain ACME contact ${email}`, () => {
-            assert.match(problemsOf(withKeys({ tls: { issuer: "letsencrypt", email } })), /kubeflow-azure:tls\.email: .*an address at an example domain.*Let's Encrypt refuses it/);
+            assert.match(
+                problemsOf(withKeys({ tls: { issuer: "letsencrypt", email } })),
+                /kubeflow-azure:tls\.email: .*an address at an example domain.*Let's Encrypt refuses it/,
+            );
         });
     }
 
@@ -194,21 +204,45 @@ describe("config rules", () => {
         ["ranges not a list", { authorizedIpRanges: "10.0.0.0/8" }, /kubeflow-azure:authorizedIpRanges: "10\.0\.0\.0\/8": a list/],
         ["zone 4", { zones: ["1", "4"] }, /kubeflow-azure:zones\[1\]: "4": an availability zone/],
         ["unknown release", { kubeflowRelease: "v1.6.0" }, /kubeflow-azure:kubeflowRelease: "v1\.6\.0": one of the supported releases: .*26\.03/],
-        ["missing manifests path", { manifests: "/nonexistent/render.yaml" }, /kubeflow-azure:manifests: "\/nonexistent\/render\.yaml": an existing kustomization directory or rendered YAML file/],
+        [
+            "missing manifests path",
+            { manifests: "/nonexistent/render.yaml" },
+            /kubeflow-azure:manifests: "\/nonexistent\/render\.yaml": an existing kustomization directory or rendered YAML file/,
+        ],
         ["group that is no GUID", { allowedGroupIds: ["admins"] }, /kubeflow-azure:allowedGroupIds\[0\]: "admins": an Entra group object id/],
         ["unknown TLS issuer", { tls: { issuer: "acme" } }, /kubeflow-azure:tls\.issuer: "acme": self-signed or letsencrypt/],
-        ["letsencrypt without e-mail", { tls: { issuer: "letsencrypt" } }, /kubeflow-azure:tls\.email: \(unset\): an e-mail address, required with tls\.issuer letsencrypt/],
+        [
+            "letsencrypt without e-mail",
+            { tls: { issuer: "letsencrypt" } },
+            /kubeflow-azure:tls\.email: \(unset\): an e-mail address, required with tls\.issuer letsencrypt/,
+        ],
         ["protect not boolean", { protect: "yes" }, /kubeflow-azure:protect: "yes": true or false/],
         ["secret validity of 0 days", { clientSecret: { validityDays: 0 } }, /kubeflow-azure:clientSecret\.validityDays: 0: an integer from 1 to 730/],
         ["unknown AKS tier", { clusterTier: "Gold" }, /kubeflow-azure:clusterTier: "Gold": Free or Standard/],
-        ["deploying identity that is no GUID", { deployerObjectId: "ci-bot" }, /kubeflow-azure:deployerObjectId: "ci-bot": the Entra object id \(a GUID\) of the identity that runs pulumi up/],
+        [
+            "deploying identity that is no GUID",
+            { deployerObjectId: "ci-bot" },
+            /kubeflow-azure:deployerObjectId: "ci-bot": the Entra object id \(a GUID\) of the identity that runs pulumi up/,
+        ],
         ["admin group that is no GUID", { adminGroupIds: ["aks-admins"] }, /kubeflow-azure:adminGroupIds\[0\]: "aks-admins": an Entra group object id/],
         ["localAccounts not boolean", { localAccounts: "no" }, /kubeflow-azure:localAccounts: "no": true or false/],
-        ["GPU pool of a D-series size", { gpuPool: { vmSize: "Standard_D8s_v5", maxCount: 1 } }, /kubeflow-azure:gpuPool\.vmSize: "Standard_D8s_v5": an NVIDIA N-series VM size/],
-        ["GPU pool of an AMD NVv4 size", { gpuPool: { vmSize: "Standard_NV8as_v4", maxCount: 1 } }, /kubeflow-azure:gpuPool\.vmSize: "Standard_NV8as_v4": .*not the AMD NVv4 sizes/],
+        [
+            "GPU pool of a D-series size",
+            { gpuPool: { vmSize: "Standard_D8s_v5", maxCount: 1 } },
+            /kubeflow-azure:gpuPool\.vmSize: "Standard_D8s_v5": an NVIDIA N-series VM size/,
+        ],
+        [
+            "GPU pool of an AMD NVv4 size",
+            { gpuPool: { vmSize: "Standard_NV8as_v4", maxCount: 1 } },
+            /kubeflow-azure:gpuPool\.vmSize: "Standard_NV8as_v4": .*not the AMD NVv4 sizes/,
+        ],
         ["GPU pool min above max", { gpuPool: { vmSize: "Standard_NC6s_v3", minCount: 3, maxCount: 1 } }, /kubeflow-azure:gpuPool: "minCount 3, maxCount 1"/],
         ["maintenance day", { maintenanceWindow: { day: "Weekend" } }, /kubeflow-azure:maintenanceWindow\.day: "Weekend": a day of the week/],
-        ["maintenance window of 2 hours", { maintenanceWindow: { durationHours: 2 } }, /kubeflow-azure:maintenanceWindow\.durationHours: 2: an integer from 4 to 24/],
+        [
+            "maintenance window of 2 hours",
+            { maintenanceWindow: { durationHours: 2 } },
+            /kubeflow-azure:maintenanceWindow\.durationHours: 2: an integer from 4 to 24/,
+        ],
         ["maintenance start time", { maintenanceWindow: { startTime: "25:00" } }, /kubeflow-azure:maintenanceWindow\.startTime: "25:00": a time of day/],
         ["maintenance UTC offset", { maintenanceWindow: { utcOffset: "CET" } }, /kubeflow-azure:maintenanceWindow\.utcOffset: "CET": a UTC offset/],
     ];
@@ -231,12 +265,21 @@ describe("config rules", () => {
     });
 
     it("reports an unknown key with the nearest known one", () => {
-        assert.match(problemsOf(withKeys({ kubeflowRelese: "26.03" })), /kubeflow-azure:kubeflowRelese: "26\.03": unknown key \(did you mean kubeflow-azure:kubeflowRelease\?\)/);
+        assert.match(
+            problemsOf(withKeys({ kubeflowRelese: "26.03" })),
+            /kubeflow-azure:kubeflowRelese: "26\.03": unknown key \(did you mean kubeflow-azure:kubeflowRelease\?\)/,
+        );
     });
 
     it("reports a typo in the namespace like a typo in a key, with the key it meant", () => {
-        assert.match(problemsOf(withKeys({ "kubeflow-azur:name": "kf-dev" })), /kubeflow-azur:name: "kf-dev": unknown namespace kubeflow-azur \(did you mean kubeflow-azure:name\?\)/);
-        assert.match(problemsOf(withKeys({ "kubeflowazure:userPol": "{}" })), /kubeflowazure:userPol: "\{\}": unknown namespace kubeflowazure \(did you mean kubeflow-azure:userPool\?\)/);
+        assert.match(
+            problemsOf(withKeys({ "kubeflow-azur:name": "kf-dev" })),
+            /kubeflow-azur:name: "kf-dev": unknown namespace kubeflow-azur \(did you mean kubeflow-azure:name\?\)/,
+        );
+        assert.match(
+            problemsOf(withKeys({ "kubeflowazure:userPol": "{}" })),
+            /kubeflowazure:userPol: "\{\}": unknown namespace kubeflowazure \(did you mean kubeflow-azure:userPool\?\)/,
+        );
     });
 
     it("accepts clientSecret.rotation stored as a number by `pulumi config set --path` (Pulumi CLI docs, pulumi config set: integers on a path are numbers)", () => {

@@ -30,15 +30,20 @@ before(async () => {
 describe("examples/consumer", () => {
     it("reads the stack named by kubeflowStack", () => {
         // A StackReference is read, not registered; the provider's inputs come from it.
-        assert.ok(provider.dependencies.some((urn) => urn.endsWith(`pulumi:pulumi:StackReference::${REFERENCED}`)),
-            `provider dependencies: ${provider.dependencies.join(", ")}`);
+        assert.ok(
+            provider.dependencies.some((urn) => urn.endsWith(`pulumi:pulumi:StackReference::${REFERENCED}`)),
+            `provider dependencies: ${provider.dependencies.join(", ")}`,
+        );
     });
 
     it("builds its Kubernetes provider on the referenced kubeconfig, kept secret", () => {
         const kubeconfig = provider.inputs.kubeconfig as { value?: unknown };
         assert.ok(isSecretValue(kubeconfig), "the kubeconfig reaches the provider as a secret");
         assert.equal(kubeconfig.value, MOCK.kubeconfig);
-        assert.deepEqual(mocks.resources.flatMap((r) => plaintextLeaks(r.inputs, SECRET_PLAINTEXTS).map((p) => `${r.name}: ${p}`)), []);
+        assert.deepEqual(
+            mocks.resources.flatMap((r) => plaintextLeaks(r.inputs, SECRET_PLAINTEXTS).map((p) => `${r.name}: ${p}`)),
+            [],
+        );
     });
 
     it("deploys the team namespace through that provider, never the ambient kubeconfig", async () => {

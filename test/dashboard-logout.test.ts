@@ -15,7 +15,9 @@ function flavourOf(release: string): AuthFlavour {
 
 function logoutUrlOf(objects: readonly KubeObject[]): string | undefined {
     const dashboard = objects.find((o) => o.kind === "Deployment" && o.metadata.namespace === "kubeflow" && o.metadata.name === "centraldashboard");
-    const containers = (dashboard?.spec as { template: { spec: { containers: Array<{ name: string; env?: Array<{ name: string; value?: string }> }> } } } | undefined)?.template.spec.containers ?? [];
+    const containers =
+        (dashboard?.spec as { template: { spec: { containers: Array<{ name: string; env?: Array<{ name: string; value?: string }> }> } } } | undefined)
+            ?.template.spec.containers ?? [];
     return containers.find((c) => c.name === "centraldashboard")?.env?.find((e) => e.name === LOGOUT_URL_ENV)?.value;
 }
 
@@ -24,7 +26,8 @@ function oauth2ProxyAccepts(rd: string, whitelist: readonly string[]): boolean {
     const url = new URL(rd);
     return whitelist.some((d) => {
         const [host, port] = d.split(":");
-        const hostOk = url.hostname === host.replace(/^\*?\./, "") || ((host.startsWith(".") || host.startsWith("*.")) && url.hostname.endsWith(host.replace(/^\*/, "")));
+        const hostOk =
+            url.hostname === host.replace(/^\*?\./, "") || ((host.startsWith(".") || host.startsWith("*.")) && url.hostname.endsWith(host.replace(/^\*/, "")));
         return hostOk && (port === "*" || (port ?? "") === url.port);
     });
 }
@@ -45,9 +48,18 @@ describe("the dashboard's logout on the real renders", { skip: skipWithoutRender
                 assert.equal(`${entra.origin}${entra.pathname}`, `https://login.microsoftonline.com/${TENANT}/oauth2/v2.0/logout`);
                 assert.equal(entra.searchParams.get("post_logout_redirect_uri"), `https://${HOST}/`);
                 // oauth2-proxy follows an rd to another host only if whitelisted; else it goes to "/".
-                const cfgMap = configureAuthservice(render.filter((o) => isAuthserviceObject(o, flavour)), flavour, {
-                    tenantId: TENANT, clientId: TENANT, hostname: HOST, secretName: "s", podAnnotations: {}, userIdClaim: defaultUserIdClaim(flavour),
-                }).objects.find((o) => o.kind === "ConfigMap" && isRecord(o.data) && "oauth2_proxy.cfg" in o.data);
+                const cfgMap = configureAuthservice(
+                    render.filter((o) => isAuthserviceObject(o, flavour)),
+                    flavour,
+                    {
+                        tenantId: TENANT,
+                        clientId: TENANT,
+                        hostname: HOST,
+                        secretName: "s",
+                        podAnnotations: {},
+                        userIdClaim: defaultUserIdClaim(flavour),
+                    },
+                ).objects.find((o) => o.kind === "ConfigMap" && isRecord(o.data) && "oauth2_proxy.cfg" in o.data);
                 const whitelist = parseOauth2ProxyConfig((cfgMap?.data as Record<string, string>)["oauth2_proxy.cfg"]).get("whitelist_domains");
                 assert.ok(Array.isArray(whitelist) && oauth2ProxyAccepts(rd, whitelist.map(String)), `rd ${rd} accepted by ${JSON.stringify(whitelist)}`);
                 // Only the dashboard changed.

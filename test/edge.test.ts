@@ -63,7 +63,6 @@ function fixtureService(extraSpec: Record<string, unknown> = {}, ports?: unknown
     };
 }
 
-
 function server(gateway: KubeObject, port: number): Record<string, unknown> {
     const servers = list(rec(gateway.spec, "spec").servers, "servers").map((s) => rec(s, "server"));
     const found = servers.filter((s) => rec(s.port, "port").number === port);
@@ -99,7 +98,10 @@ function assertServiceProperties(svc: KubeObject, settings: EdgeSettings): void 
         assert.equal(field in spec, false, `${field} is not set`);
     }
     const ports = list(spec.ports, "ports").map((p) => rec(p, "port"));
-    assert.deepEqual(ports.map((p) => p.port), [15021, 80, 443]);
+    assert.deepEqual(
+        ports.map((p) => p.port),
+        [15021, 80, 443],
+    );
     for (const p of ports) {
         assert.equal("nodePort" in p, false, `port ${String(p.port)} carries no nodePort`);
     }
@@ -236,12 +238,18 @@ describe("isEdgeObject", () => {
         assert.equal(isEdgeObject(fixtureGateway()), true);
         assert.equal(isEdgeObject(fixtureGateway({}, "networking.istio.io/v1")), true);
         assert.equal(isEdgeObject(fixtureService()), true);
-        assert.equal(isEdgeObject({ apiVersion: "cert-manager.io/v1", kind: "Certificate", metadata: { name: TLS_SECRET_NAME, namespace: "istio-system" } }), true);
+        assert.equal(
+            isEdgeObject({ apiVersion: "cert-manager.io/v1", kind: "Certificate", metadata: { name: TLS_SECRET_NAME, namespace: "istio-system" } }),
+            true,
+        );
         // Istio's own gateway of the same name in istio-system is not ours.
         assert.equal(isEdgeObject({ ...fixtureGateway(), metadata: { name: "istio-ingressgateway", namespace: "istio-system" } }), false);
         assert.equal(isEdgeObject({ ...fixtureGateway(), metadata: { name: "kubeflow-gateway", namespace: "other" } }), false);
         assert.equal(isEdgeObject({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "istio-ingressgateway", namespace: "istio-system" } }), false);
-        assert.equal(isEdgeObject({ apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "kubeflow-gateway", namespace: "kubeflow" } }), false);
+        assert.equal(
+            isEdgeObject({ apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "kubeflow-gateway", namespace: "kubeflow" } }),
+            false,
+        );
     });
 });
 
@@ -290,11 +298,17 @@ describe("buildIngressService", () => {
     });
 
     it("drops cluster state and the deprecated loadBalancerIP, keeps target ports and selector", () => {
-        const svc = buildIngressService(fixtureService({ clusterIP: "10.0.0.10", clusterIPs: ["10.0.0.10"], loadBalancerIP: "1.2.3.4", healthCheckNodePort: 32000 }), selfSigned);
+        const svc = buildIngressService(
+            fixtureService({ clusterIP: "10.0.0.10", clusterIPs: ["10.0.0.10"], loadBalancerIP: "1.2.3.4", healthCheckNodePort: 32000 }),
+            selfSigned,
+        );
         const spec = rec(svc.spec, "spec");
         assert.equal(spec.clusterIP, undefined);
         assert.equal(spec.loadBalancerIP, undefined);
-        assert.deepEqual(list(spec.ports, "ports").map((p) => rec(p, "port").targetPort), [15021, 8080, 8443]);
+        assert.deepEqual(
+            list(spec.ports, "ports").map((p) => rec(p, "port").targetPort),
+            [15021, 8080, 8443],
+        );
         assert.deepEqual(spec.selector, { app: "istio-ingressgateway", istio: "ingressgateway" });
     });
 
@@ -305,7 +319,10 @@ describe("buildIngressService", () => {
     });
 
     it("names the missing port when the release lacks HTTPS", () => {
-        const upstream = fixtureService({}, [{ name: "status-port", port: 15021 }, { name: "http2", port: 80 }]);
+        const upstream = fixtureService({}, [
+            { name: "status-port", port: 15021 },
+            { name: "http2", port: 80 },
+        ]);
         assert.throws(() => buildIngressService(upstream, selfSigned), /has no port 443/);
     });
 });
@@ -334,7 +351,10 @@ describe("buildCertificate", () => {
         for (const settings of [selfSigned, letsencrypt]) {
             const spec = rec(buildCertificate(settings).spec, "spec");
             const hours = (v: unknown): number => Number(String(v).replace(/h$/, ""));
-            assert.ok(hours(spec.renewBefore) < hours(spec.duration) / 2, `${settings.issuer}: renewBefore ${String(spec.renewBefore)} < duration ${String(spec.duration)}`);
+            assert.ok(
+                hours(spec.renewBefore) < hours(spec.duration) / 2,
+                `${settings.issuer}: renewBefore ${String(spec.renewBefore)} < duration ${String(spec.duration)}`,
+            );
         }
     });
 });
@@ -397,7 +417,12 @@ describe("exemptAcmeChallenge", () => {
     });
 
     it("appends the prefix to oidc-authservice's SKIP_AUTH_URLS", () => {
-        const cm: KubeObject = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "oidc-authservice-parameters", namespace: "istio-system" }, data: { SKIP_AUTH_URLS: "/dex" } };
+        const cm: KubeObject = {
+            apiVersion: "v1",
+            kind: "ConfigMap",
+            metadata: { name: "oidc-authservice-parameters", namespace: "istio-system" },
+            data: { SKIP_AUTH_URLS: "/dex" },
+        };
         const out = exemptAcmeChallenge(cm);
         assert.deepEqual(rec(out.data, "data").SKIP_AUTH_URLS, `/dex,${ACME_CHALLENGE_PREFIX}`);
         assert.deepEqual(exemptAcmeChallenge(out), out);
@@ -422,14 +447,20 @@ describe("validateEdgeSettings", () => {
 
     it("requires the ACME e-mail for letsencrypt only", () => {
         const problems = validateEdgeSettings({ ...letsencrypt, acmeEmail: undefined });
-        assert.deepEqual(problems.map((p) => p.where), ["edge.acmeEmail"]);
+        assert.deepEqual(
+            problems.map((p) => p.where),
+            ["edge.acmeEmail"],
+        );
         assert.match(problems[0].rule, /required with issuer 'letsencrypt'/);
         assert.deepEqual(validateEdgeSettings({ ...selfSigned, acmeEmail: undefined }), []);
     });
 
     it("rejects an IP address as hostname, with the reason", () => {
         const problems = validateEdgeSettings({ ...letsencrypt, hostname: "20.61.1.2" });
-        assert.deepEqual(problems.map((p) => p.where), ["edge.hostname"]);
+        assert.deepEqual(
+            problems.map((p) => p.where),
+            ["edge.hostname"],
+        );
         assert.match(problems[0].rule, /not an IP address/);
     });
 
@@ -454,16 +485,30 @@ describe("validateEdgeSettings", () => {
     });
 
     it("rejects unqualified and over-long names and an unknown issuer", () => {
-        assert.deepEqual(validateEdgeSettings({ ...selfSigned, hostname: "kubeflow" }).map((p) => p.where), ["edge.hostname"]);
-        assert.deepEqual(validateEdgeSettings({ ...selfSigned, hostname: `${"a".repeat(64)}.example.org` }).map((p) => p.where), ["edge.hostname"]);
+        assert.deepEqual(
+            validateEdgeSettings({ ...selfSigned, hostname: "kubeflow" }).map((p) => p.where),
+            ["edge.hostname"],
+        );
+        assert.deepEqual(
+            validateEdgeSettings({ ...selfSigned, hostname: `${"a".repeat(64)}.example.org` }).map((p) => p.where),
+            ["edge.hostname"],
+        );
         const unknownIssuer = { ...selfSigned, issuer: "vault" } as unknown as EdgeSettings;
-        assert.deepEqual(validateEdgeSettings(unknownIssuer).map((p) => p.where), ["edge.issuer"]);
+        assert.deepEqual(
+            validateEdgeSettings(unknownIssuer).map((p) => p.where),
+            ["edge.issuer"],
+        );
     });
 });
 
 describe("validateEdgeObjects", () => {
     it("accepts the built objects", async () => {
-        const objs = [buildGateway(fixtureGateway(), letsencrypt), buildIngressService(fixtureService(), letsencrypt), buildCertificate(letsencrypt), ...buildAcmeObjects(letsencrypt)];
+        const objs = [
+            buildGateway(fixtureGateway(), letsencrypt),
+            buildIngressService(fixtureService(), letsencrypt),
+            buildCertificate(letsencrypt),
+            ...buildAcmeObjects(letsencrypt),
+        ];
         await validateEdgeObjects(objs);
     });
 
@@ -485,7 +530,10 @@ describe("validateEdgeObjects", () => {
 
 describe("trusting the self-signed certificate", () => {
     it("fetches ca.crt of the ingress secret", () => {
-        assert.equal(caFetchCommand(), "kubectl -n istio-system get secret istio-ingressgateway-certs -o jsonpath='{.data.ca\\.crt}' | base64 -d > kubeflow-ca.crt");
+        assert.equal(
+            caFetchCommand(),
+            "kubectl -n istio-system get secret istio-ingressgateway-certs -o jsonpath='{.data.ca\\.crt}' | base64 -d > kubeflow-ca.crt",
+        );
     });
 
     it("explains browser and KFP SDK trust for the host", () => {
@@ -526,7 +574,7 @@ describe("the edge on the real renders", { skip: skipWithoutRenders() }, () => {
                         return false;
                     }
                     const gws = list(rec(o.spec, "spec").gateways ?? [], "gateways");
-                    return gws.includes("kubeflow-gateway") && o.metadata.namespace === "kubeflow" || gws.includes("kubeflow/kubeflow-gateway");
+                    return (gws.includes("kubeflow-gateway") && o.metadata.namespace === "kubeflow") || gws.includes("kubeflow/kubeflow-gateway");
                 });
                 assert.ok(bound.length > 5, `${bound.length} VirtualServices on the gateway`);
                 for (const vs of bound) {
@@ -570,7 +618,10 @@ describe("the edge on the real renders", { skip: skipWithoutRenders() }, () => {
                     }
                 } else {
                     // oidc-authservice releases: ext_authz EnvoyFilter, skip list in its parameters.
-                    assert.deepEqual(configMaps.map((c) => c.metadata.name), ["oidc-authservice-parameters"]);
+                    assert.deepEqual(
+                        configMaps.map((c) => c.metadata.name),
+                        ["oidc-authservice-parameters"],
+                    );
                     const urls = String(rec(exemptAcmeChallenge(configMaps[0]).data, "data").SKIP_AUTH_URLS).split(",");
                     assert.ok(urls.includes(ACME_CHALLENGE_PREFIX));
                     assert.ok(urls.includes("/dex"), "the release's own entries stay");

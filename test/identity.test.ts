@@ -44,17 +44,21 @@ function recordTransforms(): void {
     }
     const monitor = settings.getMonitor() as unknown as TransformMonitor;
     const register = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req, callback) => register(req, (err, res) => {
-        const urn = (res as { getUrn?: () => string } | undefined)?.getUrn?.();
-        if (!err && urn) {
-            transformsByUrn.set(urn, req.getTransformsList().map((cb) => {
-                const transform = monitor.transformCallbacks.get(cb.getToken());
-                assert.ok(transform, `the transform of ${urn} was recorded`);
-                return transform;
-            }));
-        }
-        callback(err, res);
-    });
+    monitor.registerResource = (req, callback) =>
+        register(req, (err, res) => {
+            const urn = (res as { getUrn?: () => string } | undefined)?.getUrn?.();
+            if (!err && urn) {
+                transformsByUrn.set(
+                    urn,
+                    req.getTransformsList().map((cb) => {
+                        const transform = monitor.transformCallbacks.get(cb.getToken());
+                        assert.ok(transform, `the transform of ${urn} was recorded`);
+                        return transform;
+                    }),
+                );
+            }
+            callback(err, res);
+        });
 }
 
 before(async () => {
@@ -130,7 +134,14 @@ function childUrn(group: RecordedResource, type: string, name: string, project: 
  * collapseAliasToUrn), but a `parent` key set to undefined means no parent (the Node
  * SDK's runtime/resource.js mapAliasesForRequest sends it as NoParent).
  */
-async function childAliases(group: RecordedResource, obj: Record<string, unknown>, type: string, name: string, project: string, stack: string): Promise<string[]> {
+async function childAliases(
+    group: RecordedResource,
+    obj: Record<string, unknown>,
+    type: string,
+    name: string,
+    project: string,
+    stack: string,
+): Promise<string[]> {
     const transforms: pulumi.ResourceTransform[] = [];
     for (let r: RecordedResource | undefined = group; r; r = mocks.byUrn(r.parent)) {
         transforms.push(...(transformsByUrn.get(r.urn) ?? []));
@@ -160,7 +171,10 @@ async function childAliases(group: RecordedResource, obj: Record<string, unknown
 function groupObjects(group: RecordedResource): Record<string, unknown>[] {
     const text = isSecretValue(group.inputs.yaml) ? (group.inputs.yaml as { value: unknown }).value : group.inputs.yaml;
     assert.equal(typeof text, "string", `${group.name}: yaml known under the mocks`);
-    return (text as string).split("\n---\n").filter(Boolean).map((t) => JSON.parse(t) as Record<string, unknown>);
+    return (text as string)
+        .split("\n---\n")
+        .filter(Boolean)
+        .map((t) => JSON.parse(t) as Record<string, unknown>);
 }
 
 function objectKey(obj: Record<string, unknown>): ObjectKey {
@@ -176,14 +190,18 @@ async function identities(releaseId: string, overrides: Record<string, unknown> 
     assert.ok(release, releaseId);
     mocks.reset();
     const stack = "dev";
-    const cfg = config.resolveConfig(stackConfig(stack, {
-        "kubeflow-azure:kubeflowRelease": release.id,
-        "kubeflow-azure:kubernetesVersion": release.kubernetes.max,
-        // Releases whose authservice needs a client secret refuse the default rotation;
-        // the day it is issued is a value, never part of a name.
-        "kubeflow-azure:clientSecret": { validityDays: 365, rotation: new Date().toISOString().slice(0, 10) },
-        ...overrides,
-    }), stack, CONTEXT);
+    const cfg = config.resolveConfig(
+        stackConfig(stack, {
+            "kubeflow-azure:kubeflowRelease": release.id,
+            "kubeflow-azure:kubernetesVersion": release.kubernetes.max,
+            // Releases whose authservice needs a client secret refuse the default rotation;
+            // the day it is issued is a value, never part of a name.
+            "kubeflow-azure:clientSecret": { validityDays: 365, rotation: new Date().toISOString().slice(0, 10) },
+            ...overrides,
+        }),
+        stack,
+        CONTEXT,
+    );
     const deployment = program.deploy(cfg, { release, objects: loadRender(release.id), origin: release.id });
     await Promise.all(Object.values(deployment.outputs).map((o) => promiseOf(o as import("@pulumi/pulumi").Output<unknown>)));
     await mocks.settle();
@@ -246,7 +264,10 @@ function compare(before: ReadonlyMap<ObjectKey, Placement>, after: ReadonlyMap<O
 }
 
 function report(label: string, c: Comparison): string {
-    const versions = c.versionChanged.length > 0 ? `; ${c.versionChanged.length} changed API version, kept through an alias unless listed as lost (${c.versionChanged.join("; ")})` : "";
+    const versions =
+        c.versionChanged.length > 0
+            ? `; ${c.versionChanged.length} changed API version, kept through an alias unless listed as lost (${c.versionChanged.join("; ")})`
+            : "";
     return `${label}: ${c.compared} objects compared, ${c.moved} of them changed group, ${c.lost.length} identities lost${versions}`;
 }
 
@@ -272,7 +293,10 @@ describe("identity of applied objects", { skip: skipWithoutRenders() }, () => {
         const groups = mocks.ofType(GROUP);
         const prefixes = groups.map((g) => [g.name, g.inputs.resourcePrefix, mocks.byUrn(g.parent)?.name]);
         assert.ok(groups.some((g) => /-auth-/.test(g.name)) && groups.some((g) => /-edge-/.test(g.name)) && groups.some((g) => /-phase-/.test(g.name)));
-        assert.deepEqual(prefixes.filter(([, prefix, component]) => prefix !== component || prefix === undefined), []);
+        assert.deepEqual(
+            prefixes.filter(([, prefix, component]) => prefix !== component || prefix === undefined),
+            [],
+        );
     });
 
     it("keeps every identity across each upgrade between adjacent releases of the catalog, API version changes included (aliases matched as in pulumi/pulumi step_generator.go getOldResource)", async () => {
@@ -304,7 +328,9 @@ describe("identity of applied objects", { skip: skipWithoutRenders() }, () => {
     // flavour: the newest release of each flavour stands for the others.
     const perFlavour = (): string[] => {
         const ids = ordered().reverse();
-        return [...new Set(ids.map((id) => catalog.findRelease(id)?.authservice))].map((f) => ids.find((id) => catalog.findRelease(id)?.authservice === f) ?? "");
+        return [...new Set(ids.map((id) => catalog.findRelease(id)?.authservice))].map(
+            (f) => ids.find((id) => catalog.findRelease(id)?.authservice === f) ?? "",
+        );
     };
     for (const [label, overrides] of variants) {
         it(`keeps every URN when the config changes, on the newest release of each authservice flavour: ${label}`, async () => {

@@ -89,7 +89,6 @@ async function run(handed: KubeObject[], tls: TlsConfig): Promise<Run> {
     };
 }
 
-
 function only(objects: readonly KubeObject[], kind: string): KubeObject {
     const found = objects.filter((o) => o.kind === kind);
     assert.equal(found.length, 1, `exactly one ${kind}`);
@@ -159,14 +158,23 @@ describe("IstioGateway on the upstream renders", { skip: skipWithoutRenders() },
                     assert.equal(filter.metadata.namespace, "istio-system");
                     const spec = rec(filter.spec, "spec");
                     assert.deepEqual(rec(spec.workloadSelector, "workloadSelector").labels, rec(only(g.objects, "Gateway").spec, "spec").selector);
-                    assert.deepEqual(spec.configPatches, [{
-                        applyTo: "ROUTE_CONFIGURATION",
-                        match: { context: "GATEWAY", routeConfiguration: { portNumber: 443, gateway: "kubeflow/kubeflow-gateway" } },
-                        patch: {
-                            operation: "MERGE",
-                            value: { response_headers_to_add: [{ header: { key: "strict-transport-security", value: "max-age=31536000" }, append_action: "OVERWRITE_IF_EXISTS_OR_ADD" }] },
+                    assert.deepEqual(spec.configPatches, [
+                        {
+                            applyTo: "ROUTE_CONFIGURATION",
+                            match: { context: "GATEWAY", routeConfiguration: { portNumber: 443, gateway: "kubeflow/kubeflow-gateway" } },
+                            patch: {
+                                operation: "MERGE",
+                                value: {
+                                    response_headers_to_add: [
+                                        {
+                                            header: { key: "strict-transport-security", value: "max-age=31536000" },
+                                            append_action: "OVERWRITE_IF_EXISTS_OR_ADD",
+                                        },
+                                    ],
+                                },
+                            },
                         },
-                    }]);
+                    ]);
                 });
 
                 it("service: LoadBalancer on the named static IP and its resource group, ports 80 and 443", () => {
@@ -211,7 +219,11 @@ describe("IstioGateway on the upstream renders", { skip: skipWithoutRenders() },
                 it("every group waits on the platform; the Service also on the Network Contributor role", () => {
                     for (const [suffix, { record }] of r.groups) {
                         assert.ok(record.dependencies.includes(r.after.urn), `${suffix} waits on the platform`);
-                        assert.equal(record.dependencies.includes(r.role.urn), suffix === "service", `${suffix} ${suffix === "service" ? "waits" : "does not wait"} on the role`);
+                        assert.equal(
+                            record.dependencies.includes(r.role.urn),
+                            suffix === "service",
+                            `${suffix} ${suffix === "service" ? "waits" : "does not wait"} on the role`,
+                        );
                     }
                 });
 
@@ -264,7 +276,11 @@ describe("IstioGateway rejects invalid input before registering anything", () =>
         }
         await mocks.settle();
         assert.ok(thrown instanceof Error, "the constructor throws");
-        assert.deepEqual(mocks.resources.map((x) => `${x.type} ${x.name}`), [], "nothing is registered");
+        assert.deepEqual(
+            mocks.resources.map((x) => `${x.type} ${x.name}`),
+            [],
+            "nothing is registered",
+        );
         return thrown;
     }
 

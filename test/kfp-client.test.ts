@@ -33,7 +33,10 @@ describe("kfp-client snippet", () => {
             const snippet = kfpClientSnippet({ ...outputs, kubeflowRelease: release });
             assert.match(snippet, /kubectl -n <profile> create serviceaccount ci/);
             assert.match(snippet, /create rolebinding ci-kubeflow-edit --clusterrole=kubeflow-edit --serviceaccount=<profile>:ci/);
-            assert.match(snippet, /\["kubectl", "-n", "<profile>", "create", "token", "ci", "--audience", "https:\/\/kf-dev\.westeurope\.cloudapp\.azure\.com"/);
+            assert.match(
+                snippet,
+                /\["kubectl", "-n", "<profile>", "create", "token", "ci", "--audience", "https:\/\/kf-dev\.westeurope\.cloudapp\.azure\.com"/,
+            );
             assert.match(snippet, /ci_client = kfp\.Client\(host="https:\/\/kf-dev\.westeurope\.cloudapp\.azure\.com\/pipeline", existing_token=ci_token/);
         }
     });

@@ -36,9 +36,15 @@ interface Kubeconfig {
 describe("entraKubeconfig (kubelogin; AAD_LOGIN_METHOD overrides --login, Azure/kubelogin pkg/internal/token/options.go)", () => {
     it("keeps the cluster and context, and authenticates with kubelogin's azurecli mode against the AKS server app", () => {
         const out = yaml.load(entraKubeconfig(USER_KUBECONFIG)) as Kubeconfig;
-        assert.deepEqual(out.clusters.map((c) => [c.name, c.cluster.server]), [["kf", "https://kf.hcp.westeurope.azmk8s.io:443"]]);
+        assert.deepEqual(
+            out.clusters.map((c) => [c.name, c.cluster.server]),
+            [["kf", "https://kf.hcp.westeurope.azmk8s.io:443"]],
+        );
         assert.equal(out["current-context"], "kf");
-        assert.deepEqual(out.contexts.map((c) => c.context), [{ cluster: "kf", user: KUBELOGIN_USER }]);
+        assert.deepEqual(
+            out.contexts.map((c) => c.context),
+            [{ cluster: "kf", user: KUBELOGIN_USER }],
+        );
         assert.equal(out.users.length, 1);
         assert.equal(out.users[0].user.exec.command, "kubelogin");
         assert.deepEqual(out.users[0].user.exec.args, ["get-token", "--login", "azurecli", "--server-id", AKS_SERVER_APP_ID]);

@@ -14,7 +14,13 @@ const script = path.join(__dirname, "fixtures", "language-host.js");
 const render = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "kf-render-")), "render.yaml");
 fs.writeFileSync(render, toYamlText(miniObjects()));
 
-interface Run { name: string; ok: boolean; outputs?: string[]; message?: string; resources: number }
+interface Run {
+    name: string;
+    ok: boolean;
+    outputs?: string[];
+    message?: string;
+    resources: number;
+}
 
 /**
  * One launch of the language host's ts-node for every configuration: loading and type
@@ -24,13 +30,18 @@ function host(stack: string, runs: Record<string, Record<string, unknown>>): { s
     const result = spawnSync(process.execPath, [script], {
         env: {
             ...process.env,
-            LANGUAGE_HOST_RUNS: JSON.stringify(Object.entries(runs).map(([name, overrides]) => ({ name, config: stackConfig(stack, { "kubeflow-azure:manifests": render, ...overrides }) }))),
+            LANGUAGE_HOST_RUNS: JSON.stringify(
+                Object.entries(runs).map(([name, overrides]) => ({ name, config: stackConfig(stack, { "kubeflow-azure:manifests": render, ...overrides }) })),
+            ),
             PULUMI_STACK_NAME: stack,
         },
         encoding: "utf8",
         timeout: 240_000,
     });
-    const lines = result.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Run);
+    const lines = result.stdout
+        .split("\n")
+        .filter((l) => l.startsWith("{"))
+        .map((l) => JSON.parse(l) as Run);
     return { status: result.status, stderr: result.stderr, runs: new Map(lines.map((r) => [r.name, r])) };
 }
 

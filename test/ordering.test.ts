@@ -8,7 +8,14 @@ import { availableRenders, loadRender, skipWithoutRenders } from "./upstream";
 // ---------------------------------------------------------------------------
 // Fixtures
 
-function obj(apiVersion: string, kind: string, name: string, namespace?: string, extra: Record<string, unknown> = {}, labels?: Record<string, string>): KubeObject {
+function obj(
+    apiVersion: string,
+    kind: string,
+    name: string,
+    namespace?: string,
+    extra: Record<string, unknown> = {},
+    labels?: Record<string, string>,
+): KubeObject {
     const metadata: KubeObject["metadata"] = { name };
     if (namespace !== undefined) {
         metadata.namespace = namespace;
@@ -21,7 +28,10 @@ function obj(apiVersion: string, kind: string, name: string, namespace?: string,
 
 function deployment(name: string, namespace: string, podLabels: Record<string, string>, podSpec: Record<string, unknown> = {}): KubeObject {
     return obj("apps/v1", "Deployment", name, namespace, {
-        spec: { selector: { matchLabels: podLabels }, template: { metadata: { labels: podLabels }, spec: { containers: [{ name: "c", image: "i" }], ...podSpec } } },
+        spec: {
+            selector: { matchLabels: podLabels },
+            template: { metadata: { labels: podLabels }, spec: { containers: [{ name: "c", image: "i" }], ...podSpec } },
+        },
     });
 }
 
@@ -90,7 +100,10 @@ describe("dependencyEdges on fixtures", () => {
             obj("v1", "ConfigMap", "c", "apps"),
         ];
         const edges = dependencyEdges(objects);
-        assert.deepEqual([...(edges.get("example.com/Widget:apps/w") ?? [])].sort(), ["/Namespace:/apps", "apiextensions.k8s.io/CustomResourceDefinition:/widgets.example.com"]);
+        assert.deepEqual([...(edges.get("example.com/Widget:apps/w") ?? [])].sort(), [
+            "/Namespace:/apps",
+            "apiextensions.k8s.io/CustomResourceDefinition:/widgets.example.com",
+        ]);
         assert.deepEqual([...(edges.get("/ConfigMap:apps/c") ?? [])], ["/Namespace:/apps"]);
         assert.deepEqual([...(edges.get("/Namespace:/apps") ?? [])], []);
     });
@@ -103,7 +116,10 @@ describe("dependencyEdges on fixtures", () => {
         for (const k of ["apps/Deployment:apps/opted-out", "apps/Deployment:plain/outside", "apps/Deployment:istio-system/istiod"]) {
             assert.ok(!edges.get(k)?.has("apps/Deployment:istio-system/istiod"), k);
         }
-        assert.ok(edges.get("apps/Deployment:istio-system/istiod")?.has("/ConfigMap:istio-system/istio-sidecar-injector"), "istiod waits for the config it mounts");
+        assert.ok(
+            edges.get("apps/Deployment:istio-system/istiod")?.has("/ConfigMap:istio-system/istio-sidecar-injector"),
+            "istiod waits for the config it mounts",
+        );
     });
 
     it("creates an object the webhook server itself needs before the webhook configuration", () => {
@@ -140,7 +156,9 @@ describe("dependencyEdges on fixtures", () => {
         });
         hook.metadata.annotations = { "cert-manager.io/inject-ca-from": "apps/serving-cert" };
         const objects = [
-            obj("cert-manager.io/v1", "Certificate", "serving-cert", "apps", { spec: { secretName: "serving-tls", issuerRef: { kind: "Issuer", name: "self" } } }),
+            obj("cert-manager.io/v1", "Certificate", "serving-cert", "apps", {
+                spec: { secretName: "serving-tls", issuerRef: { kind: "Issuer", name: "self" } },
+            }),
             obj("cert-manager.io/v1", "Issuer", "self", "apps", { spec: { selfSigned: {} } }),
             deployment("cert-manager-cainjector", "cert-manager", { "app.kubernetes.io/name": "cainjector" }),
             deployment("server", "apps", { app: "server" }, { volumes: [{ name: "tls", secret: { secretName: "serving-tls" } }] }),
@@ -272,9 +290,12 @@ function checkRules(all: readonly KubeObject[], phases: readonly Phase[], releas
         if (!["Deployment", "StatefulSet", "DaemonSet"].includes(o.kind)) {
             return undefined;
         }
-        return ((o.spec as { template?: { metadata?: { labels?: Labels } } }).template?.metadata?.labels ?? {});
+        return (o.spec as { template?: { metadata?: { labels?: Labels } } }).template?.metadata?.labels ?? {};
     };
-    const nsLabels = (name: string | undefined): Labels => ({ "kubernetes.io/metadata.name": name ?? "", ...(namespaces.get(name ?? "")?.metadata.labels ?? {}) });
+    const nsLabels = (name: string | undefined): Labels => ({
+        "kubernetes.io/metadata.name": name ?? "",
+        ...(namespaces.get(name ?? "")?.metadata.labels ?? {}),
+    });
 
     let webhookPairs = 0;
     for (const w of all.filter((o) => o.kind.endsWith("WebhookConfiguration"))) {
@@ -284,7 +305,12 @@ function checkRules(all: readonly KubeObject[], phases: readonly Phase[], releas
             const selector = (svc?.spec as { selector?: Labels } | undefined)?.selector ?? {};
             const backing = all.filter((o) => {
                 const l = podLabels(o);
-                return l && o.metadata.namespace === svcRef?.namespace && Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => l[k] === v);
+                return (
+                    l &&
+                    o.metadata.namespace === svcRef?.namespace &&
+                    Object.keys(selector).length > 0 &&
+                    Object.entries(selector).every(([k, v]) => l[k] === v)
+                );
             });
             for (const x of all) {
                 if (x === w || x.kind.endsWith("WebhookConfiguration")) {
@@ -310,7 +336,11 @@ function checkRules(all: readonly KubeObject[], phases: readonly Phase[], releas
                     if (!ruleHit) {
                         return false;
                     }
-                    const nsOk = r.cluster ? (x.kind === "Namespace" ? sel(hook.namespaceSelector, { "kubernetes.io/metadata.name": x.metadata.name, ...r.labels }) : true) : sel(hook.namespaceSelector, nsLabels(x.metadata.namespace));
+                    const nsOk = r.cluster
+                        ? x.kind === "Namespace"
+                            ? sel(hook.namespaceSelector, { "kubernetes.io/metadata.name": x.metadata.name, ...r.labels })
+                            : true
+                        : sel(hook.namespaceSelector, nsLabels(x.metadata.namespace));
                     return nsOk && sel(hook.objectSelector, r.labels);
                 });
                 if (!hit) {
@@ -319,7 +349,10 @@ function checkRules(all: readonly KubeObject[], phases: readonly Phase[], releas
                 webhookPairs++;
                 const before = p(x) < p(w);
                 const after = p(x) > p(w) && backing.every((b) => p(x) > p(b)) && backing.length > 0;
-                assert.ok(before || after, `${release}: ${objectKey(x)} (phase ${p(x)}) races webhook ${objectKey(w)} (phase ${p(w)}) served by ${backing.map((b) => `${objectKey(b)}@${p(b)}`).join(", ")}`);
+                assert.ok(
+                    before || after,
+                    `${release}: ${objectKey(x)} (phase ${p(x)}) races webhook ${objectKey(w)} (phase ${p(w)}) served by ${backing.map((b) => `${objectKey(b)}@${p(b)}`).join(", ")}`,
+                );
             }
         }
         const caFrom = w.metadata.annotations?.["cert-manager.io/inject-ca-from"];
@@ -349,7 +382,8 @@ function checkRules(all: readonly KubeObject[], phases: readonly Phase[], releas
 
     // A workload never waits for readiness on something a later phase creates.
     for (const o of all) {
-        const spec = (o.spec as { template?: { spec?: { volumes?: { configMap?: { name: string }; secret?: { secretName: string } }[] } } } | undefined)?.template?.spec;
+        const spec = (o.spec as { template?: { spec?: { volumes?: { configMap?: { name: string }; secret?: { secretName: string } }[] } } } | undefined)
+            ?.template?.spec;
         if (!podLabels(o) || !spec) {
             continue;
         }
@@ -360,7 +394,8 @@ function checkRules(all: readonly KubeObject[], phases: readonly Phase[], releas
                   ? all.find(
                         (c) =>
                             c.metadata.namespace === o.metadata.namespace &&
-                            ((c.kind === "Secret" && c.metadata.name === v.secret?.secretName) || (c.kind === "Certificate" && (c.spec as { secretName?: string }).secretName === v.secret?.secretName)),
+                            ((c.kind === "Secret" && c.metadata.name === v.secret?.secretName) ||
+                                (c.kind === "Certificate" && (c.spec as { secretName?: string }).secretName === v.secret?.secretName)),
                     )
                   : undefined;
             if (target) {
@@ -385,12 +420,17 @@ describe("planPhases on the real renders", { skip: skipWithoutRenders() }, () =>
         it(`${id}: the deployed objects (after the transforms) satisfy every ordering rule`, () => {
             const owners = {
                 auth: (o: KubeObject): boolean =>
-                    (o.metadata.namespace === "oauth2-proxy" && ["ConfigMap", "Secret", "Deployment"].includes(o.kind)) || o.metadata.name === "dex-jwt" || /oidc-authservice/.test(o.metadata.name),
+                    (o.metadata.namespace === "oauth2-proxy" && ["ConfigMap", "Secret", "Deployment"].includes(o.kind)) ||
+                    o.metadata.name === "dex-jwt" ||
+                    /oidc-authservice/.test(o.metadata.name),
             };
             const { objects } = prepareRelease(loadRender(id), { owners });
             const phases = planPhases(objects);
             checkRules(objects, phases, id);
-            assert.equal(phases.reduce((n, ph) => n + ph.objects.length, 0), objects.length);
+            assert.equal(
+                phases.reduce((n, ph) => n + ph.objects.length, 0),
+                objects.length,
+            );
         });
     }
 

@@ -11,7 +11,10 @@ describe("parseManifests", () => {
             "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: b\n    namespace: a",
         ].join("\n---\n");
         const objs = parseManifests(text, "t.yaml");
-        assert.deepEqual(objs.map((o) => `${o.kind}/${o.metadata.name}`), ["Namespace/a", "ConfigMap/b"]);
+        assert.deepEqual(
+            objs.map((o) => `${o.kind}/${o.metadata.name}`),
+            ["Namespace/a", "ConfigMap/b"],
+        );
     });
 
     it("keeps YAML 1.1 booleans-looking strings as strings", () => {
@@ -25,13 +28,16 @@ describe("parseManifests", () => {
 
     it("reports every malformed object at once", () => {
         const text = "kind: ConfigMap\n---\napiVersion: v1\nkind: Secret\nmetadata: {}\n---\n- 1\n";
-        assert.throws(() => parseManifests(text, "m.yaml"), (err: Error) => {
-            assert.match(err.message, /3 malformed object/);
-            assert.match(err.message, /document 1/);
-            assert.match(err.message, /document 2/);
-            assert.match(err.message, /document 3/);
-            return true;
-        });
+        assert.throws(
+            () => parseManifests(text, "m.yaml"),
+            (err: Error) => {
+                assert.match(err.message, /3 malformed object/);
+                assert.match(err.message, /document 1/);
+                assert.match(err.message, /document 2/);
+                assert.match(err.message, /document 3/);
+                return true;
+            },
+        );
     });
 });
 

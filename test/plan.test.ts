@@ -64,7 +64,12 @@ describe("plan: grouped by component", () => {
         assert.equal(cluster?.types["azure-native:containerservice:ManagedCluster"], 1);
         assert.equal(cluster?.types["pulumi:providers:kubernetes"], 1);
         // 26.03's oauth2-proxy authenticates through workload identity: a federated credential, no password.
-        assert.equal(groups.get("kubeflow-azure:azure:EntraApp kf-dev-entra")?.types["azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential"], 1);
+        assert.equal(
+            groups.get("kubeflow-azure:azure:EntraApp kf-dev-entra")?.types[
+                "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential"
+            ],
+            1,
+        );
         assert.ok(!groups.has("(stack)"), "every resource belongs to a component");
         const total = [...groups.values()].reduce((n, g) => n + g.resources, 0) + groups.size;
         assert.equal(total, base.resources.length, "each resource is counted once, the components themselves included");
@@ -76,11 +81,14 @@ describe("plan: grouped by component", () => {
         const phase0 = platform?.configGroups.find((c) => c.name === "kf-dev-kubeflow-phase-0");
         assert.deepEqual(phase0?.kinds, { CustomResourceDefinition: 4, Namespace: 4 });
         const edge = groups.get("kubeflow-azure:kubeflow:IstioGateway kf-dev-edge");
-        assert.deepEqual(edge?.configGroups.map((c) => [c.name, c.kinds]), [
-            ["kf-dev-edge-certificate", { Certificate: 1 }],
-            ["kf-dev-edge-gateway", { EnvoyFilter: 1, Gateway: 1 }],
-            ["kf-dev-edge-service", { Service: 1 }],
-        ]);
+        assert.deepEqual(
+            edge?.configGroups.map((c) => [c.name, c.kinds]),
+            [
+                ["kf-dev-edge-certificate", { Certificate: 1 }],
+                ["kf-dev-edge-gateway", { EnvoyFilter: 1, Gateway: 1 }],
+                ["kf-dev-edge-service", { Service: 1 }],
+            ],
+        );
         const auth = groups.get("kubeflow-azure:kubeflow:Authservice kf-dev-auth");
         assert.equal(auth?.configGroups[0].kinds?.Deployment, 1);
         const text = plan.formatPlan(base);
@@ -107,11 +115,17 @@ describe("plan: JSON", () => {
 
     it("sorts resources by URN and keys everywhere", () => {
         const urns = base.resources.map((r) => r.urn);
-        assert.deepEqual(urns, [...urns].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)));
+        assert.deepEqual(
+            urns,
+            [...urns].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)),
+        );
         const json = plan.canonicalJson(base);
         const reparsed = JSON.parse(json) as Plan;
         assert.deepEqual(Object.keys(reparsed.resources[0]), [...Object.keys(reparsed.resources[0])].sort());
-        assert.equal(plan.canonicalJson({ b: 1, a: { d: 2, c: [{ f: 1, e: 0 }] } }), '{\n  "a": {\n    "c": [\n      {\n        "e": 0,\n        "f": 1\n      }\n    ],\n    "d": 2\n  },\n  "b": 1\n}\n');
+        assert.equal(
+            plan.canonicalJson({ b: 1, a: { d: 2, c: [{ f: 1, e: 0 }] } }),
+            '{\n  "a": {\n    "c": [\n      {\n        "e": 0,\n        "f": 1\n      }\n    ],\n    "d": 2\n  },\n  "b": 1\n}\n',
+        );
     });
 
     it("masks secrets: no client secret, password or kubeconfig token, [secret] in their place", () => {
@@ -127,9 +141,16 @@ describe("plan: JSON", () => {
     });
 
     it("masks the data of a Kubernetes Secret inside a ConfigGroup's yaml", () => {
-        const yaml = JSON.stringify({ apiVersion: "v1", kind: "Secret", metadata: { name: "db", namespace: "kubeflow" }, stringData: { password: "hunter2-plaintext" } });
+        const yaml = JSON.stringify({
+            apiVersion: "v1",
+            kind: "Secret",
+            metadata: { name: "db", namespace: "kubeflow" },
+            stringData: { password: "hunter2-plaintext" },
+        });
         const p = plan.buildPlan([recorded("kubernetes:yaml/v2:ConfigGroup", "g", { yaml })], meta);
-        assert.deepEqual(p.resources[0].objects, { "Secret kubeflow/db": { apiVersion: "v1", kind: "Secret", metadata: { name: "db", namespace: "kubeflow" }, stringData: { password: "[secret]" } } });
+        assert.deepEqual(p.resources[0].objects, {
+            "Secret kubeflow/db": { apiVersion: "v1", kind: "Secret", metadata: { name: "db", namespace: "kubeflow" }, stringData: { password: "[secret]" } },
+        });
         assert.ok(!plan.canonicalJson(p).includes("hunter2"));
     });
 
@@ -146,7 +167,10 @@ describe("plan: --against", () => {
         const diff = plan.diffPlans(base, changed);
         assert.deepEqual(diff.added, []);
         assert.deepEqual(diff.removed, []);
-        assert.deepEqual(diff.modified.map((m) => m.type), ["azure-native:containerservice:AgentPool"]);
+        assert.deepEqual(
+            diff.modified.map((m) => m.type),
+            ["azure-native:containerservice:AgentPool"],
+        );
         assert.deepEqual(diff.modified[0].changes, [{ path: "maxCount", kind: "changed", before: 2, after: 5 }]);
     });
 
@@ -178,35 +202,82 @@ describe("plan: --against", () => {
         const diff = plan.diffPlans(base, changed);
         const phase1 = diff.modified.find((m) => m.name === "kf-dev-kubeflow-phase-1");
         assert.deepEqual(phase1?.objects?.removed, ["Deployment kubeflow/ml-pipeline"]);
-        assert.deepEqual(phase1?.objects?.changed, [{
-            key: "Deployment istio-system/istiod",
-            changes: [{ path: "spec.template.spec.containers[0].image", kind: "changed", before: "example.invalid/istiod:1", after: "example.invalid/istiod:2" }],
-        }]);
+        assert.deepEqual(phase1?.objects?.changed, [
+            {
+                key: "Deployment istio-system/istiod",
+                changes: [
+                    { path: "spec.template.spec.containers[0].image", kind: "changed", before: "example.invalid/istiod:1", after: "example.invalid/istiod:2" },
+                ],
+            },
+        ]);
         assert.deepEqual(phase1?.changes, []);
         const text = plan.formatDiff(diff, "before.json");
         assert.match(text, /in +kubernetes:yaml\/v2:ConfigGroup kf-dev-kubeflow-phase-1[^\n]*\n +- delete +Deployment kubeflow\/ml-pipeline/);
-        assert.match(text, /~ update +Deployment istio-system\/istiod\n +~ spec\.template\.spec\.containers\[0\]\.image: "example\.invalid\/istiod:1" => "example\.invalid\/istiod:2"/);
+        assert.match(
+            text,
+            /~ update +Deployment istio-system\/istiod\n +~ spec\.template\.spec\.containers\[0\]\.image: "example\.invalid\/istiod:1" => "example\.invalid\/istiod:2"/,
+        );
         assert.match(text, /^Changes since before\.json: 0 to create, 1 to update, 0 to replace, 1 to delete/);
     });
 
     it("marks an object the Kubernetes provider replaces (ConfigMap data, a Deployment's selector) as +- replace (pulumi-kubernetes v4.32.0 provider/pkg/provider/diff.go forceNew)", () => {
         const group = (obj: Record<string, unknown>) => plan.buildPlan([recorded("kubernetes:yaml/v2:ConfigGroup", "g", { yaml: JSON.stringify(obj) })], meta);
-        const configMap = (value: string) => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace: "n", labels: { v: value } }, data: { FORCE_HTTPS: value } });
+        const configMap = (value: string) => ({
+            apiVersion: "v1",
+            kind: "ConfigMap",
+            metadata: { name: "c", namespace: "n", labels: { v: value } },
+            data: { FORCE_HTTPS: value },
+        });
         const diff = plan.diffPlans(group(configMap("false")), group(configMap("true")));
         assert.deepEqual(diff.modified[0].objects?.changed[0].replaces, ["data.FORCE_HTTPS"]);
-        assert.match(plan.formatDiff(diff, "b.json"), /0 to create, 0 to update, 1 to replace, 0 to delete[\s\S]*\+- replace ConfigMap n\/c +\(data\.FORCE_HTTPS cannot change in place\)/);
-        const labelsOnly = plan.diffPlans(group(configMap("false")), group({ ...configMap("false"), metadata: { name: "c", namespace: "n", labels: { v: "x" } } }));
+        assert.match(
+            plan.formatDiff(diff, "b.json"),
+            /0 to create, 0 to update, 1 to replace, 0 to delete[\s\S]*\+- replace ConfigMap n\/c +\(data\.FORCE_HTTPS cannot change in place\)/,
+        );
+        const labelsOnly = plan.diffPlans(
+            group(configMap("false")),
+            group({ ...configMap("false"), metadata: { name: "c", namespace: "n", labels: { v: "x" } } }),
+        );
         assert.equal(labelsOnly.modified[0].objects?.changed[0].replaces, undefined, "a label change is an update");
         const selector = plan.diffPlans(
-            plan.buildPlan([recorded("kubernetes:yaml/v2:ConfigGroup", "g", { yaml: JSON.stringify({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d", namespace: "n" }, spec: { selector: { matchLabels: { app: "a" } }, replicas: 1 } }) })], meta),
-            plan.buildPlan([recorded("kubernetes:yaml/v2:ConfigGroup", "g", { yaml: JSON.stringify({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d", namespace: "n" }, spec: { selector: { matchLabels: { app: "b" } }, replicas: 2 } }) })], meta),
+            plan.buildPlan(
+                [
+                    recorded("kubernetes:yaml/v2:ConfigGroup", "g", {
+                        yaml: JSON.stringify({
+                            apiVersion: "apps/v1",
+                            kind: "Deployment",
+                            metadata: { name: "d", namespace: "n" },
+                            spec: { selector: { matchLabels: { app: "a" } }, replicas: 1 },
+                        }),
+                    }),
+                ],
+                meta,
+            ),
+            plan.buildPlan(
+                [
+                    recorded("kubernetes:yaml/v2:ConfigGroup", "g", {
+                        yaml: JSON.stringify({
+                            apiVersion: "apps/v1",
+                            kind: "Deployment",
+                            metadata: { name: "d", namespace: "n" },
+                            spec: { selector: { matchLabels: { app: "b" } }, replicas: 2 },
+                        }),
+                    }),
+                ],
+                meta,
+            ),
         );
         assert.deepEqual(selector.modified[0].objects?.changed[0].replaces, ["spec.selector.matchLabels.app"]);
     });
 
     it("shows a long changed string around its first difference, not two equal prefixes", () => {
         const head = "x".repeat(500);
-        const change: import("../scripts/plan").Change = { path: "data.conf", kind: "changed", before: `${head}cookie_secure = false\n${"y".repeat(300)}`, after: `${head}cookie_secure = true\n${"y".repeat(300)}` };
+        const change: import("../scripts/plan").Change = {
+            path: "data.conf",
+            kind: "changed",
+            before: `${head}cookie_secure = false\n${"y".repeat(300)}`,
+            after: `${head}cookie_secure = true\n${"y".repeat(300)}`,
+        };
         const text = plan.formatChange(change);
         assert.match(text, /^~ data\.conf: "\.\.\.x{14}cookie_secure = false\\ny+\.\.\." => "\.\.\.x{14}cookie_secure = true\\ny+\.\.\."$/);
         assert.ok(text.length < 300, `${text.length} characters`);
@@ -221,8 +292,14 @@ describe("plan: --against", () => {
         assert.match(plan.formatPlan(base), new RegExp(`Outputs:\\n(.*\\n)* {4}kubeflowUrl: "https://${hostPattern}/"`));
         const changed = await evaluate("kubeflow-azure:dnsLabel=kf-other");
         const diff = plan.diffPlans(base, changed);
-        assert.deepEqual(diff.outputs.find((c) => c.path === "kubeflowUrl"), { path: "kubeflowUrl", kind: "changed", before: `https://${host}/`, after: "https://kf-other.westeurope.cloudapp.azure.com/" });
-        assert.match(plan.formatDiff(diff, "a.json"), new RegExp(`Outputs:\\n(.*\\n)* {4}~ hostname: "${hostPattern}" => "kf-other\\.westeurope\\.cloudapp\\.azure\\.com"`));
+        assert.deepEqual(
+            diff.outputs.find((c) => c.path === "kubeflowUrl"),
+            { path: "kubeflowUrl", kind: "changed", before: `https://${host}/`, after: "https://kf-other.westeurope.cloudapp.azure.com/" },
+        );
+        assert.match(
+            plan.formatDiff(diff, "a.json"),
+            new RegExp(`Outputs:\\n(.*\\n)* {4}~ hostname: "${hostPattern}" => "kf-other\\.westeurope\\.cloudapp\\.azure\\.com"`),
+        );
     });
 
     it("prints the warnings pulumi up would print, with the plan and with the diff", async () => {
@@ -248,12 +325,30 @@ describe("plan: --against", () => {
     });
 
     it("reports resources added and removed, and option changes such as protect", () => {
-        const a = plan.buildPlan([recorded("random:index/randomPassword:RandomPassword", "old", {}), recorded("random:index/randomPassword:RandomPassword", "kept", {})], meta);
-        const b = plan.buildPlan([recorded("random:index/randomPassword:RandomPassword", "new", {}), { ...recorded("random:index/randomPassword:RandomPassword", "kept", {}), protect: true }], meta);
+        const a = plan.buildPlan(
+            [recorded("random:index/randomPassword:RandomPassword", "old", {}), recorded("random:index/randomPassword:RandomPassword", "kept", {})],
+            meta,
+        );
+        const b = plan.buildPlan(
+            [
+                recorded("random:index/randomPassword:RandomPassword", "new", {}),
+                { ...recorded("random:index/randomPassword:RandomPassword", "kept", {}), protect: true },
+            ],
+            meta,
+        );
         const diff = plan.diffPlans(a, b);
-        assert.deepEqual(diff.added.map((r) => r.name), ["new"]);
-        assert.deepEqual(diff.removed.map((r) => r.name), ["old"]);
-        assert.deepEqual(diff.modified.map((m) => [m.name, m.changes]), [["kept", [{ path: "options.protect", kind: "added", after: true }]]]);
+        assert.deepEqual(
+            diff.added.map((r) => r.name),
+            ["new"],
+        );
+        assert.deepEqual(
+            diff.removed.map((r) => r.name),
+            ["old"],
+        );
+        assert.deepEqual(
+            diff.modified.map((m) => [m.name, m.changes]),
+            [["kept", [{ path: "options.protect", kind: "added", after: true }]]],
+        );
     });
 });
 
@@ -289,7 +384,10 @@ describe("plan: configuration and sources", () => {
 
     it("prints a known error's message without a stack trace, and keeps the stack of a bug", async () => {
         const partial = path.join(tmp, "partial.yaml");
-        writeRender(partial, miniObjects().filter((o) => o.kind !== "Service"));
+        writeRender(
+            partial,
+            miniObjects().filter((o) => o.kind !== "Service"),
+        );
         const r = await planCli("--stack", "dev", "--config", manifests(partial));
         assert.equal(r.code, 1);
         assert.match(r.stderr, /lacks \d+ object\(s\)/);
@@ -302,7 +400,10 @@ describe("plan: configuration and sources", () => {
         const saved = process.env.PATH;
         process.env.PATH = tmp;
         try {
-            assert.throws(() => plan.renderWithCli(tmp), (err: Error) => err instanceof plan.PlanError && /--config kubeflow-azure:manifests=<rendered file>/.test(err.message));
+            assert.throws(
+                () => plan.renderWithCli(tmp),
+                (err: Error) => err instanceof plan.PlanError && /--config kubeflow-azure:manifests=<rendered file>/.test(err.message),
+            );
         } finally {
             process.env.PATH = saved;
         }
@@ -324,7 +425,7 @@ function recorded(type: string, name: string, inputs: Record<string, unknown>): 
         custom: true,
         protect: false,
         retainOnDelete: false,
-    deleteBeforeReplace: false,
+        deleteBeforeReplace: false,
         ignoreChanges: [],
         additionalSecretOutputs: [],
     };

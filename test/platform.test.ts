@@ -9,7 +9,10 @@ describe("planPlatform", () => {
     it("applies every object once, the volumes as resources of their own", () => {
         const objects = miniObjects();
         const plan = planPlatform(objects);
-        assert.deepEqual(plan.volumes.map((v) => v.metadata.name), ["mysql-pv-claim"]);
+        assert.deepEqual(
+            plan.volumes.map((v) => v.metadata.name),
+            ["mysql-pv-claim"],
+        );
         const phased = plan.phases.flatMap((p) => p.objects);
         assert.equal(phased.length + plan.volumes.length, objects.length);
         assert.ok(!phased.some((o) => o.kind === "PersistentVolumeClaim"));

@@ -68,7 +68,11 @@ function gateway(servers: unknown[], meta: { name?: string; namespace?: string }
 
 const REDIRECT = { hosts: ["*"], port: { name: "http", number: 80, protocol: "HTTP" }, tls: { httpsRedirect: true } };
 const PLAIN_80 = { hosts: ["*"], port: { name: "http", number: 80, protocol: "HTTP" } };
-const TLS_443 = { hosts: ["kf.example.org"], port: { name: "https", number: 443, protocol: "HTTPS" }, tls: { mode: "SIMPLE", credentialName: "istio-ingressgateway-certs" } };
+const TLS_443 = {
+    hosts: ["kf.example.org"],
+    port: { name: "https", number: 443, protocol: "HTTPS" },
+    tls: { mode: "SIMPLE", credentialName: "istio-ingressgateway-certs" },
+};
 
 function service(name: string, namespace: string, type: string): Record<string, unknown> {
     return { apiVersion: "v1", kind: "Service", metadata: { name, namespace }, spec: { type, selector: { app: name }, ports: [{ port: 80 }] } };
@@ -125,15 +129,28 @@ describe("the pack guards the names the program builds", () => {
     });
 
     it("reads typed resources and group documents, flattening Lists, and reports unreadable text", () => {
-        assert.deepEqual(kubernetesObjects(typed(SERVICE, service("a", "b", "ClusterIP"))).objects.map((f) => `${f.apiVersion} ${f.kind}`), ["v1 Service"]);
-        assert.deepEqual(kubernetesObjects(typed("kubernetes:networking.istio.io/v1:Gateway", {})).objects.map((f) => f.apiVersion), ["networking.istio.io/v1"]);
-        assert.deepEqual(kubernetesObjects(typed("kubernetes:apps/v1:Deployment", {})).objects.map((f) => f.kind), ["Deployment"]);
+        assert.deepEqual(
+            kubernetesObjects(typed(SERVICE, service("a", "b", "ClusterIP"))).objects.map((f) => `${f.apiVersion} ${f.kind}`),
+            ["v1 Service"],
+        );
+        assert.deepEqual(
+            kubernetesObjects(typed("kubernetes:networking.istio.io/v1:Gateway", {})).objects.map((f) => f.apiVersion),
+            ["networking.istio.io/v1"],
+        );
+        assert.deepEqual(
+            kubernetesObjects(typed("kubernetes:apps/v1:Deployment", {})).objects.map((f) => f.kind),
+            ["Deployment"],
+        );
         assert.deepEqual(kubernetesObjects(typed("azure-native:resources:ResourceGroup", {})).objects, []);
         const list = { apiVersion: "v1", kind: "List", items: [service("a", "x", "ClusterIP"), configMap({})] };
-        const found = kubernetesObjects({ type: CONFIG_GROUP, props: { yaml: [yaml.dump(list), "---\n" + yaml.dump(service("b", "y", "ClusterIP"))], objs: [configMap({})] } });
-        assert.deepEqual(found.objects.map((f) => `${f.kind}@${f.where}`), [
-            "Service@yaml[0] document 1 items[0]", "ConfigMap@yaml[0] document 1 items[1]", "Service@yaml[1] document 1", "ConfigMap@objs[0]",
-        ]);
+        const found = kubernetesObjects({
+            type: CONFIG_GROUP,
+            props: { yaml: [yaml.dump(list), "---\n" + yaml.dump(service("b", "y", "ClusterIP"))], objs: [configMap({})] },
+        });
+        assert.deepEqual(
+            found.objects.map((f) => `${f.kind}@${f.where}`),
+            ["Service@yaml[0] document 1 items[0]", "ConfigMap@yaml[0] document 1 items[1]", "Service@yaml[1] document 1", "ConfigMap@objs[0]"],
+        );
         assert.deepEqual(found.problems, []);
         const broken = kubernetesObjects({ type: CONFIG_GROUP, props: { yaml: "kind: [unclosed" } });
         assert.equal(broken.problems.length, 1);
@@ -152,7 +169,9 @@ describe("rule: HTTPS redirect on the Kubeflow gateway", () => {
 
     it("fails a typed gateway without the redirect", () => {
         const v = gatewayHttpsRedirect(typed(ISTIO, gateway([PLAIN_80, TLS_443])));
-        assert.deepEqual(v, ["networking.istio.io/Gateway kubeflow/kubeflow-gateway: the HTTP server on port 80 serves plain HTTP; set tls.httpsRedirect: true"]);
+        assert.deepEqual(v, [
+            "networking.istio.io/Gateway kubeflow/kubeflow-gateway: the HTTP server on port 80 serves plain HTTP; set tls.httpsRedirect: true",
+        ]);
         const noHttp = gatewayHttpsRedirect(typed(ISTIO, gateway([TLS_443])));
         assert.equal(noHttp.length, 1);
         assert.match(noHttp[0], /no HTTP server on port 80 redirecting to HTTPS/);
@@ -161,8 +180,14 @@ describe("rule: HTTPS redirect on the Kubeflow gateway", () => {
     it("fails the upstream gateway (port 80 only, as every release ships it) in a ConfigGroup's text", () => {
         const upstream = gateway([PLAIN_80]);
         const v = gatewayHttpsRedirect(group([service("x", "y", "ClusterIP"), upstream]));
-        assert.ok(v.some((m) => /\(yaml document 2\): no HTTPS server on port 443/.test(m)), v.join("\n"));
-        assert.ok(v.some((m) => /\(yaml document 2\): the HTTP server on port 80 serves plain HTTP/.test(m)), v.join("\n"));
+        assert.ok(
+            v.some((m) => /\(yaml document 2\): no HTTPS server on port 443/.test(m)),
+            v.join("\n"),
+        );
+        assert.ok(
+            v.some((m) => /\(yaml document 2\): the HTTP server on port 80 serves plain HTTP/.test(m)),
+            v.join("\n"),
+        );
         assert.equal(v.length, 2);
     });
 
@@ -189,7 +214,12 @@ describe("rule: HTTPS redirect on the Kubeflow gateway", () => {
 describe("rule: no LoadBalancer Service but the ingress gateway", () => {
     it("passes istio-system/istio-ingressgateway as a LoadBalancer and any ClusterIP Service", () => {
         assert.deepEqual(onlyIngressLoadBalancer(typed(SERVICE, service(INGRESS_SERVICE_NAME, INGRESS_NAMESPACE, "LoadBalancer"))), []);
-        assert.deepEqual(onlyIngressLoadBalancer(group([service("minio-service", "kubeflow", "ClusterIP"), service(INGRESS_SERVICE_NAME, INGRESS_NAMESPACE, "LoadBalancer")])), []);
+        assert.deepEqual(
+            onlyIngressLoadBalancer(
+                group([service("minio-service", "kubeflow", "ClusterIP"), service(INGRESS_SERVICE_NAME, INGRESS_NAMESPACE, "LoadBalancer")]),
+            ),
+            [],
+        );
     });
 
     it("fails a LoadBalancer Service elsewhere, typed and in a group", () => {
@@ -212,10 +242,10 @@ describe("rule: no credential in a ConfigMap", () => {
     it("passes ordinary configuration, empty credential keys and references to Secrets", () => {
         const ok = configMap({
             "minio-service-host": "minio-service.kubeflow",
-            "bucket": "mlpipeline",
-            "password": "",
+            bucket: "mlpipeline",
+            password: "",
             "client-secret-file": "/etc/oauth2-proxy/client-secret",
-            "dbPassword": "${MYSQL_PASSWORD}",
+            dbPassword: "${MYSQL_PASSWORD}",
             "oauth2_proxy.cfg": 'provider = "oidc"\nclient_secret_file = "/etc/secret/client-secret"\ncookie_secure = true\n',
         });
         assert.deepEqual(noCredentialInConfigMap(typed(CONFIG_MAP, ok)), []);
@@ -223,7 +253,7 @@ describe("rule: no credential in a ConfigMap", () => {
     });
 
     it("fails a ConfigMap with minio123, typed and in a group, without echoing the value", () => {
-        const bad = configMap({ "MINIO_SECRET_KEY_DEFAULT": "minio123" });
+        const bad = configMap({ MINIO_SECRET_KEY_DEFAULT: "minio123" });
         const v = noCredentialInConfigMap(typed(CONFIG_MAP, bad));
         assert.equal(v.length, 1);
         assert.match(v[0], /core\/ConfigMap kubeflow\/settings: data.MINIO_SECRET_KEY_DEFAULT holds the published default credential "minio123"/);
@@ -259,13 +289,20 @@ describe("rule: no credential in a ConfigMap", () => {
     });
 
     it("decodes binaryData", () => {
-        const v = noCredentialInConfigMap(typed(CONFIG_MAP, configMap({}, { blob: Buffer.from("accesskey: minio\nsecretkey: minio123\n").toString("base64") })));
+        const v = noCredentialInConfigMap(
+            typed(CONFIG_MAP, configMap({}, { blob: Buffer.from("accesskey: minio\nsecretkey: minio123\n").toString("base64") })),
+        );
         assert.equal(v.length, 1);
         assert.match(v[0], /binaryData\.blob/);
     });
 
     it("leaves Secrets alone: that is where credentials belong", () => {
-        const secret = { apiVersion: "v1", kind: "Secret", metadata: { name: "mlpipeline-minio-artifact", namespace: "kubeflow" }, stringData: { secretkey: "minio123" } };
+        const secret = {
+            apiVersion: "v1",
+            kind: "Secret",
+            metadata: { name: "mlpipeline-minio-artifact", namespace: "kubeflow" },
+            stringData: { secretkey: "minio123" },
+        };
         assert.deepEqual(noCredentialInConfigMap(typed("kubernetes:core/v1:Secret", secret)), []);
         assert.deepEqual(noCredentialInConfigMap(group([secret])), []);
     });
@@ -302,7 +339,10 @@ describe("rule: protect on in prod", () => {
 
     it("fails an unprotected cluster (and groups, app, IP) in prod, naming each URN", () => {
         const v = protectInProd(resources(false), { stack: "prod", prodStacks: ["prod"] });
-        assert.deepEqual(v.map((x) => x.urn), PROTECTED_IN_PROD.map((type, i) => `urn:pulumi:prod::kubeflow-azure::${type}::r${i}`));
+        assert.deepEqual(
+            v.map((x) => x.urn),
+            PROTECTED_IN_PROD.map((type, i) => `urn:pulumi:prod::kubeflow-azure::${type}::r${i}`),
+        );
         assert.match(v[0].message, /azure-native:containerservice:ManagedCluster r0 is not protected in production stack prod/);
     });
 
@@ -337,7 +377,13 @@ function validationArgs(type: string, props: Record<string, unknown>): ResourceV
         props: unknownCheckingProxy(props),
         urn: `urn:pulumi:dev::kubeflow-azure::${type}::r`,
         name: "r",
-        opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] },
+        opts: {
+            protect: false,
+            ignoreChanges: [],
+            aliases: [],
+            customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+            additionalSecretOutputs: [],
+        },
         stackTags: new Map(),
         isType: () => false,
         asType: () => undefined,
@@ -357,10 +403,28 @@ async function runResourcePolicy(policy: ResourceValidationPolicy, type: string,
     return reported;
 }
 
-async function runStackPolicy(policy: StackValidationPolicy, resources: StackResource[], config: object = {}): Promise<Array<{ message: string; urn?: string }>> {
+async function runStackPolicy(
+    policy: StackValidationPolicy,
+    resources: StackResource[],
+    config: object = {},
+): Promise<Array<{ message: string; urn?: string }>> {
     const reported: Array<{ message: string; urn?: string }> = [];
     const args = {
-        resources: resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: {}, opts: { protect: r.protect, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] }, dependencies: [], propertyDependencies: {} })),
+        resources: resources.map((r) => ({
+            type: r.type,
+            name: r.name,
+            urn: r.urn,
+            props: {},
+            opts: {
+                protect: r.protect,
+                ignoreChanges: [],
+                aliases: [],
+                customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+                additionalSecretOutputs: [],
+            },
+            dependencies: [],
+            propertyDependencies: {},
+        })),
         stackTags: new Map<string, string>(),
         getConfig: <T extends object>() => config as T,
         notApplicable: (reason?: string): never => {
@@ -377,7 +441,11 @@ describe("the policy pack", () => {
 
     it("has the five policies, all mandatory, with unique names", () => {
         assert.deepEqual(policies.map((p) => p.name).sort(), [
-            "aks-rbac-and-workload-identity", "kubeflow-gateway-https-redirect", "no-credential-in-configmap", "only-ingress-gateway-load-balancer", "protect-in-prod",
+            "aks-rbac-and-workload-identity",
+            "kubeflow-gateway-https-redirect",
+            "no-credential-in-configmap",
+            "only-ingress-gateway-load-balancer",
+            "protect-in-prod",
         ]);
         assert.ok(policies.every((p) => p.enforcementLevel === "mandatory"));
         assert.ok(policies.every((p) => p.description.length > 20 && !p.description.startsWith(p.name)));
@@ -385,7 +453,11 @@ describe("the policy pack", () => {
 
     it("reports each violation through reportViolation, and nothing for a compliant resource", async () => {
         const lb = byName("only-ingress-gateway-load-balancer") as ResourceValidationPolicy;
-        assert.equal((await runResourcePolicy(lb, CONFIG_GROUP, group([service("a", "kubeflow", "LoadBalancer"), service("b", "kubeflow", "LoadBalancer")]).props)).length, 2);
+        assert.equal(
+            (await runResourcePolicy(lb, CONFIG_GROUP, group([service("a", "kubeflow", "LoadBalancer"), service("b", "kubeflow", "LoadBalancer")]).props))
+                .length,
+            2,
+        );
         assert.deepEqual(await runResourcePolicy(lb, SERVICE, service("a", "kubeflow", "ClusterIP")), []);
         const aks = byName("aks-rbac-and-workload-identity") as ResourceValidationPolicy;
         assert.equal((await runResourcePolicy(aks, MANAGED_CLUSTER, clusterArgs({ enableRBAC: false }).props)).length, 1);
@@ -398,7 +470,11 @@ describe("the policy pack", () => {
 
     it("does not read typed resources it does not judge, so their unknown inputs cost nothing", async () => {
         for (const policy of policies.filter((p): p is ResourceValidationPolicy => "validateResource" in p)) {
-            assert.deepEqual(await runResourcePolicy(policy, "kubernetes:core/v1:Secret", { metadata: { name: "s" }, stringData: UNKNOWN_STRING }), [], policy.name);
+            assert.deepEqual(
+                await runResourcePolicy(policy, "kubernetes:core/v1:Secret", { metadata: { name: "s" }, stringData: UNKNOWN_STRING }),
+                [],
+                policy.name,
+            );
         }
         const cm = byName("no-credential-in-configmap") as ResourceValidationPolicy;
         await assert.rejects(runResourcePolicy(cm, CONFIG_MAP, { metadata: { name: "c" }, data: UNKNOWN_STRING }), UnknownValueError);
@@ -406,10 +482,40 @@ describe("the policy pack", () => {
 
     it("protect-in-prod uses the stack name it is given and the prodStacks config", async () => {
         const unprotected: StackResource[] = [{ type: MANAGED_CLUSTER, name: "kf-prod-aks", urn: "urn:cluster", protect: false }];
-        assert.deepEqual((await runStackPolicy(protectPolicy(() => "prod"), unprotected)).map((v) => v.urn), ["urn:cluster"]);
-        assert.deepEqual(await runStackPolicy(protectPolicy(() => "dev"), unprotected), []);
-        assert.equal((await runStackPolicy(protectPolicy(() => "live"), unprotected, { prodStacks: ["live"] })).length, 1);
-        assert.deepEqual(await runStackPolicy(protectPolicy(() => "prod"), unprotected, { prodStacks: ["live"] }), []);
+        assert.deepEqual(
+            (
+                await runStackPolicy(
+                    protectPolicy(() => "prod"),
+                    unprotected,
+                )
+            ).map((v) => v.urn),
+            ["urn:cluster"],
+        );
+        assert.deepEqual(
+            await runStackPolicy(
+                protectPolicy(() => "dev"),
+                unprotected,
+            ),
+            [],
+        );
+        assert.equal(
+            (
+                await runStackPolicy(
+                    protectPolicy(() => "live"),
+                    unprotected,
+                    { prodStacks: ["live"] },
+                )
+            ).length,
+            1,
+        );
+        assert.deepEqual(
+            await runStackPolicy(
+                protectPolicy(() => "prod"),
+                unprotected,
+                { prodStacks: ["live"] },
+            ),
+            [],
+        );
     });
 });
 
@@ -427,11 +533,17 @@ describe("the edge the real builders produce passes", { skip: skipWithoutRenders
             // the releases that ship dex, its password hashes in a ConfigMap (dropped by the program).
             assert.equal(gatewayHttpsRedirect(group([upstreamGateway])).length, 2, "the upstream gateway fails");
             const rawConfigMaps = noCredentialInConfigMap(group(loadRender(id)));
-            assert.ok(rawConfigMaps.every((m) => m.startsWith("core/ConfigMap auth/dex ")), rawConfigMaps.join("\n"));
+            assert.ok(
+                rawConfigMaps.every((m) => m.startsWith("core/ConfigMap auth/dex ")),
+                rawConfigMaps.join("\n"),
+            );
 
             const gw = edge.buildGateway(upstreamGateway, SETTINGS);
             const svc = edge.buildIngressService(upstreamService, SETTINGS);
-            const certificate = [...edge.buildAcmeObjects({ ...SETTINGS, issuer: "letsencrypt", acmeEmail: "ops@example.org" }), edge.buildCertificate(SETTINGS)];
+            const certificate = [
+                ...edge.buildAcmeObjects({ ...SETTINGS, issuer: "letsencrypt", acmeEmail: "ops@example.org" }),
+                edge.buildCertificate(SETTINGS),
+            ];
             for (const resource of [group([gw]), group([svc]), group(certificate), typed(`kubernetes:${gw.apiVersion}:Gateway`, gw), typed(SERVICE, svc)]) {
                 assert.deepEqual(allViolations(resource), {});
             }
@@ -475,8 +587,10 @@ describe("the whole program passes the pack", () => {
 
     function resourceViolations(): string[] {
         return mocks.resources.flatMap((r: RecordedResource) =>
-            Object.entries(allViolations({ type: r.type, props: unwrapSecrets(r.inputs) as Record<string, unknown> }))
-                .flatMap(([policy, messages]) => messages.map((m) => `${policy}: ${r.type} ${r.name}: ${m}`)));
+            Object.entries(allViolations({ type: r.type, props: unwrapSecrets(r.inputs) as Record<string, unknown> })).flatMap(([policy, messages]) =>
+                messages.map((m) => `${policy}: ${r.type} ${r.name}: ${m}`),
+            ),
+        );
     }
 
     const stackResources = (): StackResource[] => mocks.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, protect: r.protect }));
@@ -488,7 +602,11 @@ describe("the whole program passes the pack", () => {
         assert.deepEqual(protectInProd(stackResources(), { stack: "dev", prodStacks: ["prod"] }), []);
         const asProd = protectInProd(stackResources(), { stack: "prod", prodStacks: ["prod"] });
         const types = asProd.map((v) => mocks.byUrn(v.urn ?? "")?.type);
-        assert.deepEqual(types.sort(), [...PROTECTED_IN_PROD, "azure-native:resources:ResourceGroup"].sort(), "cluster, both resource groups, Entra app, public IP");
+        assert.deepEqual(
+            types.sort(),
+            [...PROTECTED_IN_PROD, "azure-native:resources:ResourceGroup"].sort(),
+            "cluster, both resource groups, Entra app, public IP",
+        );
     });
 
     it("prod (mini render): no resource violation, and everything that must be is protected", async () => {
@@ -504,9 +622,15 @@ describe("the whole program passes the pack", () => {
             assert.ok(release);
             // Releases with a client secret need its issue date (the end date derives from it).
             const rotation = { "kubeflow-azure:clientSecret": { validityDays: 180, rotation: new Date().toISOString().slice(0, 10) } };
-            await run("prod", { "kubeflow-azure:kubeflowRelease": id, "kubeflow-azure:kubernetesVersion": release.kubernetes.max, ...rotation }, { release, objects: loadRender(id), origin: id });
+            await run(
+                "prod",
+                { "kubeflow-azure:kubeflowRelease": id, "kubeflow-azure:kubernetesVersion": release.kubernetes.max, ...rotation },
+                { release, objects: loadRender(id), origin: id },
+            );
             const groups = mocks.ofType(CONFIG_GROUP);
-            const configMaps = groups.flatMap((g) => kubernetesObjects({ type: g.type, props: unwrapSecrets(g.inputs) as Record<string, unknown> }).objects).filter((f) => f.kind === "ConfigMap");
+            const configMaps = groups
+                .flatMap((g) => kubernetesObjects({ type: g.type, props: unwrapSecrets(g.inputs) as Record<string, unknown> }).objects)
+                .filter((f) => f.kind === "ConfigMap");
             assert.ok(configMaps.length > 5, `${configMaps.length} ConfigMaps checked`);
             assert.deepEqual(resourceViolations(), []);
             assert.deepEqual(protectInProd(stackResources(), { stack: "prod", prodStacks: ["prod"] }), []);
@@ -525,8 +649,14 @@ const RUN_POLICY_PACK = path.join(POLICY_DIR, "node_modules", "@pulumi", "pulumi
 const packInstalled = fs.existsSync(RUN_POLICY_PACK) && fs.existsSync(path.join(POLICY_DIR, "node_modules", "@pulumi", "policy"));
 
 interface AnalyzerClient {
-    getAnalyzerInfo(req: unknown, cb: (err: Error | null, res: { getName(): string; getPoliciesList(): Array<{ getName(): string; getEnforcementlevel(): number }> }) => void): void;
-    analyze(req: unknown, cb: (err: Error | null, res: { getDiagnosticsList(): Array<{ getPolicyname(): string; getMessage(): string; getEnforcementlevel(): number }> }) => void): void;
+    getAnalyzerInfo(
+        req: unknown,
+        cb: (err: Error | null, res: { getName(): string; getPoliciesList(): Array<{ getName(): string; getEnforcementlevel(): number }> }) => void,
+    ): void;
+    analyze(
+        req: unknown,
+        cb: (err: Error | null, res: { getDiagnosticsList(): Array<{ getPolicyname(): string; getMessage(): string; getEnforcementlevel(): number }> }) => void,
+    ): void;
     close(): void;
 }
 
@@ -546,7 +676,9 @@ describe("the pack under the analyzer protocol", { skip: packSkipReason() }, () 
         // The same modules the CLI would talk to the pack through, as @pulumi/pulumi resolves them.
         const fromPulumi = createRequire(require.resolve("@pulumi/pulumi"));
         const grpc = fromPulumi("@grpc/grpc-js") as { credentials: { createInsecure(): unknown } };
-        const { AnalyzerClient } = fromPulumi("@pulumi/pulumi/proto/analyzer_grpc_pb") as { AnalyzerClient: new (address: string, creds: unknown) => AnalyzerClient };
+        const { AnalyzerClient } = fromPulumi("@pulumi/pulumi/proto/analyzer_grpc_pb") as {
+            AnalyzerClient: new (address: string, creds: unknown) => AnalyzerClient;
+        };
         const pb = fromPulumi("@pulumi/pulumi/proto/analyzer_pb") as typeof import("@pulumi/pulumi/proto/analyzer_pb");
         const { Struct } = fromPulumi("google-protobuf/google/protobuf/struct_pb") as { Struct: { fromJavaScript(value: Record<string, unknown>): unknown } };
         const { Empty } = fromPulumi("google-protobuf/google/protobuf/empty_pb") as { Empty: new () => unknown };
@@ -573,22 +705,36 @@ describe("the pack under the analyzer protocol", { skip: packSkipReason() }, () 
             });
             const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
             const info = await new Promise<Parameters<Parameters<AnalyzerClient["getAnalyzerInfo"]>[1]>[1]>((resolve, reject) =>
-                client.getAnalyzerInfo(new Empty(), (err, res) => (err ? reject(err) : resolve(res))));
+                client.getAnalyzerInfo(new Empty(), (err, res) => (err ? reject(err) : resolve(res))),
+            );
             assert.equal(info.getName(), "kubeflow-azure");
             const MANDATORY = 1; // pulumirpc.EnforcementLevel.MANDATORY
-            assert.deepEqual(info.getPoliciesList().map((p) => `${p.getName()}:${p.getEnforcementlevel()}`).sort(),
-                kubeflowAzurePolicies(() => "prod").map((p) => `${p.name}:${MANDATORY}`).sort());
+            assert.deepEqual(
+                info
+                    .getPoliciesList()
+                    .map((p) => `${p.getName()}:${p.getEnforcementlevel()}`)
+                    .sort(),
+                kubeflowAzurePolicies(() => "prod")
+                    .map((p) => `${p.name}:${MANDATORY}`)
+                    .sort(),
+            );
 
             const req = new pb.AnalyzeRequest();
             req.setType(CONFIG_GROUP);
             req.setName("g");
             req.setUrn(`urn:pulumi:prod::kubeflow-azure::${CONFIG_GROUP}::g`);
-            req.setProperties(Struct.fromJavaScript(group([service("ml-pipeline-ui", "kubeflow", "LoadBalancer"), configMap({ secretkey: "minio123" })]).props) as never);
+            req.setProperties(
+                Struct.fromJavaScript(group([service("ml-pipeline-ui", "kubeflow", "LoadBalancer"), configMap({ secretkey: "minio123" })]).props) as never,
+            );
             req.setOptions(new pb.AnalyzerResourceOptions());
             const res = await new Promise<Parameters<Parameters<AnalyzerClient["analyze"]>[1]>[1]>((resolve, reject) =>
-                client.analyze(req, (err, r) => (err ? reject(err) : resolve(r))));
+                client.analyze(req, (err, r) => (err ? reject(err) : resolve(r))),
+            );
             client.close();
-            const diagnostics = res.getDiagnosticsList().map((d) => `${d.getPolicyname()}:${d.getEnforcementlevel()}`).sort();
+            const diagnostics = res
+                .getDiagnosticsList()
+                .map((d) => `${d.getPolicyname()}:${d.getEnforcementlevel()}`)
+                .sort();
             assert.deepEqual(diagnostics, ["no-credential-in-configmap:1", "only-ingress-gateway-load-balancer:1"]);
         } finally {
             child.kill();

@@ -28,7 +28,12 @@ before(async () => {
 const GROUP = "kubernetes:yaml/v2:ConfigGroup";
 
 const TEAMS = [
-    { name: "team-a", owner: "alice@contoso.com", contributors: ["bob@contoso.com", "carol@contoso.com"], resourceQuota: { "requests.cpu": "8", "requests.memory": "32Gi" } },
+    {
+        name: "team-a",
+        owner: "alice@contoso.com",
+        contributors: ["bob@contoso.com", "carol@contoso.com"],
+        resourceQuota: { "requests.cpu": "8", "requests.memory": "32Gi" },
+    },
     { name: "team-b", owner: "dave@contoso.com" },
 ];
 
@@ -42,14 +47,18 @@ async function run(stack: string, id: string, overrides: Record<string, unknown>
     const release = catalog.findRelease(id);
     assert.ok(release);
     mocks.reset();
-    const cfg = config.resolveConfig(stackConfig(stack, {
-        ...templateValues(stack),
-        "kubeflow-azure:kubeflowRelease": id,
-        "kubeflow-azure:kubernetesVersion": release.kubernetes.max,
-        // Releases whose authservice needs a client secret take its issue day; the others ignore it.
-        "kubeflow-azure:clientSecret": { validityDays: 365, rotation: new Date().toISOString().slice(0, 10) },
-        ...overrides,
-    }), stack, CONTEXT);
+    const cfg = config.resolveConfig(
+        stackConfig(stack, {
+            ...templateValues(stack),
+            "kubeflow-azure:kubeflowRelease": id,
+            "kubeflow-azure:kubernetesVersion": release.kubernetes.max,
+            // Releases whose authservice needs a client secret take its issue day; the others ignore it.
+            "kubeflow-azure:clientSecret": { validityDays: 365, rotation: new Date().toISOString().slice(0, 10) },
+            ...overrides,
+        }),
+        stack,
+        CONTEXT,
+    );
     const deployment = program.deploy(cfg, { release, objects: loadRender(id), origin: id });
     await promiseOf(deployment.outputs.kubeflowUrl);
     await mocks.settle();
@@ -84,26 +93,44 @@ describe("profiles on every real release", { skip: skipWithoutRenders() }, () =>
 
             const objects = objectsOf(group);
             const profilesApplied = objects.filter((o) => o.kind === "Profile");
-            assert.deepEqual(profilesApplied.map((p) => [p.apiVersion, p.metadata.name, rec(rec(p.spec, "spec").owner, "owner").name]), [
-                ["kubeflow.org/v1", "team-a", "alice@contoso.com"],
-                ["kubeflow.org/v1", "team-b", "dave@contoso.com"],
-            ]);
+            assert.deepEqual(
+                profilesApplied.map((p) => [p.apiVersion, p.metadata.name, rec(rec(p.spec, "spec").owner, "owner").name]),
+                [
+                    ["kubeflow.org/v1", "team-a", "alice@contoso.com"],
+                    ["kubeflow.org/v1", "team-b", "dave@contoso.com"],
+                ],
+            );
             assert.deepEqual(rec(profilesApplied[0].spec, "spec").resourceQuotaSpec, { hard: { "requests.cpu": "8", "requests.memory": "32Gi" } });
             assert.equal(rec(profilesApplied[1].spec, "spec").resourceQuotaSpec, undefined);
 
             const bindings = objects.filter((o) => o.kind === "RoleBinding");
-            assert.deepEqual(bindings.map((b) => [b.metadata.namespace, b.metadata.name, b.metadata.annotations?.user, b.metadata.annotations?.role, rec(b.roleRef, "roleRef").name]), [
-                ["team-a", "user-bob-contoso-com-clusterrole-edit", "bob@contoso.com", "edit", "kubeflow-edit"],
-                ["team-a", "user-carol-contoso-com-clusterrole-edit", "carol@contoso.com", "edit", "kubeflow-edit"],
-            ]);
+            assert.deepEqual(
+                bindings.map((b) => [
+                    b.metadata.namespace,
+                    b.metadata.name,
+                    b.metadata.annotations?.user,
+                    b.metadata.annotations?.role,
+                    rec(b.roleRef, "roleRef").name,
+                ]),
+                [
+                    ["team-a", "user-bob-contoso-com-clusterrole-edit", "bob@contoso.com", "edit", "kubeflow-edit"],
+                    ["team-a", "user-carol-contoso-com-clusterrole-edit", "carol@contoso.com", "edit", "kubeflow-edit"],
+                ],
+            );
             const policies = objects.filter((o) => o.kind === "AuthorizationPolicy");
-            assert.deepEqual(policies.map((p) => [p.apiVersion, p.metadata.namespace, p.metadata.name]), bindings.map((b) => ["security.istio.io/v1beta1", b.metadata.namespace, b.metadata.name]));
+            assert.deepEqual(
+                policies.map((p) => [p.apiVersion, p.metadata.namespace, p.metadata.name]),
+                bindings.map((b) => ["security.istio.io/v1beta1", b.metadata.namespace, b.metadata.name]),
+            );
             const rule = JSON.stringify(policies[0].spec);
             assert.match(rule, /"key":"request\.headers\[kubeflow-userid\]","values":\["bob@contoso\.com"\]/);
             assert.equal(/istio-ingressgateway-service-account/.test(rule), id !== "v1.7.0", "the from clause of kfam v1.8+");
 
             // The user pool is spot here; there is no GPU pool.
-            assert.deepEqual(objects.filter((o) => o.kind === "PodDefault").map((o) => `${o.metadata.namespace}/${o.metadata.name}`), ["team-a/spot", "team-b/spot"]);
+            assert.deepEqual(
+                objects.filter((o) => o.kind === "PodDefault").map((o) => `${o.metadata.namespace}/${o.metadata.name}`),
+                ["team-a/spot", "team-b/spot"],
+            );
 
             const all = applied();
             assert.ok(!all.some((o) => o.kind === "Profile" && o.metadata.name === "kubeflow-user-example-com"), "the example profile is not applied");
@@ -113,7 +140,13 @@ describe("profiles on every real release", { skip: skipWithoutRenders() }, () =>
 
         it(`${id}: without profiles, no Profiles group; self-service off by default; no PodDefault on regular nodes`, async () => {
             await run("prod", id, {});
-            assert.deepEqual(mocks.ofType(GROUP).filter((g) => g.name.includes("profiles")).map((g) => g.name), []);
+            assert.deepEqual(
+                mocks
+                    .ofType(GROUP)
+                    .filter((g) => g.name.includes("profiles"))
+                    .map((g) => g.name),
+                [],
+            );
             assert.equal(mocks.ofType("kubeflow-azure:kubeflow:Profiles").length, 1);
             const all = applied();
             assert.equal(dashboardFlag(all), "false");
@@ -124,7 +157,10 @@ describe("profiles on every real release", { skip: skipWithoutRenders() }, () =>
 
     it("prod (regular user nodes) with profiles: no PodDefault", async () => {
         await run("prod", "26.03", { "kubeflow-azure:profiles": TEAMS });
-        assert.deepEqual(objectsOf(mocks.one(GROUP, "kf-prod-profiles-objects")).filter((o) => o.kind === "PodDefault"), []);
+        assert.deepEqual(
+            objectsOf(mocks.one(GROUP, "kf-prod-profiles-objects")).filter((o) => o.kind === "PodDefault"),
+            [],
+        );
     });
 
     it("a profile on a namespace of the release (beyond the fixed system list) is refused before any resource is registered", async () => {
@@ -133,10 +169,20 @@ describe("profiles on every real release", { skip: skipWithoutRenders() }, () =>
         assert.ok(release);
         // A later release that brings a namespace of its own.
         const objects: KubeObject[] = [...loadRender("26.03"), { apiVersion: "v1", kind: "Namespace", metadata: { name: "model-registry" } }];
-        const cfg = config.resolveConfig(stackConfig("dev", { "kubeflow-azure:profiles": [{ name: "model-registry", owner: "alice@contoso.com" }] }), "dev", CONTEXT);
-        assert.throws(() => program.deploy(cfg, { release, objects, origin: "26.03" }), /profiles\[0\]\.name: "model-registry": a namespace of the Kubeflow release/);
+        const cfg = config.resolveConfig(
+            stackConfig("dev", { "kubeflow-azure:profiles": [{ name: "model-registry", owner: "alice@contoso.com" }] }),
+            "dev",
+            CONTEXT,
+        );
+        assert.throws(
+            () => program.deploy(cfg, { release, objects, origin: "26.03" }),
+            /profiles\[0\]\.name: "model-registry": a namespace of the Kubeflow release/,
+        );
         await mocks.settle();
-        assert.deepEqual(mocks.resources.map((r) => r.name), []);
+        assert.deepEqual(
+            mocks.resources.map((r) => r.name),
+            [],
+        );
     });
 });
 
@@ -153,7 +199,10 @@ describe("the Profiles component", { skip: skipWithoutRenders() }, () => {
         assert.equal(group.inputs.resourcePrefix, component.PROFILES_RESOURCE_PREFIX);
         assert.ok(group.provider.startsWith(mocks.one("pulumi:providers:kubernetes").urn), "the cluster provider");
         const gpu = objectsOf(group).filter((o) => o.kind === "PodDefault");
-        assert.deepEqual(gpu.map((o) => `${o.metadata.namespace}/${o.metadata.name}`), ["team-a/gpu", "team-b/gpu"]);
+        assert.deepEqual(
+            gpu.map((o) => `${o.metadata.namespace}/${o.metadata.name}`),
+            ["team-a/gpu", "team-b/gpu"],
+        );
         assert.deepEqual(rec(gpu[0].spec, "spec").tolerations, [{ key: "sku", operator: "Equal", value: "gpu", effect: "NoSchedule" }]);
         assert.deepEqual(rec(gpu[0].spec, "spec").selector, { matchLabels: { gpu: "true" } });
     });

@@ -2,8 +2,17 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { GPU_TAINT, SPOT_TAINT, taintText, tolerationOf } from "../manifests/compute";
 import {
-    DEPENDS_ON, KfamSettings, ProfileConfig, SYSTEM_NAMESPACES, contributorBindingName, contributorObjects,
-    planProfiles, podDefaults, profileObject, readKfamSettings, validateProfiles,
+    DEPENDS_ON,
+    KfamSettings,
+    ProfileConfig,
+    SYSTEM_NAMESPACES,
+    contributorBindingName,
+    contributorObjects,
+    planProfiles,
+    podDefaults,
+    profileObject,
+    readKfamSettings,
+    validateProfiles,
 } from "../manifests/profiles";
 import { EXAMPLE_USER, dropExampleProfile, exampleUserProblems } from "../manifests/transforms/example-profile";
 import { REGISTRATION_FLOW_ENV, setRegistrationFlow } from "../manifests/transforms/registration-flow";
@@ -18,13 +27,26 @@ const wheres = (raw: unknown): string[] => validateProfiles(raw, KEY).problems.m
 
 describe("validateProfiles", () => {
     it("reads a profile with contributors and a quota, numbers as quantities", () => {
-        const { profiles, problems } = validateProfiles([
-            { name: "team-a", owner: "alice@contoso.com", contributors: ["bob@contoso.com"], resourceQuota: { "requests.cpu": 8, "requests.memory": "32Gi", "requests.nvidia.com/gpu": "2" } },
-            { name: "team-b", owner: "carol_fabrikam.com#EXT#@contoso.onmicrosoft.com" },
-        ], KEY);
+        const { profiles, problems } = validateProfiles(
+            [
+                {
+                    name: "team-a",
+                    owner: "alice@contoso.com",
+                    contributors: ["bob@contoso.com"],
+                    resourceQuota: { "requests.cpu": 8, "requests.memory": "32Gi", "requests.nvidia.com/gpu": "2" },
+                },
+                { name: "team-b", owner: "carol_fabrikam.com#EXT#@contoso.onmicrosoft.com" },
+            ],
+            KEY,
+        );
         assert.deepEqual(problems, []);
         assert.deepEqual(profiles, [
-            { name: "team-a", owner: "alice@contoso.com", contributors: ["bob@contoso.com"], resourceQuota: { "requests.cpu": "8", "requests.memory": "32Gi", "requests.nvidia.com/gpu": "2" } },
+            {
+                name: "team-a",
+                owner: "alice@contoso.com",
+                contributors: ["bob@contoso.com"],
+                resourceQuota: { "requests.cpu": "8", "requests.memory": "32Gi", "requests.nvidia.com/gpu": "2" },
+            },
             { name: "team-b", owner: "carol_fabrikam.com#EXT#@contoso.onmicrosoft.com", contributors: [], resourceQuota: {} },
         ]);
     });
@@ -34,28 +56,39 @@ describe("validateProfiles", () => {
     });
 
     it("reports every problem at once, each naming key, value and rule, and returns no profile", () => {
-        const { profiles, problems } = validateProfiles([
-            { name: "Team_A", owner: "alice" },
-            { name: "team-b", owner: "bob@contoso.com", contributors: ["bob@contoso.com", "eve@contoso.com", "eve@contoso.com", "not a user"], color: "red" },
-            { name: "team-b", owner: "carol@contoso.com", resourceQuota: { cpu: "-1", "bad name!": "1", memory: "lots" } },
-            "team-c",
-        ], KEY);
+        const { profiles, problems } = validateProfiles(
+            [
+                { name: "Team_A", owner: "alice" },
+                {
+                    name: "team-b",
+                    owner: "bob@contoso.com",
+                    contributors: ["bob@contoso.com", "eve@contoso.com", "eve@contoso.com", "not a user"],
+                    color: "red",
+                },
+                { name: "team-b", owner: "carol@contoso.com", resourceQuota: { cpu: "-1", "bad name!": "1", memory: "lots" } },
+                "team-c",
+            ],
+            KEY,
+        );
         assert.deepEqual(profiles, []);
-        assert.deepEqual(problems.map((p) => p.where), [
-            `${KEY}[0].name`,
-            `${KEY}[0].owner`,
-            `${KEY}[1].color`,
-            `${KEY}[1].contributors[0]`,
-            `${KEY}[1].contributors[2]`,
-            `${KEY}[1].contributors[3]`,
-            `${KEY}[2].name`,
-            `${KEY}[2].resourceQuota.cpu`,
-            `${KEY}[2].resourceQuota.bad name!`,
-            `${KEY}[2].resourceQuota.memory`,
-            `${KEY}[3]`,
-        ]);
+        assert.deepEqual(
+            problems.map((p) => p.where),
+            [
+                `${KEY}[0].name`,
+                `${KEY}[0].owner`,
+                `${KEY}[1].color`,
+                `${KEY}[1].contributors[0]`,
+                `${KEY}[1].contributors[2]`,
+                `${KEY}[1].contributors[3]`,
+                `${KEY}[2].name`,
+                `${KEY}[2].resourceQuota.cpu`,
+                `${KEY}[2].resourceQuota.bad name!`,
+                `${KEY}[2].resourceQuota.memory`,
+                `${KEY}[3]`,
+            ],
+        );
         const byWhere = new Map(problems.map((p) => [p.where, p]));
-        assert.equal(byWhere.get(`${KEY}[0].name`)?.value, "\"Team_A\"");
+        assert.equal(byWhere.get(`${KEY}[0].name`)?.value, '"Team_A"');
         assert.match(byWhere.get(`${KEY}[0].name`)?.rule ?? "", /DNS label/);
         assert.match(byWhere.get(`${KEY}[0].owner`)?.rule ?? "", /local@domain/);
         assert.match(byWhere.get(`${KEY}[1].contributors[0]`)?.rule ?? "", /owner is repeated/);
@@ -82,7 +115,10 @@ describe("validateProfiles", () => {
 
     it("refuses two contributors kfam would give the same binding name", () => {
         const problems = validateProfiles([{ name: "team-a", owner: "alice@contoso.com", contributors: ["a.b@contoso.com", "a-b@contoso.com"] }], KEY).problems;
-        assert.deepEqual(problems.map((p) => p.where), [`${KEY}[0].contributors[1]`]);
+        assert.deepEqual(
+            problems.map((p) => p.where),
+            [`${KEY}[0].contributors[1]`],
+        );
         assert.match(problems[0].rule, /same binding name user-a-b-contoso-com-clusterrole-edit/);
     });
 });
@@ -95,33 +131,57 @@ describe("the profiles and selfService keys in resolveConfig", () => {
     });
 
     it("are read, frozen", () => {
-        const cfg = resolveConfig(stackConfig("dev", { [KEY]: [{ name: "team-a", owner: "alice@contoso.com" }], "kubeflow-azure:selfService": true }), "dev", CONTEXT);
+        const cfg = resolveConfig(
+            stackConfig("dev", { [KEY]: [{ name: "team-a", owner: "alice@contoso.com" }], "kubeflow-azure:selfService": true }),
+            "dev",
+            CONTEXT,
+        );
         assert.deepEqual(cfg.profiles, [{ name: "team-a", owner: "alice@contoso.com", contributors: [], resourceQuota: {} }]);
         assert.equal(cfg.selfService, true);
         assert.ok(Object.isFrozen(cfg.profiles[0]));
     });
 
     it("report their problems together with the other keys' problems, before anything exists", () => {
-        assert.throws(() => resolveConfig(stackConfig("dev", {
-            [KEY]: [{ name: "kube-system", owner: "alice" }],
-            "kubeflow-azure:selfService": "yes",
-            "kubeflow-azure:tenantId": "not-a-guid",
-        }), "dev", CONTEXT), (err: unknown) => {
-            assert.ok(err instanceof ConfigError);
-            assert.deepEqual(err.problems.map((p) => p.where).sort(), [`${KEY}[0].name`, `${KEY}[0].owner`, "kubeflow-azure:selfService", "kubeflow-azure:tenantId"]);
-            assert.match(err.message, /kubeflow-azure:selfService: "yes": true or false/);
-            return true;
-        });
+        assert.throws(
+            () =>
+                resolveConfig(
+                    stackConfig("dev", {
+                        [KEY]: [{ name: "kube-system", owner: "alice" }],
+                        "kubeflow-azure:selfService": "yes",
+                        "kubeflow-azure:tenantId": "not-a-guid",
+                    }),
+                    "dev",
+                    CONTEXT,
+                ),
+            (err: unknown) => {
+                assert.ok(err instanceof ConfigError);
+                assert.deepEqual(err.problems.map((p) => p.where).sort(), [
+                    `${KEY}[0].name`,
+                    `${KEY}[0].owner`,
+                    "kubeflow-azure:selfService",
+                    "kubeflow-azure:tenantId",
+                ]);
+                assert.match(err.message, /kubeflow-azure:selfService: "yes": true or false/);
+                return true;
+            },
+        );
     });
 });
 
 describe("kfam's contributor objects (kubeflow/kubeflow components/access-management/kfam/bindings.go v1.10.0)", () => {
-    const kfam: KfamSettings = { userIdHeader: "kubeflow-userid", userIdPrefix: "", principals: ["cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account", "cluster.local/ns/kubeflow/sa/ml-pipeline-ui"] };
+    const kfam: KfamSettings = {
+        userIdHeader: "kubeflow-userid",
+        userIdPrefix: "",
+        principals: ["cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account", "cluster.local/ns/kubeflow/sa/ml-pipeline-ui"],
+    };
 
     it("names the binding as getBindingName does: user-<safe user id>-clusterrole-edit", () => {
         assert.equal(contributorBindingName("alice@contoso.com"), "user-alice-contoso-com-clusterrole-edit");
         assert.equal(contributorBindingName("Bob.Smith@Contoso.COM"), "user-bob-smith-contoso-com-clusterrole-edit");
-        assert.equal(contributorBindingName("carol_fabrikam.com#EXT#@contoso.onmicrosoft.com"), "user-carol-fabrikam-com-ext-contoso-onmicrosoft-com-clusterrole-edit");
+        assert.equal(
+            contributorBindingName("carol_fabrikam.com#EXT#@contoso.onmicrosoft.com"),
+            "user-carol-fabrikam-com-ext-contoso-onmicrosoft-com-clusterrole-edit",
+        );
     });
 
     it("is a RoleBinding to kubeflow-edit and an AuthorizationPolicy on the user id header, both annotated user and role=edit", () => {
@@ -138,10 +198,14 @@ describe("kfam's contributor objects (kubeflow/kubeflow components/access-manage
             apiVersion: "security.istio.io/v1beta1",
             kind: "AuthorizationPolicy",
             metadata: { name, namespace: "team-a", annotations: { user: "bob@contoso.com", role: "edit" } },
-            spec: { rules: [{
-                when: [{ key: "request.headers[kubeflow-userid]", values: ["bob@contoso.com"] }],
-                from: [{ source: { principals: kfam.principals } }],
-            }] },
+            spec: {
+                rules: [
+                    {
+                        when: [{ key: "request.headers[kubeflow-userid]", values: ["bob@contoso.com"] }],
+                        from: [{ source: { principals: kfam.principals } }],
+                    },
+                ],
+            },
         });
     });
 
@@ -155,8 +219,15 @@ describe("Profile and PodDefaults", () => {
     const team: ProfileConfig = { name: "team-a", owner: "alice@contoso.com", contributors: [], resourceQuota: {} };
 
     it("a Profile owned by its owner, with the quota as spec.resourceQuotaSpec.hard only when set", () => {
-        assert.deepEqual(profileObject(team), { apiVersion: "kubeflow.org/v1", kind: "Profile", metadata: { name: "team-a" }, spec: { owner: { kind: "User", name: "alice@contoso.com" } } });
-        assert.deepEqual(rec(profileObject({ ...team, resourceQuota: { "requests.cpu": "8" } }).spec, "spec").resourceQuotaSpec, { hard: { "requests.cpu": "8" } });
+        assert.deepEqual(profileObject(team), {
+            apiVersion: "kubeflow.org/v1",
+            kind: "Profile",
+            metadata: { name: "team-a" },
+            spec: { owner: { kind: "User", name: "alice@contoso.com" } },
+        });
+        assert.deepEqual(rec(profileObject({ ...team, resourceQuota: { "requests.cpu": "8" } }).spec, "spec").resourceQuotaSpec, {
+            hard: { "requests.cpu": "8" },
+        });
     });
 
     it("GPU_TAINT is the AKS docs' sku=gpu:NoSchedule and SPOT_TAINT the one AKS puts on spot pools", () => {
@@ -171,10 +242,13 @@ describe("Profile and PodDefaults", () => {
 
     it("a GPU PodDefault tolerating the GPU taint, a spot one tolerating the spot taint, each selected by its label", () => {
         const pds = podDefaults("team-a", { gpu: true, spot: true });
-        assert.deepEqual(pds.map((p) => [p.apiVersion, p.kind, p.metadata.namespace, p.metadata.name]), [
-            ["kubeflow.org/v1alpha1", "PodDefault", "team-a", "gpu"],
-            ["kubeflow.org/v1alpha1", "PodDefault", "team-a", "spot"],
-        ]);
+        assert.deepEqual(
+            pds.map((p) => [p.apiVersion, p.kind, p.metadata.namespace, p.metadata.name]),
+            [
+                ["kubeflow.org/v1alpha1", "PodDefault", "team-a", "gpu"],
+                ["kubeflow.org/v1alpha1", "PodDefault", "team-a", "spot"],
+            ],
+        );
         const [gpu, spot] = pds.map((p) => rec(p.spec, "spec"));
         assert.deepEqual(gpu.selector, { matchLabels: { gpu: "true" } });
         assert.deepEqual(gpu.tolerations, [{ key: "sku", operator: "Equal", value: "gpu", effect: "NoSchedule" }]);
@@ -192,8 +266,18 @@ describe("Profile and PodDefaults", () => {
 describe("planProfiles", () => {
     const kfamDeployment: KubeObject[] = [
         { apiVersion: "v1", kind: "Namespace", metadata: { name: "kubeflow" } },
-        { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "profiles-config-abcde12345", namespace: "kubeflow" }, data: { USERID_HEADER: "kubeflow-userid", USERID_PREFIX: "" } },
-        { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "profiles-deployment", namespace: "kubeflow" }, spec: { template: { spec: { containers: [{ name: "kfam", envFrom: [{ configMapRef: { name: "profiles-config-abcde12345" } }] }] } } } },
+        {
+            apiVersion: "v1",
+            kind: "ConfigMap",
+            metadata: { name: "profiles-config-abcde12345", namespace: "kubeflow" },
+            data: { USERID_HEADER: "kubeflow-userid", USERID_PREFIX: "" },
+        },
+        {
+            apiVersion: "apps/v1",
+            kind: "Deployment",
+            metadata: { name: "profiles-deployment", namespace: "kubeflow" },
+            spec: { template: { spec: { containers: [{ name: "kfam", envFrom: [{ configMapRef: { name: "profiles-config-abcde12345" } }] }] } } },
+        },
         { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "x", namespace: "team-in-render" } },
     ];
     const team = (name: string): ProfileConfig => ({ name, owner: "alice@contoso.com", contributors: ["bob@contoso.com"], resourceQuota: {} });
@@ -217,8 +301,13 @@ describe("planProfiles", () => {
     });
 
     it("refuses, all at once, profiles on namespaces the release creates or fills", () => {
-        assert.throws(() => planProfiles([team("kubeflow"), team("ok"), team("team-in-render")], kfamDeployment, { gpu: false, spot: false }),
-            (err: Error) => /2 configuration problem/.test(err.message) && /profiles\[0\]\.name: "kubeflow"/.test(err.message) && /profiles\[2\]\.name: "team-in-render"/.test(err.message));
+        assert.throws(
+            () => planProfiles([team("kubeflow"), team("ok"), team("team-in-render")], kfamDeployment, { gpu: false, spot: false }),
+            (err: Error) =>
+                /2 configuration problem/.test(err.message) &&
+                /profiles\[0\]\.name: "kubeflow"/.test(err.message) &&
+                /profiles\[2\]\.name: "team-in-render"/.test(err.message),
+        );
     });
 
     it("refuses a render without kfam when there are profiles", () => {
@@ -254,7 +343,9 @@ describe("the six real renders", { skip: skipWithoutRenders() }, () => {
                 const deployment = out.find((o) => o.kind === "Deployment" && o.metadata.name === "centraldashboard");
                 assert.ok(deployment);
                 const container = rec(list(rec(rec(rec(deployment.spec, "spec").template, "template").spec, "pod").containers, "containers")[0], "container");
-                const flags = list(container.env, "env").map((e) => rec(e, "env")).filter((e) => e.name === REGISTRATION_FLOW_ENV);
+                const flags = list(container.env, "env")
+                    .map((e) => rec(e, "env"))
+                    .filter((e) => e.name === REGISTRATION_FLOW_ENV);
                 assert.deepEqual(flags, [{ name: REGISTRATION_FLOW_ENV, value: String(enabled) }]);
                 const params = out.find((o) => o.kind === "ConfigMap" && o.metadata.name === "centraldashboard-parameters");
                 assert.equal(rec(params?.data, "data").CD_REGISTRATION_FLOW, String(enabled));
@@ -277,6 +368,9 @@ describe("the six real renders", { skip: skipWithoutRenders() }, () => {
         const c = rec(list(rec(rec(rec(d.spec, "spec").template, "template").spec, "pod").containers, "containers")[0], "container");
         c.env = list(c.env, "env").filter((e) => rec(e, "env").name !== REGISTRATION_FLOW_ENV);
         const out = setRegistrationFlow(objects, false);
-        assert.match(JSON.stringify(out.find((o) => o.kind === "Deployment" && o.metadata.name === "centraldashboard")), /"name":"REGISTRATION_FLOW","value":"false"/);
+        assert.match(
+            JSON.stringify(out.find((o) => o.kind === "Deployment" && o.metadata.name === "centraldashboard")),
+            /"name":"REGISTRATION_FLOW","value":"false"/,
+        );
     });
 });

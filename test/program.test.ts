@@ -29,7 +29,12 @@ before(async () => {
 /** The objects of a yaml/v2 group, as the program hands them over (JSON documents). */
 function docs(r: RecordedResource): Record<string, unknown>[] {
     const text = isSecretValue(r.inputs.yaml) ? (r.inputs.yaml as { value: string }).value : r.inputs.yaml;
-    return typeof text === "string" ? text.split("\n---\n").filter(Boolean).map((t) => JSON.parse(t) as Record<string, unknown>) : [];
+    return typeof text === "string"
+        ? text
+              .split("\n---\n")
+              .filter(Boolean)
+              .map((t) => JSON.parse(t) as Record<string, unknown>)
+        : [];
 }
 
 function isRecordValue(v: unknown): v is Record<string, unknown> {
@@ -112,11 +117,17 @@ describe("the Azure graph (dev stack)", () => {
         const access = input<{ resourceAppId: string; resourceAccesses: { id: string; type: string }[] }[]>(app, "requiredResourceAccesses");
         assert.equal(access.length, 1);
         assert.equal(access[0].resourceAppId, "00000003-0000-0000-c000-000000000000");
-        assert.deepEqual(access[0].resourceAccesses.map((a) => a.type), ["Scope", "Scope", "Scope", "Scope", "Scope"]);
+        assert.deepEqual(
+            access[0].resourceAccesses.map((a) => a.type),
+            ["Scope", "Scope", "Scope", "Scope", "Scope"],
+        );
         // offline_access included: oauth2-proxy asks for it (Microsoft Graph permissions reference ids).
         assert.deepEqual(access[0].resourceAccesses.map((a) => a.id).sort(), [
-            "14dad69e-099b-42c9-810b-d002981feec1", "37f7f235-527c-4136-accd-4a02d197296e",
-            "64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0", "7427e0e9-2fba-42fe-b0c0-848c9e6a8182", "e1fe6dd8-ba31-4d61-89e7-88639da4683d",
+            "14dad69e-099b-42c9-810b-d002981feec1",
+            "37f7f235-527c-4136-accd-4a02d197296e",
+            "64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0",
+            "7427e0e9-2fba-42fe-b0c0-848c9e6a8182",
+            "e1fe6dd8-ba31-4d61-89e7-88639da4683d",
         ]);
         assert.deepEqual(input(app, "owners"), [MOCK.deployerObjectId]);
         assert.deepEqual(input(mocks.one(T.sp), "owners"), [MOCK.deployerObjectId]);
@@ -152,11 +163,14 @@ describe("the Azure graph (dev stack)", () => {
         assert.deepEqual(input(credential, "audiences"), ["api://AzureADTokenExchange"]);
         // The subject names exactly the service account the oauth2-proxy pods run as, annotated with the app's client id.
         const objects = docs(mocks.one("kubernetes:yaml/v2:ConfigGroup", "kf-dev-auth-objects"));
-        const sa = objects.find((o) => o.kind === "ServiceAccount") as { metadata: { name: string; namespace: string; annotations: Record<string, string> } } | undefined;
+        const sa = objects.find((o) => o.kind === "ServiceAccount") as
+            { metadata: { name: string; namespace: string; annotations: Record<string, string> } } | undefined;
         assert.ok(sa);
         assert.equal(input(credential, "subject"), `system:serviceaccount:${sa.metadata.namespace}:${sa.metadata.name}`);
         assert.equal(sa.metadata.annotations["azure.workload.identity/client-id"], MOCK.clientId);
-        const proxy = objects.find((o) => o.kind === "Deployment") as { spec: { template: { metadata: { labels: Record<string, string> }; spec: { serviceAccountName: string } } } };
+        const proxy = objects.find((o) => o.kind === "Deployment") as {
+            spec: { template: { metadata: { labels: Record<string, string> }; spec: { serviceAccountName: string } } };
+        };
         assert.equal(proxy.spec.template.spec.serviceAccountName, sa.metadata.name);
         assert.equal(proxy.spec.template.metadata.labels["azure.workload.identity/use"], "true");
         const secret = mocks.one("kubernetes:core/v1:Secret", "kf-dev-auth-secret");
@@ -181,7 +195,9 @@ describe("the Azure graph (dev stack)", () => {
         const c = mocks.one(T.cluster);
         const identity = mocks.one(T.identity);
         assert.equal(input(c, "identity.type"), "UserAssigned");
-        assert.deepEqual(input(c, "identity.userAssignedIdentities"), [`/subscriptions/${MOCK.subscriptionId}/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${identity.name}9abc`]);
+        assert.deepEqual(input(c, "identity.userAssignedIdentities"), [
+            `/subscriptions/${MOCK.subscriptionId}/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${identity.name}9abc`,
+        ]);
         assert.ok(c.dependencies.includes(identity.urn), "identity first");
         assert.equal(input(c, "enableRBAC"), true);
         assert.equal(input(c, "aadProfile.managed"), true);
@@ -198,7 +214,11 @@ describe("the Azure graph (dev stack)", () => {
         assert.equal(input(c, "nodeResourceGroup"), `kf-dev-${stackSuffix(CONTEXT, "dev")}-nodes`);
         assert.equal(input(c, "disableLocalAccounts"), false);
         const pools = input<Record<string, unknown>[]>(c, "agentPoolProfiles");
-        assert.deepEqual(pools.map((p) => [p.name, p.mode]), [["system", "System"]], "only the system pool is inline");
+        assert.deepEqual(
+            pools.map((p) => [p.name, p.mode]),
+            [["system", "System"]],
+            "only the system pool is inline",
+        );
         assert.equal(pools[0].count, 2);
         assert.equal(pools[0].vmSize, "Standard_D4s_v5");
         assert.deepEqual(c.ignoreChanges, []);
@@ -222,7 +242,10 @@ describe("the Azure graph (dev stack)", () => {
         assert.deepEqual(windows.map((w) => input(w, "configName")).sort(), ["aksManagedAutoUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule"]);
         for (const w of windows) {
             assert.deepEqual(input(w, "maintenanceWindow"), {
-                schedule: { weekly: { dayOfWeek: "Saturday", intervalWeeks: 1 } }, durationHours: 8, startTime: "00:00", utcOffset: "+00:00",
+                schedule: { weekly: { dayOfWeek: "Saturday", intervalWeeks: 1 } },
+                durationHours: 8,
+                startTime: "00:00",
+                utcOffset: "+00:00",
             });
         }
     });
@@ -253,7 +276,7 @@ describe("the Azure graph (dev stack)", () => {
         const kube = mocks.resources.filter((x) => x.type.startsWith("kubernetes:"));
         assert.ok(kube.length > 5, `${kube.length} Kubernetes resources`);
         for (const r of kube) {
-            const ref = r.custom ? r.provider : (r.provider || r.providers.kubernetes || "");
+            const ref = r.custom ? r.provider : r.provider || r.providers.kubernetes || "";
             assert.ok(ref.startsWith(`${provider.urn}::`), `${r.type} ${r.name} uses ${ref || "the default provider"}`);
         }
     });
@@ -320,7 +343,10 @@ describe("the Azure graph (dev stack)", () => {
     });
 
     it("protects nothing in dev", () => {
-        assert.deepEqual(mocks.resources.filter((r) => r.protect).map((r) => r.name), []);
+        assert.deepEqual(
+            mocks.resources.filter((r) => r.protect).map((r) => r.name),
+            [],
+        );
     });
 
     it("answered every invoke the program made from the mocks", () => {
@@ -355,8 +381,11 @@ describe("GPU and spot pools, admin groups (dev stack with options)", () => {
         assert.match(input(gpu, "agentPoolName"), /^gpu[0-9a-f]{9}$/);
         assert.equal(input(user, "scaleSetPriority"), "Spot");
         assert.deepEqual(input(user, "nodeTaints"), ["kubernetes.azure.com/scalesetpriority=spot:NoSchedule"]);
-        assert.notEqual(input(user, "agentPoolName"), aks.poolName("user", { vmSize: "Standard_D8s_v5", minCount: 0, maxCount: 2, spot: false }, [], []),
-            "turning spot on renames the pool: AKS cannot change priority in place, so the new pool comes first");
+        assert.notEqual(
+            input(user, "agentPoolName"),
+            aks.poolName("user", { vmSize: "Standard_D8s_v5", minCount: 0, maxCount: 2, spot: false }, [], []),
+            "turning spot on renames the pool: AKS cannot change priority in place, so the new pool comes first",
+        );
     });
 
     it("deploys the NVIDIA device plugin on the GPU nodes, tolerating their taints", () => {
@@ -364,8 +393,11 @@ describe("GPU and spot pools, admin groups (dev stack with options)", () => {
         assert.equal(input(ds, "metadata.namespace"), "kube-system");
         assert.deepEqual(input(ds, "spec.template.spec.nodeSelector"), { "kubeflow-azure/pool": "gpu" });
         const tolerations = input<Record<string, string>[]>(ds, "spec.template.spec.tolerations");
-        assert.deepEqual(tolerations.map((t) => `${t.key}=${t.value ?? ""}:${t.effect}`).sort(),
-            ["kubernetes.azure.com/scalesetpriority=spot:NoSchedule", "nvidia.com/gpu=:NoSchedule", "sku=gpu:NoSchedule"]);
+        assert.deepEqual(tolerations.map((t) => `${t.key}=${t.value ?? ""}:${t.effect}`).sort(), [
+            "kubernetes.azure.com/scalesetpriority=spot:NoSchedule",
+            "nvidia.com/gpu=:NoSchedule",
+            "sku=gpu:NoSchedule",
+        ]);
         assert.match(input<{ image: string }[]>(ds, "spec.template.spec.containers")[0].image, /^nvcr\.io\/nvidia\/k8s-device-plugin:v\d+\.\d+\.\d+$/);
         assert.ok(ds.provider.startsWith(`${mocks.one(T.k8sProvider).urn}::`));
     });
@@ -400,11 +432,17 @@ describe("a fixed deploying identity (previews run as another identity)", () => 
 describe("the Azure graph (prod stack)", () => {
     let prodDeployment: import("../program").Deployment;
     before(async () => {
-        prodDeployment = await run("prod", { "kubeflow-azure:allowedGroupIds": ["0a0a0a0a-1b1b-2c2c-3d3d-4e4e4e4e4e4e", "5f5f5f5f-6a6a-7b7b-8c8c-9d9d9d9d9d9d"], "kubeflow-azure:tenantId": "AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE" });
+        prodDeployment = await run("prod", {
+            "kubeflow-azure:allowedGroupIds": ["0a0a0a0a-1b1b-2c2c-3d3d-4e4e4e4e4e4e", "5f5f5f5f-6a6a-7b7b-8c8c-9d9d9d9d9d9d"],
+            "kubeflow-azure:tenantId": "AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE",
+        });
     });
 
     it("protects the cluster, the resource groups and the Entra app", () => {
-        const protectedTypes = mocks.resources.filter((r) => r.protect).map((r) => r.type).sort();
+        const protectedTypes = mocks.resources
+            .filter((r) => r.protect)
+            .map((r) => r.type)
+            .sort();
         assert.deepEqual(protectedTypes, [T.cluster, T.ip, T.rg, T.rg, T.app].sort());
     });
 
@@ -438,7 +476,10 @@ describe("the Azure graph (prod stack)", () => {
     it("restricts sign-in to the configured groups", () => {
         assert.equal(input(mocks.one(T.sp), "appRoleAssignmentRequired"), true);
         const assignments = mocks.ofType(T.groupAssignment);
-        assert.deepEqual(assignments.map((a) => input(a, "principalObjectId")).sort(), ["0a0a0a0a-1b1b-2c2c-3d3d-4e4e4e4e4e4e", "5f5f5f5f-6a6a-7b7b-8c8c-9d9d9d9d9d9d"]);
+        assert.deepEqual(assignments.map((a) => input(a, "principalObjectId")).sort(), [
+            "0a0a0a0a-1b1b-2c2c-3d3d-4e4e4e4e4e4e",
+            "5f5f5f5f-6a6a-7b7b-8c8c-9d9d9d9d9d9d",
+        ]);
         for (const a of assignments) {
             assert.equal(input(a, "appRoleId"), "00000000-0000-0000-0000-000000000000");
             assert.equal(input(a, "resourceObjectId"), "56565656-7878-9090-1212-343434343434");
@@ -498,12 +539,22 @@ describe("a release whose authservice needs a client secret (v1.10.2, oauth2-pro
     });
 
     it("is refused before any resource when the rotation is no date, or describes an expired secret", async () => {
-        for (const [rotation, pattern] of [["1", /clientSecret\.rotation: "1": the day the client secret is issued, YYYY-MM-DD/], ["2020-01-01", /clientSecret\.rotation: "2020-01-01": a secret issued then ended 2020-06-29/]] as const) {
+        for (const [rotation, pattern] of [
+            ["1", /clientSecret\.rotation: "1": the day the client secret is issued, YYYY-MM-DD/],
+            ["2020-01-01", /clientSecret\.rotation: "2020-01-01": a secret issued then ended 2020-06-29/],
+        ] as const) {
             mocks.reset();
-            const cfg = config.resolveConfig(stackConfig("prod", { ...templateValues("prod"), ...secretRelease, "kubeflow-azure:clientSecret": { validityDays: 180, rotation } }), "prod", CONTEXT);
+            const cfg = config.resolveConfig(
+                stackConfig("prod", { ...templateValues("prod"), ...secretRelease, "kubeflow-azure:clientSecret": { validityDays: 180, rotation } }),
+                "prod",
+                CONTEXT,
+            );
             assert.throws(() => program.deploy(cfg, miniRelease("v1.10.2")), pattern);
             await mocks.settle();
-            assert.deepEqual(mocks.resources.map((r) => r.name), []);
+            assert.deepEqual(
+                mocks.resources.map((r) => r.name),
+                [],
+            );
         }
     });
 });
@@ -532,7 +583,10 @@ describe("a render the program cannot use", () => {
         const cfg = config.resolveConfig(stackConfig("dev"), "dev", CONTEXT);
         assert.throws(() => program.deploy(cfg, broken), /oauth2_proxy\.cfg/);
         await mocks.settle();
-        assert.deepEqual(mocks.resources.map((r) => r.name), []);
+        assert.deepEqual(
+            mocks.resources.map((r) => r.name),
+            [],
+        );
     });
 
     it("lacking an object the program needs, is refused before any resource is registered", async () => {
@@ -542,7 +596,10 @@ describe("a render the program cannot use", () => {
         const cfg = config.resolveConfig(stackConfig("dev"), "dev", CONTEXT);
         assert.throws(() => program.deploy(cfg, { ...partial, objects }), /lacks 1 object\(s\).*\n.*Service istio-system\/istio-ingressgateway is missing/);
         await mocks.settle();
-        assert.deepEqual(mocks.resources.map((r) => r.name), []);
+        assert.deepEqual(
+            mocks.resources.map((r) => r.name),
+            [],
+        );
     });
 });
 
@@ -551,7 +608,11 @@ describe("the oidc-authservice releases", { skip: skipWithoutRenders() }, () => 
         const release = (await import("../manifests/catalog")).findRelease("v1.7.0");
         assert.ok(release);
         const rotation = { validityDays: 365, rotation: new Date().toISOString().slice(0, 10) };
-        await run("dev", { "kubeflow-azure:kubeflowRelease": "v1.7.0", "kubeflow-azure:kubernetesVersion": "1.25", "kubeflow-azure:clientSecret": rotation }, { release, objects: loadRender("v1.7.0"), origin: "v1.7.0 render" });
+        await run(
+            "dev",
+            { "kubeflow-azure:kubeflowRelease": "v1.7.0", "kubeflow-azure:kubernetesVersion": "1.25", "kubeflow-azure:clientSecret": rotation },
+            { release, objects: loadRender("v1.7.0"), origin: "v1.7.0 render" },
+        );
         const uris = input<string[]>(mocks.one(T.app), "web.redirectUris");
         assert.deepEqual(uris, [authservice.redirectUri("oidc-authservice", DEV_HOST), authservice.postLogoutRedirectUri(DEV_HOST)]);
         assert.ok(uris[0].startsWith(`https://${DEV_HOST}/`));
@@ -562,7 +623,12 @@ describe("the whole program on every real release", { skip: skipWithoutRenders()
     const GROUP = "kubernetes:yaml/v2:ConfigGroup";
     const docs = (r: RecordedResource): Record<string, unknown>[] => {
         const text = isSecretValue(r.inputs.yaml) ? (r.inputs.yaml as { value: string }).value : r.inputs.yaml;
-        return typeof text === "string" ? text.split("\n---\n").filter(Boolean).map((t) => JSON.parse(t) as Record<string, unknown>) : [];
+        return typeof text === "string"
+            ? text
+                  .split("\n---\n")
+                  .filter(Boolean)
+                  .map((t) => JSON.parse(t) as Record<string, unknown>)
+            : [];
     };
     for (const id of availableRenders()) {
         it(`${id}: applies every object once, in chained phases, with no dex and no default credential`, async () => {
@@ -573,9 +639,15 @@ describe("the whole program on every real release", { skip: skipWithoutRenders()
             const secretless = id === "26.03" || id === "v1.11.0";
             const rotation = secretless ? {} : { "kubeflow-azure:clientSecret": { validityDays: 180, rotation: new Date().toISOString().slice(0, 10) } };
             const groups = { "kubeflow-azure:allowedGroupIds": ["0a0a0a0a-1b1b-2c2c-3d3d-4e4e4e4e4e4e"] };
-            const deployment = await run("prod", { "kubeflow-azure:kubeflowRelease": id, "kubeflow-azure:kubernetesVersion": k8sVersion, ...rotation, ...groups }, { release, objects: loadRender(id), origin: id });
+            const deployment = await run(
+                "prod",
+                { "kubeflow-azure:kubeflowRelease": id, "kubeflow-azure:kubernetesVersion": k8sVersion, ...rotation, ...groups },
+                { release, objects: loadRender(id), origin: id },
+            );
             const host = await promiseOf(deployment.outputs.hostname);
-            const phases = mocks.ofType(GROUP).filter((g) => /-kubeflow-phase-\d+$/.test(g.name))
+            const phases = mocks
+                .ofType(GROUP)
+                .filter((g) => /-kubeflow-phase-\d+$/.test(g.name))
                 .sort((a, b) => Number(/(\d+)$/.exec(a.name)?.[1]) - Number(/(\d+)$/.exec(b.name)?.[1]));
             assert.ok(phases.length >= 3, `${phases.length} phases`);
             phases.forEach((p, i) => {
@@ -595,7 +667,10 @@ describe("the whole program on every real release", { skip: skipWithoutRenders()
             // Data volumes are their own resources, retained in prod.
             const pvcs = mocks.ofType("kubernetes:core/v1:PersistentVolumeClaim");
             assert.ok(pvcs.length > 0);
-            assert.ok(pvcs.every((p) => p.retainOnDelete), "PVCs retained when protect is on");
+            assert.ok(
+                pvcs.every((p) => p.retainOnDelete),
+                "PVCs retained when protect is on",
+            );
             for (const r of mocks.resources) {
                 assert.deepEqual(plaintextLeaks(r.inputs, SECRET_PLAINTEXTS), [], `${r.type} ${r.name}`);
             }
@@ -616,7 +691,10 @@ describe("the whole program on every real release", { skip: skipWithoutRenders()
                 assert.ok(mocks.transitiveDependencies(g.urn).has(lastPhase.urn), `${g.name} waits on the platform`);
             }
             const serviceGroup = edgeGroups.find((g) => docs(g).some((o) => o.kind === "Service"));
-            assert.ok(serviceGroup?.dependencies.includes(mocks.one(T.role, "network-contributor").urn), "the LoadBalancer waits on the Network Contributor role");
+            assert.ok(
+                serviceGroup?.dependencies.includes(mocks.one(T.role, "network-contributor").urn),
+                "the LoadBalancer waits on the Network Contributor role",
+            );
 
             // The authservice: the same redirect URI as the app registration, the ACME path exempt (prod uses letsencrypt).
             const authGroup = mocks.one(GROUP, "kf-prod-auth-objects");
@@ -628,14 +706,20 @@ describe("the whole program on every real release", { skip: skipWithoutRenders()
 
             // Sign-in: one claim on both sides; no client secret where workload identity does.
             assert.equal(effective.userIdClaim, release.authservice === "oauth2-proxy" ? "preferred_username" : "email");
-            assert.deepEqual(effective.gatewayJwtRules.flatMap((r) => r.outputClaimToHeaders.map((h) => h.claim)), release.authservice === "oauth2-proxy" ? ["preferred_username", "sub"] : []);
+            assert.deepEqual(
+                effective.gatewayJwtRules.flatMap((r) => r.outputClaimToHeaders.map((h) => h.claim)),
+                release.authservice === "oauth2-proxy" ? ["preferred_username", "sub"] : [],
+            );
 
             // Automation: on oauth2-proxy releases the gateway trusts the cluster's own issuer
             // (the stack's clusterOidcIssuerUrl) for the site's audience, naming the service account.
             const clusterRules = effective.gatewayJwtRules.filter((r) => r.issuer === MOCK.clusterOidcIssuer);
-            assert.deepEqual(clusterRules.map((r) => [r.jwksUri, r.audiences, r.outputClaimToHeaders]), release.authservice === "oauth2-proxy"
-                ? [[`${MOCK.clusterOidcIssuer}openid/v1/jwks`, [`https://${host}`], [{ header: "kubeflow-userid", claim: "sub" }]]]
-                : []);
+            assert.deepEqual(
+                clusterRules.map((r) => [r.jwksUri, r.audiences, r.outputClaimToHeaders]),
+                release.authservice === "oauth2-proxy"
+                    ? [[`${MOCK.clusterOidcIssuer}openid/v1/jwks`, [`https://${host}`], [{ header: "kubeflow-userid", claim: "sub" }]]]
+                    : [],
+            );
 
             // Sign-out: the dashboard's logout (a platform object) ends in Entra's sign-out and
             // comes back to the host, which the app registration lists as a redirect URI.
@@ -664,7 +748,12 @@ describe("the whole program on every real release", { skip: skipWithoutRenders()
             // Sign-in restricted to a group: the tenant-wide consent spares the first user "Need admin approval".
             assert.deepEqual([...input<string[]>(mocks.one(T.consent), "claimValues")].sort(), ["User.Read", "email", "offline_access", "openid", "profile"]);
             // Refreshed sessions reach the browser: the platform applies the mesh config with set-cookie on allow.
-            const mesh = applied.find((o) => o.kind === "ConfigMap" && (o.metadata as { name: string; namespace?: string }).name === "istio" && (o.metadata as { namespace?: string }).namespace === "istio-system");
+            const mesh = applied.find(
+                (o) =>
+                    o.kind === "ConfigMap" &&
+                    (o.metadata as { name: string; namespace?: string }).name === "istio" &&
+                    (o.metadata as { namespace?: string }).namespace === "istio-system",
+            );
             assert.ok(mesh);
             if (release.authservice === "oauth2-proxy") {
                 const provider = meshExtensionProviders([mesh as unknown as import("../manifests/types").KubeObject]).find((p) => p.name === "oauth2-proxy");

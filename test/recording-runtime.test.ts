@@ -83,16 +83,20 @@ describe("recording runtime: under setMocks", () => {
         const provider = new ContractProvider("p");
         const box = new Box("box", { providers: { contract: provider } });
         const first = new Thing("first", { size: 1 }, { parent: box });
-        new Thing("second", { after: first.id }, {
-            parent: box,
-            provider,
-            dependsOn: [first],
-            protect: true,
-            retainOnDelete: true,
-            deleteBeforeReplace: true,
-            ignoreChanges: ["size"],
-            additionalSecretOutputs: ["token"],
-        });
+        new Thing(
+            "second",
+            { after: first.id },
+            {
+                parent: box,
+                provider,
+                dependsOn: [first],
+                protect: true,
+                retainOnDelete: true,
+                deleteBeforeReplace: true,
+                ignoreChanges: ["size"],
+                additionalSecretOutputs: ["token"],
+            },
+        );
         await runtime.settle();
         const second = runtime.one("contract:index:Thing", "second");
         const boxUrn = runtime.one("contract:index:Box").urn;
@@ -132,10 +136,16 @@ describe("recording runtime: under setMocks", () => {
 
     it("records an invoke, and refuses one it has no answer for, naming where to add it", async () => {
         runtime.reset();
-        const answer = await pulumi.runtime.invoke("azuread:index/getClientConfig:getClientConfig", {}) as { tenantId?: unknown };
+        const answer = (await pulumi.runtime.invoke("azuread:index/getClientConfig:getClientConfig", {})) as { tenantId?: unknown };
         assert.equal(typeof answer.tenantId, "string");
-        assert.deepEqual(runtime.invokes.map((i) => i.token), ["azuread:index/getClientConfig:getClientConfig"]);
+        assert.deepEqual(
+            runtime.invokes.map((i) => i.token),
+            ["azuread:index/getClientConfig:getClientConfig"],
+        );
         await assert.rejects(pulumi.runtime.invoke("contract:index:nothing", {}));
-        assert.throws(() => answerInvoke({ token: "contract:index:nothing", inputs: {} }), /tools\/mock-answers\.ts does not know the invoke contract:index:nothing/);
+        assert.throws(
+            () => answerInvoke({ token: "contract:index:nothing", inputs: {} }),
+            /tools\/mock-answers\.ts does not know the invoke contract:index:nothing/,
+        );
     });
 });

@@ -34,19 +34,27 @@ describe("loadRelease", () => {
         assert.equal(rendered.objects.length, miniObjects().length);
         assert.equal(rendered.origin, file);
         await mocks.settle();
-        assert.deepEqual(mocks.invokes.filter((i) => i.token.startsWith("kubernetes:")), []);
+        assert.deepEqual(
+            mocks.invokes.filter((i) => i.token.startsWith("kubernetes:")),
+            [],
+        );
         assert.equal(mocks.resources.length, 0, "no provider, no resource");
     });
 
     it("refuses a rendered file of another release before anything is registered, naming both releases", async () => {
         mocks.reset();
-        const objects = miniObjects().map((o) => o.kind === "Deployment" && o.metadata.name === "ml-pipeline"
-            ? { ...o, spec: { template: { spec: { containers: [{ name: "ml-pipeline-api-server", image: "gcr.io/ml-pipeline/api-server:2.3.0" }] } } } }
-            : o);
+        const objects = miniObjects().map((o) =>
+            o.kind === "Deployment" && o.metadata.name === "ml-pipeline"
+                ? { ...o, spec: { template: { spec: { containers: [{ name: "ml-pipeline-api-server", image: "gcr.io/ml-pipeline/api-server:2.3.0" }] } } } }
+                : o,
+        );
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "kf-rel-")), "v191.yaml");
         fs.writeFileSync(file, toYamlText(objects));
         const cfg = config.resolveConfig(stackConfig("dev", { "kubeflow-azure:manifests": file }), "dev", CONTEXT);
-        await assert.rejects(source.loadRelease(cfg), /is a render of Kubeflow v1\.9\.1 \(Kubeflow Pipelines 2\.3\.0\), but kubeflow-azure:kubeflowRelease is 26\.03/);
+        await assert.rejects(
+            source.loadRelease(cfg),
+            /is a render of Kubeflow v1\.9\.1 \(Kubeflow Pipelines 2\.3\.0\), but kubeflow-azure:kubeflowRelease is 26\.03/,
+        );
         await mocks.settle();
         assert.equal(mocks.resources.length, 0);
     });
@@ -59,7 +67,10 @@ describe("loadRelease", () => {
         const cfg = config.resolveConfig(stackConfig("dev", { "kubeflow-azure:manifests": dir }), "dev", CONTEXT);
         const rendered = await source.loadRelease(cfg);
         await mocks.settle();
-        assert.deepEqual(rendered.objects.map((o) => o.metadata.name), miniObjects().map((o) => o.metadata.name));
+        assert.deepEqual(
+            rendered.objects.map((o) => o.metadata.name),
+            miniObjects().map((o) => o.metadata.name),
+        );
         const invoke = mocks.invokes.find((i) => i.token === "kubernetes:kustomize:directory");
         assert.ok(invoke);
         assert.equal(invoke.inputs.directory, dir);

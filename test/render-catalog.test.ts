@@ -42,7 +42,10 @@ describe("renderCatalog", () => {
         const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "kf-renders-"));
         const f = fakes();
         const lines = renderCatalog({ outDir, fetch: f.fetch, render: f.render, log: () => undefined });
-        assert.deepEqual(f.fetched, RELEASES.map((r) => r.id));
+        assert.deepEqual(
+            f.fetched,
+            RELEASES.map((r) => r.id),
+        );
         assert.equal(lines.length, RELEASES.length);
         const files = fs.readdirSync(outDir).sort();
         assert.deepEqual(files, RELEASES.map((r) => `kubeflow-${r.id}.yaml`).sort());
@@ -70,7 +73,16 @@ describe("renderCatalog", () => {
         const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "kf-renders-"));
         const f = fakes();
         assert.throws(
-            () => renderCatalog({ outDir, releases: [RELEASES[0]], fetch: f.fetch, render: () => { throw new Error("kustomize failed"); }, log: () => undefined }),
+            () =>
+                renderCatalog({
+                    outDir,
+                    releases: [RELEASES[0]],
+                    fetch: f.fetch,
+                    render: () => {
+                        throw new Error("kustomize failed");
+                    },
+                    log: () => undefined,
+                }),
             /kustomize failed/,
         );
         assert.deepEqual(fs.readdirSync(outDir), []);

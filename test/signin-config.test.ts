@@ -16,10 +16,20 @@ describe("config: userIdClaim", () => {
 
     it("refuses preferred_username where the authservice reads userinfo only, and any other claim, naming the key", () => {
         assert.throws(
-            () => resolveConfig({ ...base, [key("kubeflowRelease")]: "v1.7.0", [key("kubernetesVersion")]: "1.25", [key("userIdClaim")]: "preferred_username" }, "dev", CONTEXT),
-            (err: Error) => err instanceof ConfigError && /kubeflow-azure:userIdClaim: "preferred_username": v1\.7\.0 runs oidc-authservice.*only email.*mail attribute/.test(err.message),
+            () =>
+                resolveConfig(
+                    { ...base, [key("kubeflowRelease")]: "v1.7.0", [key("kubernetesVersion")]: "1.25", [key("userIdClaim")]: "preferred_username" },
+                    "dev",
+                    CONTEXT,
+                ),
+            (err: Error) =>
+                err instanceof ConfigError &&
+                /kubeflow-azure:userIdClaim: "preferred_username": v1\.7\.0 runs oidc-authservice.*only email.*mail attribute/.test(err.message),
         );
-        assert.throws(() => resolveConfig({ ...base, [key("userIdClaim")]: "upn" }, "dev", CONTEXT), /kubeflow-azure:userIdClaim: "upn": one of preferred_username, email/);
+        assert.throws(
+            () => resolveConfig({ ...base, [key("userIdClaim")]: "upn" }, "dev", CONTEXT),
+            /kubeflow-azure:userIdClaim: "upn": one of preferred_username, email/,
+        );
     });
 });
 
@@ -31,7 +41,10 @@ describe("config: owners", () => {
     });
 
     it("refuses what is no object id, naming the entry", () => {
-        assert.throws(() => resolveConfig({ ...base, [key("owners")]: JSON.stringify(["alice@contoso.com"]) }, "dev", CONTEXT), /kubeflow-azure:owners\[0\]: "alice@contoso\.com": an Entra object id/);
+        assert.throws(
+            () => resolveConfig({ ...base, [key("owners")]: JSON.stringify(["alice@contoso.com"]) }, "dev", CONTEXT),
+            /kubeflow-azure:owners\[0\]: "alice@contoso\.com": an Entra object id/,
+        );
     });
 });
 
@@ -45,8 +58,14 @@ describe("config: the client secret's end date", () => {
     });
 
     it("refuses a label that is no date, an impossible date and an ended secret, saying what to set", () => {
-        assert.throws(() => clientSecretEndDate({ validityDays: 365, rotation: "1" }, now), /kubeflow-azure:clientSecret\.rotation: "1": the day the client secret is issued, YYYY-MM-DD.*2026-12-01/);
+        assert.throws(
+            () => clientSecretEndDate({ validityDays: 365, rotation: "1" }, now),
+            /kubeflow-azure:clientSecret\.rotation: "1": the day the client secret is issued, YYYY-MM-DD.*2026-12-01/,
+        );
         assert.throws(() => clientSecretEndDate({ validityDays: 365, rotation: "2026-02-30" }, now), /YYYY-MM-DD/);
-        assert.throws(() => clientSecretEndDate({ validityDays: 30, rotation: "2026-10-01" }, now), /ended 2026-10-31T00:00:00\.000Z.*set today's date to rotate/);
+        assert.throws(
+            () => clientSecretEndDate({ validityDays: 30, rotation: "2026-10-01" }, now),
+            /ended 2026-10-31T00:00:00\.000Z.*set today's date to rotate/,
+        );
     });
 });

@@ -4,7 +4,16 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { Release, findRelease, releaseIds } from "../manifests/catalog";
-import { Git, PIPELINES_VERSIONS, checkRenderedRelease, fetchRelease, localSource, readRendered, renderedPipelinesVersion, tagMoved } from "../manifests/source";
+import {
+    Git,
+    PIPELINES_VERSIONS,
+    checkRenderedRelease,
+    fetchRelease,
+    localSource,
+    readRendered,
+    renderedPipelinesVersion,
+    tagMoved,
+} from "../manifests/source";
 import { KubeObject } from "../manifests/types";
 import { availableRenders, loadRender, skipWithoutRenders } from "./upstream";
 
@@ -17,7 +26,9 @@ function fakeGit(head: string, options: { failFetch?: boolean } = {}): { git: Gi
     const git: Git = (args, cwd) => {
         calls.push([...args]);
         if (args[0] === "fetch" && options.failFetch) {
-            throw Object.assign(new Error("git fetch failed"), { stderr: "fatal: unable to access 'https://github.com/kubeflow/manifests/': Could not resolve host\n" });
+            throw Object.assign(new Error("git fetch failed"), {
+                stderr: "fatal: unable to access 'https://github.com/kubeflow/manifests/': Could not resolve host\n",
+            });
         }
         if (args[0] === "checkout") {
             fs.mkdirSync(path.join(cwd, "example"), { recursive: true });
@@ -45,27 +56,40 @@ describe("fetchRelease", () => {
             directory: path.join(cacheDir, "manifests", release.commit, "example"),
             origin: `https://github.com/kubeflow/manifests ${release.tag} (${release.commit})`,
         });
-        assert.ok(calls.some((c) => c.join(" ") === `fetch --quiet --depth 1 origin ${release.commit}`), "fetches the commit, not the tag");
+        assert.ok(
+            calls.some((c) => c.join(" ") === `fetch --quiet --depth 1 origin ${release.commit}`),
+            "fetches the commit, not the tag",
+        );
         const again = fakeGit(release.commit);
         assert.deepEqual(fetchRelease(release, { cacheDir, git: again.git }), source);
-        assert.deepEqual(again.calls.map((c) => c[0]), ["rev-parse"], "a verified cache entry is used without fetching");
+        assert.deepEqual(
+            again.calls.map((c) => c[0]),
+            ["rev-parse"],
+            "a verified cache entry is used without fetching",
+        );
     });
 
     it("refuses a tree that is not the pinned commit and leaves nothing in the cache", () => {
         const cacheDir = tmp();
         const { git } = fakeGit("0".repeat(40));
-        assert.throws(() => fetchRelease(release, { cacheDir, git }), new RegExp(`Kubeflow 26\\.03: the fetched tree is not commit ${release.commit}; refusing to deploy it`));
+        assert.throws(
+            () => fetchRelease(release, { cacheDir, git }),
+            new RegExp(`Kubeflow 26\\.03: the fetched tree is not commit ${release.commit}; refusing to deploy it`),
+        );
         assert.deepEqual(fs.readdirSync(path.join(cacheDir, "manifests")), []);
     });
 
     it("names the release and the way out when the download fails", () => {
         const { git } = fakeGit(release.commit, { failFetch: true });
-        assert.throws(() => fetchRelease(release, { cacheDir: tmp(), git }), (err: Error) => {
-            assert.match(err.message, /^Kubeflow 26\.03: could not fetch https:\/\/github\.com\/kubeflow\/manifests 26\.03/);
-            assert.match(err.message, /Could not resolve host/);
-            assert.match(err.message, /set kubeflow-azure:manifests/);
-            return true;
-        });
+        assert.throws(
+            () => fetchRelease(release, { cacheDir: tmp(), git }),
+            (err: Error) => {
+                assert.match(err.message, /^Kubeflow 26\.03: could not fetch https:\/\/github\.com\/kubeflow\/manifests 26\.03/);
+                assert.match(err.message, /Could not resolve host/);
+                assert.match(err.message, /set kubeflow-azure:manifests/);
+                return true;
+            },
+        );
     });
 
     it("refetches a cache entry whose checkout is not the pinned commit", () => {
@@ -93,7 +117,10 @@ describe("local sources", () => {
         const file = path.join(dir, "render.yaml");
         fs.writeFileSync(file, "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: kubeflow\n");
         assert.deepEqual(localSource(file), { kind: "rendered", file });
-        assert.deepEqual(readRendered(file).map((o) => o.metadata.name), ["kubeflow"]);
+        assert.deepEqual(
+            readRendered(file).map((o) => o.metadata.name),
+            ["kubeflow"],
+        );
         fs.writeFileSync(path.join(dir, "kustomization.yaml"), "resources: [render.yaml]\n");
         assert.deepEqual(localSource(dir), { kind: "kustomization", directory: dir, origin: dir });
     });
@@ -131,8 +158,10 @@ describe("the release a render was made from", () => {
 
     it("refuses a render of another catalog release, naming both; lets an unknown version through", () => {
         const v191 = findRelease("v1.9.1") as Release;
-        assert.throws(() => checkRenderedRelease([apiServer("gcr.io/ml-pipeline/api-server:2.3.0")], release, "render.yaml"),
-            /^Error: render\.yaml is a render of Kubeflow v1\.9\.1 \(Kubeflow Pipelines 2\.3\.0\), but kubeflow-azure:kubeflowRelease is 26\.03 \(Kubeflow Pipelines 2\.16\.0\): set kubeflow-azure:kubeflowRelease to v1\.9\.1/);
+        assert.throws(
+            () => checkRenderedRelease([apiServer("gcr.io/ml-pipeline/api-server:2.3.0")], release, "render.yaml"),
+            /^Error: render\.yaml is a render of Kubeflow v1\.9\.1 \(Kubeflow Pipelines 2\.3\.0\), but kubeflow-azure:kubeflowRelease is 26\.03 \(Kubeflow Pipelines 2\.16\.0\): set kubeflow-azure:kubeflowRelease to v1\.9\.1/,
+        );
         assert.doesNotThrow(() => checkRenderedRelease([apiServer("gcr.io/ml-pipeline/api-server:2.3.0")], v191, "render.yaml"));
         assert.doesNotThrow(() => checkRenderedRelease([apiServer("gcr.io/ml-pipeline/api-server:2.99.0-patched")], release, "render.yaml"));
     });
@@ -147,7 +176,10 @@ describe("the release a render was made from", () => {
                     if (other === id) {
                         assert.doesNotThrow(() => checkRenderedRelease(objects, configured, id));
                     } else {
-                        assert.throws(() => checkRenderedRelease(objects, configured, id), new RegExp(`render of Kubeflow ${id.replace(/\./g, "\\.")} .*kubeflowRelease is ${other.replace(/\./g, "\\.")} `));
+                        assert.throws(
+                            () => checkRenderedRelease(objects, configured, id),
+                            new RegExp(`render of Kubeflow ${id.replace(/\./g, "\\.")} .*kubeflowRelease is ${other.replace(/\./g, "\\.")} `),
+                        );
                     }
                 }
             });

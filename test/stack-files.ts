@@ -12,9 +12,8 @@ export type { RawConfig } from "../tools/stack-files";
 export function templateValues(stack: string): Record<string, unknown> {
     return stack === "prod"
         ? {
-            "kubeflow-azure:authorizedIpRanges": ["20.61.10.0/24"],
-            "kubeflow-azure:tls": { issuer: "letsencrypt", email: "platform-team@contoso.com" },
-        }
+              "kubeflow-azure:authorizedIpRanges": ["20.61.10.0/24"],
+              "kubeflow-azure:tls": { issuer: "letsencrypt", email: "platform-team@contoso.com" },
+          }
         : {};
 }
-

@@ -36,7 +36,10 @@ const keys = (objects: readonly KubeObject[]): string[] => objects.map(objectKey
 /** Predicates a component would pass; written here independently of authservice.ts/edge.ts. */
 const testOwners: Owners<"auth" | "edge"> = {
     edge: (o) =>
-        (o.kind === "Gateway" && apiGroup(o.apiVersion) === "networking.istio.io" && o.metadata.namespace === "kubeflow" && o.metadata.name === "kubeflow-gateway") ||
+        (o.kind === "Gateway" &&
+            apiGroup(o.apiVersion) === "networking.istio.io" &&
+            o.metadata.namespace === "kubeflow" &&
+            o.metadata.name === "kubeflow-gateway") ||
         (o.kind === "Service" && o.metadata.namespace === "istio-system" && o.metadata.name === "istio-ingressgateway") ||
         (o.kind === "Certificate" && apiGroup(o.apiVersion) === "cert-manager.io" && o.metadata.name === "istio-ingressgateway-certs"),
     auth: (o) =>
@@ -83,12 +86,15 @@ describe("completeNamespaces", () => {
 
     it("reports every object of an unknown kind at once", () => {
         const bad = [obj("example.com/v1", "Widget", "a"), obj("other.io/v1", "Thing", "b", "x"), obj("v1", "ConfigMap", "ok")];
-        assert.throws(() => completeNamespaces(bad), (err: Error) => {
-            assert.match(err.message, /2 object\(s\) of unknown kind/);
-            assert.match(err.message, /example\.com\/v1 Widget/);
-            assert.match(err.message, /other\.io\/v1 Thing/);
-            return true;
-        });
+        assert.throws(
+            () => completeNamespaces(bad),
+            (err: Error) => {
+                assert.match(err.message, /2 object\(s\) of unknown kind/);
+                assert.match(err.message, /example\.com\/v1 Widget/);
+                assert.match(err.message, /other\.io\/v1 Thing/);
+                return true;
+            },
+        );
     });
 });
 
@@ -118,7 +124,10 @@ describe("handOver", () => {
     });
 
     it("refuses an object claimed by two owners, naming both", () => {
-        assert.throws(() => handOver(objects, { one: (o) => o.kind === "Secret", two: (o) => o.metadata.name === "b" }), /\/Secret:x\/b: one, two: an object may have only one owner/);
+        assert.throws(
+            () => handOver(objects, { one: (o) => o.kind === "Secret", two: (o) => o.metadata.name === "b" }),
+            /\/Secret:x\/b: one, two: an object may have only one owner/,
+        );
     });
 });
 
@@ -169,7 +178,13 @@ describe("dropDex", () => {
 
     it("drops dex's namespace, everything in it, its CRDs and its cluster RBAC", () => {
         const out = dropDex(objects);
-        for (const gone of ["/Namespace:/auth", "apps/Deployment:auth/dex", "/ConfigMap:auth/dex", "rbac.authorization.k8s.io/ClusterRole:/dex", "rbac.authorization.k8s.io/ClusterRoleBinding:/dex"]) {
+        for (const gone of [
+            "/Namespace:/auth",
+            "apps/Deployment:auth/dex",
+            "/ConfigMap:auth/dex",
+            "rbac.authorization.k8s.io/ClusterRole:/dex",
+            "rbac.authorization.k8s.io/ClusterRoleBinding:/dex",
+        ]) {
             assert.ok(!keys(out).includes(gone), gone);
         }
         assert.ok(!out.some((o) => o.kind === "CustomResourceDefinition"));
@@ -182,13 +197,18 @@ describe("dropDex", () => {
         assert.ok(mixed);
         assert.equal(JSON.stringify(mixed).includes("dex"), false);
         assert.match(JSON.stringify(mixed), /app\.kubeflow\.svc/);
-        assert.equal(out.find((o) => o.metadata.name === "only"), undefined);
+        assert.equal(
+            out.find((o) => o.metadata.name === "only"),
+            undefined,
+        );
     });
 
     it("narrows auth policies: dex exemptions removed, dex-only rules removed, nothing widened", () => {
         const out = dropDex(objects);
         const exempt = out.find((o) => o.metadata.name === "require-jwt");
-        assert.deepEqual((exempt?.spec as { rules: unknown[] }).rules, [{ from: [{ source: { notRequestPrincipals: ["*"] } }], to: [{ operation: { notPaths: ["/oauth2/*"] } }] }]);
+        assert.deepEqual((exempt?.spec as { rules: unknown[] }).rules, [
+            { from: [{ source: { notRequestPrincipals: ["*"] } }], to: [{ operation: { notPaths: ["/oauth2/*"] } }] },
+        ]);
         const allow = out.find((o) => o.metadata.name === "allow");
         assert.deepEqual((allow?.spec as { rules: unknown[] }).rules, [{ from: [{ source: { principals: ["cluster.local/ns/kubeflow/sa/app"] } }] }]);
     });
@@ -250,23 +270,31 @@ describe("validateRequired", () => {
 
     it("reports every missing object at once, naming the source", () => {
         const partial = complete.filter((o) => o.kind !== "Deployment");
-        assert.throws(() => validateRequired(partial, { id: "26.03", authservice: "oauth2-proxy" }, "manifests: ./render.yaml"), (err: Error) => {
-            assert.match(err.message, /^manifests: \.\/render\.yaml: the render lacks 3 object/);
-            assert.match(err.message, /Deployment istio-system\/istiod is missing/);
-            assert.match(err.message, /Deployment cert-manager\/cert-manager-webhook is missing/);
-            assert.match(err.message, /Deployment oauth2-proxy\/oauth2-proxy is missing/);
-            return true;
-        });
+        assert.throws(
+            () => validateRequired(partial, { id: "26.03", authservice: "oauth2-proxy" }, "manifests: ./render.yaml"),
+            (err: Error) => {
+                assert.match(err.message, /^manifests: \.\/render\.yaml: the render lacks 3 object/);
+                assert.match(err.message, /Deployment istio-system\/istiod is missing/);
+                assert.match(err.message, /Deployment cert-manager\/cert-manager-webhook is missing/);
+                assert.match(err.message, /Deployment oauth2-proxy\/oauth2-proxy is missing/);
+                return true;
+            },
+        );
     });
 
     it("asks for the authservice of the release's flavour", () => {
-        assert.throws(() => validateRequired(complete, { id: "v1.7.0", authservice: "oidc-authservice" }), /StatefulSet istio-system\/authservice.*\n.*oidc-authservice-parameters is missing/);
+        assert.throws(
+            () => validateRequired(complete, { id: "v1.7.0", authservice: "oidc-authservice" }),
+            /StatefulSet istio-system\/authservice.*\n.*oidc-authservice-parameters is missing/,
+        );
     });
 });
 
 describe("prepareRelease on a fixture", () => {
     it("refuses to deploy an unowned object that still points at dex", () => {
-        const objects = [obj("v1", "ConfigMap", "oauth2-proxy", "oauth2-proxy", { data: { cfg: "oidc_issuer_url = http://dex.auth.svc.cluster.local:5556/dex" } })];
+        const objects = [
+            obj("v1", "ConfigMap", "oauth2-proxy", "oauth2-proxy", { data: { cfg: "oidc_issuer_url = http://dex.auth.svc.cluster.local:5556/dex" } }),
+        ];
         assert.throws(() => prepareRelease(objects, { owners: {} }), /\/ConfigMap:oauth2-proxy\/oauth2-proxy.*must not refer to dex/);
         const owned = prepareRelease(objects, { owners: { auth: (o) => o.metadata.namespace === "oauth2-proxy" } });
         assert.deepEqual(owned.objects, []);
@@ -385,10 +413,7 @@ describe("prepareRelease on the real renders", { skip: skipWithoutRenders() }, (
                 assert.ok(auth.some((o) => o.kind === "RequestAuthentication" && o.metadata.name === "dex-jwt"));
                 assert.ok(auth.every((o) => o.metadata.namespace === "oauth2-proxy" || o.metadata.name === "dex-jwt"));
             } else {
-                assert.deepEqual(
-                    auth.map((o) => o.kind).sort(),
-                    id === "v1.7.0" || id === "v1.8.1" ? ["ConfigMap", "Secret", "StatefulSet"] : [],
-                );
+                assert.deepEqual(auth.map((o) => o.kind).sort(), id === "v1.7.0" || id === "v1.8.1" ? ["ConfigMap", "Secret", "StatefulSet"] : []);
             }
             for (const o of objects) {
                 assert.ok(!testOwners.edge(o) && !testOwners.auth(o), `${objectKey(o)} deployed and handed over`);
@@ -409,11 +434,14 @@ describe("prepareRelease on the real renders", { skip: skipWithoutRenders() }, (
             assert.doesNotThrow(() => validateRequired(render, release));
             const without = render.filter((o) => !(o.kind === "Service" && o.metadata.name === "istio-ingressgateway"));
             const source = `manifests: ${renderPath(id)}`;
-            assert.throws(() => validateRequired(without, release, source), (err: Error) => {
-                assert.ok(err.message.startsWith(source));
-                assert.match(err.message, /Service istio-system\/istio-ingressgateway is missing/);
-                return true;
-            });
+            assert.throws(
+                () => validateRequired(without, release, source),
+                (err: Error) => {
+                    assert.ok(err.message.startsWith(source));
+                    assert.match(err.message, /Service istio-system\/istio-ingressgateway is missing/);
+                    return true;
+                },
+            );
         });
     }
 });

@@ -49,8 +49,8 @@ export function renderSkipReason(dir: string, renders: readonly string[], ci: bo
     if (ci) {
         throw new Error(
             `CI is set and the upstream renders are missing from ${dir}: the real-render suites must run in CI. ` +
-            "Render the catalog with `node --import tsx scripts/render-catalog.ts DIR` and set KUBEFLOW_UPSTREAM_DIR=DIR, " +
-            "or unset CI to skip them locally.",
+                "Render the catalog with `node --import tsx scripts/render-catalog.ts DIR` and set KUBEFLOW_UPSTREAM_DIR=DIR, " +
+                "or unset CI to skip them locally.",
         );
     }
     return `upstream renders not found in ${dir} (set KUBEFLOW_UPSTREAM_DIR): real-render tests skipped`;

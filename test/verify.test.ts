@@ -73,13 +73,47 @@ function makeCertificates(): Certificates {
     };
     const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
     const ca = (name: string): void =>
-        run("req", "-x509", ...ec, "-keyout", `${name}.key`, "-out", `${name}.crt`, "-days", "2", "-subj", `/CN=${name}`,
-            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+        run(
+            "req",
+            "-x509",
+            ...ec,
+            "-keyout",
+            `${name}.key`,
+            "-out",
+            `${name}.crt`,
+            "-days",
+            "2",
+            "-subj",
+            `/CN=${name}`,
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        );
     const leaf = (name: string, signer: string, san: string): Pem => {
-        fs.writeFileSync(path.join(dir, `${name}.ext`), `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n`);
+        fs.writeFileSync(
+            path.join(dir, `${name}.ext`),
+            `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n`,
+        );
         run("req", ...ec, "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${name}`);
-        run("x509", "-req", "-in", `${name}.csr`, "-CA", `${signer}.crt`, "-CAkey", `${signer}.key`, "-set_serial", String(Date.now()),
-            "-days", "2", "-extfile", `${name}.ext`, "-out", `${name}.crt`);
+        run(
+            "x509",
+            "-req",
+            "-in",
+            `${name}.csr`,
+            "-CA",
+            `${signer}.crt`,
+            "-CAkey",
+            `${signer}.key`,
+            "-set_serial",
+            String(Date.now()),
+            "-days",
+            "2",
+            "-extfile",
+            `${name}.ext`,
+            "-out",
+            `${name}.crt`,
+        );
         return { key: fs.readFileSync(path.join(dir, `${name}.key`), "utf8"), cert: fs.readFileSync(path.join(dir, `${name}.crt`), "utf8") };
     };
     ca("stack-ca");
@@ -234,7 +268,11 @@ function detail(report: VerifyReport, name: CheckName): string {
 
 const ALL_PASS: Record<CheckName, CheckStatus> = { dns: "pass", http: "pass", tls: "pass", "sign-in": "pass", pipelines: "pass" };
 
-async function run(gwOptions: GatewayOptions, extra: (gw: Gateway) => Partial<VerifyInputs> = () => ({}), resolve = resolvesTo(IP)): Promise<{ report: VerifyReport; gw: Gateway; text: string }> {
+async function run(
+    gwOptions: GatewayOptions,
+    extra: (gw: Gateway) => Partial<VerifyInputs> = () => ({}),
+    resolve = resolvesTo(IP),
+): Promise<{ report: VerifyReport; gw: Gateway; text: string }> {
     const gw = await startGateway(gwOptions);
     try {
         const report = await verify(inputsFor(gw, certs, extra(gw)), { resolve });
@@ -261,12 +299,21 @@ describe("verify against a local gateway", { skip: skipWithoutOpenssl }, () => {
         assert.deepEqual(statuses(report), ALL_PASS, text);
         console.log(`good gateway:\n${text}`);
         const signIn = gw.seen.filter((s) => s.scheme === "https" && !s.url.startsWith("/pipeline"));
-        assert.deepEqual(signIn.map((s) => s.url), ["/", "/oauth2/start?rd=%2F"]);
-        assert.ok(gw.seen.every((s) => s.host === HOST), "every request carries the host name, whatever address it goes to");
+        assert.deepEqual(
+            signIn.map((s) => s.url),
+            ["/", "/oauth2/start?rd=%2F"],
+        );
+        assert.ok(
+            gw.seen.every((s) => s.host === HOST),
+            "every request carries the host name, whatever address it goes to",
+        );
         assert.match(detail(report, "sign-in"), new RegExp(`redirect_uri https://${HOST.replace(/\./g, "\\.")}/oauth2/callback`));
         assert.match(detail(report, "tls"), /TLSv1\.[23]/);
         const api = gw.seen.filter((s) => s.url.startsWith("/pipeline"));
-        assert.deepEqual(api.map((s) => s.url), ["/pipeline/apis/v2beta1/healthz"]);
+        assert.deepEqual(
+            api.map((s) => s.url),
+            ["/pipeline/apis/v2beta1/healthz"],
+        );
         assert.equal(api[0].authorization, `Bearer ${TOKEN}`);
     });
 
@@ -288,7 +335,10 @@ describe("verify against a local gateway", { skip: skipWithoutOpenssl }, () => {
         assert.deepEqual(statuses(report), { ...ALL_PASS, tls: "fail", pipelines: "skip" }, text);
         assert.match(detail(report, "tls"), /do not cover kf-verify/);
         assert.match(detail(report, "pipelines"), /not sent/);
-        assert.ok(gw.seen.every((s) => s.authorization === undefined), "no token goes to a server whose certificate failed");
+        assert.ok(
+            gw.seen.every((s) => s.authorization === undefined),
+            "no token goes to a server whose certificate failed",
+        );
     });
 
     it("fails tls only when the chain does not verify against the stack's CA", async () => {
@@ -321,7 +371,10 @@ describe("verify against a local gateway", { skip: skipWithoutOpenssl }, () => {
     it("fails sign-in only when the redirect_uri is not the one the app registers", async () => {
         const { report, text } = await run({ tls: certs.good, redirectUri: `https://${HOST}/login/oidc` });
         assert.deepEqual(statuses(report), { ...ALL_PASS, "sign-in": "fail" }, text);
-        assert.match(detail(report, "sign-in"), /redirect_uri https:\/\/kf-verify\.westeurope\.cloudapp\.azure\.com\/login\/oidc, expected .*\/oauth2\/callback/);
+        assert.match(
+            detail(report, "sign-in"),
+            /redirect_uri https:\/\/kf-verify\.westeurope\.cloudapp\.azure\.com\/login\/oidc, expected .*\/oauth2\/callback/,
+        );
     });
 
     it("fails sign-in when the flow leaves for another host (a dex login URL left in the config)", async () => {
@@ -336,7 +389,11 @@ describe("verify against a local gateway", { skip: skipWithoutOpenssl }, () => {
         console.log(`gateway offering TLS 1.1 at most:\n${text}`);
         assert.equal(statuses(report).tls, "fail", text);
         assert.match(detail(report, "tls"), /TLS 1\.2\+ handshake with 127\.0\.0\.1:\d+ \(SNI kf-verify\.westeurope\.cloudapp\.azure\.com\) failed/);
-        assert.match(detail(report, "tls"), /failed: ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION: tlsv1 alert protocol version /, "OpenSSL's reason, without its source file");
+        assert.match(
+            detail(report, "tls"),
+            /failed: ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION: tlsv1 alert protocol version /,
+            "OpenSSL's reason, without its source file",
+        );
         assert.equal(statuses(report).pipelines, "skip");
     });
 
@@ -351,7 +408,11 @@ describe("verify against a local gateway", { skip: skipWithoutOpenssl }, () => {
         const elsewhere = await run({ tls: certs.good }, () => ({}), resolvesTo("51.1.2.3"));
         assert.deepEqual(statuses(elsewhere.report), { ...ALL_PASS, dns: "fail" }, elsewhere.text);
         assert.match(detail(elsewhere.report, "dns"), /resolves to 51\.1\.2\.3, not to ingressIp 20\.61\.10\.20/);
-        const nowhere = await run({ tls: certs.good }, () => ({}), () => Promise.reject(Object.assign(new Error("getaddrinfo ENOTFOUND"), { code: "ENOTFOUND" })));
+        const nowhere = await run(
+            { tls: certs.good },
+            () => ({}),
+            () => Promise.reject(Object.assign(new Error("getaddrinfo ENOTFOUND"), { code: "ENOTFOUND" })),
+        );
         assert.equal(statuses(nowhere.report).dns, "fail");
         assert.match(detail(nowhere.report, "dns"), /does not resolve: getaddrinfo ENOTFOUND/);
     });
@@ -364,7 +425,10 @@ describe("verify against a local gateway", { skip: skipWithoutOpenssl }, () => {
     });
 
     it("skips pipelines visibly without a token", async () => {
-        const { report, text } = await run({ tls: certs.good }, () => ({ token: undefined, tokenUnavailable: "no --token, and the Azure CLI (az) is not installed" }));
+        const { report, text } = await run({ tls: certs.good }, () => ({
+            token: undefined,
+            tokenUnavailable: "no --token, and the Azure CLI (az) is not installed",
+        }));
         assert.deepEqual(statuses(report), { ...ALL_PASS, pipelines: "skip" });
         assert.match(text, /SKIP {2}pipelines {2}no --token, and the Azure CLI \(az\) is not installed/);
         assert.match(text, /5 checks: 4 passed, 0 failed, 1 skipped/);
@@ -388,8 +452,21 @@ describe("verify against a local gateway", { skip: skipWithoutOpenssl }, () => {
             const ports = ["--connect-to", "127.0.0.1", "--http-port", String(gw.httpPort), "--https-port", String(gw.httpsPort), "--ca", certs.caFile];
             assert.equal(await main(["--stack", "dev", ...ports], deps(outputs)), 0, printed.join("\n"));
             assert.deepEqual(calls[0], ["pulumi", "stack", "output", "--json", "--stack", "dev"]);
-            assert.deepEqual(calls[1], ["az", "account", "get-access-token", "--scope", `api://${CLIENT}/user_impersonation`, "--query", "accessToken", "-o", "tsv"]);
-            assert.ok(gw.seen.some((s) => s.authorization === `Bearer ${TOKEN}`), "the az token is the one sent");
+            assert.deepEqual(calls[1], [
+                "az",
+                "account",
+                "get-access-token",
+                "--scope",
+                `api://${CLIENT}/user_impersonation`,
+                "--query",
+                "accessToken",
+                "-o",
+                "tsv",
+            ]);
+            assert.ok(
+                gw.seen.some((s) => s.authorization === `Bearer ${TOKEN}`),
+                "the az token is the one sent",
+            );
             assert.equal(await main(["--stack", "dev", ...ports, "--client-id", "99999999-2222-3333-4444-555555555555"], deps(outputs)), 1);
             assert.match(printed[1], /FAIL {2}sign-in/);
         } finally {
@@ -408,7 +485,11 @@ describe("verify inputs", () => {
 
     it("takes stack outputs, flags win over them, and connects to ingressIp by default", () => {
         const { flags, problems } = parseArgs(["--release", "v1.9.1", "--token=abc"]);
-        const inputs = resolveInputs(flags, { outputs: { hostname: HOST, ingressIp: IP, tenantId: TENANT, oidcClientId: CLIENT, kubeflowRelease: "26.03" }, readFile }, problems);
+        const inputs = resolveInputs(
+            flags,
+            { outputs: { hostname: HOST, ingressIp: IP, tenantId: TENANT, oidcClientId: CLIENT, kubeflowRelease: "26.03" }, readFile },
+            problems,
+        );
         assert.equal(inputs.release, "v1.9.1");
         assert.equal(inputs.connectTo, IP);
         assert.equal(inputs.httpsPort, 443);
@@ -419,8 +500,24 @@ describe("verify inputs", () => {
 
     it("reports every bad input at once, naming flag, value and rule, and never the token", () => {
         const { flags, problems } = parseArgs([
-            "--host", "https://kf.example.com/", "--ip", "300.1.1.1", "--tenant", "contoso", "--client-id", "x",
-            "--release", "v0.1", "--ca", "missing.pem", "--https-port", "0", "--bogus", "--token", "secret-token-value", "--namespace",
+            "--host",
+            "https://kf.example.com/",
+            "--ip",
+            "300.1.1.1",
+            "--tenant",
+            "contoso",
+            "--client-id",
+            "x",
+            "--release",
+            "v0.1",
+            "--ca",
+            "missing.pem",
+            "--https-port",
+            "0",
+            "--bogus",
+            "--token",
+            "secret-token-value",
+            "--namespace",
         ]);
         let message = "";
         try {
@@ -452,7 +549,10 @@ describe("verify inputs", () => {
 
     it("--stack without the Pulumi CLI says how to install it or what to pass instead", async () => {
         const enoent = (): Promise<string> => Promise.reject(Object.assign(new Error("spawn pulumi ENOENT"), { code: "ENOENT" }));
-        await assert.rejects(readStackOutputs("dev", enoent), (e: unknown) => e instanceof VerifyInputError && /Pulumi CLI is not installed.*pass --host/.test(e.message));
+        await assert.rejects(
+            readStackOutputs("dev", enoent),
+            (e: unknown) => e instanceof VerifyInputError && /Pulumi CLI is not installed.*pass --host/.test(e.message),
+        );
         const failing = (): Promise<string> => Promise.reject(Object.assign(new Error("exit 255"), { stderr: "error: no stack named 'dev' found\n" }));
         await assert.rejects(readStackOutputs("dev", failing), /pulumi stack output failed: error: no stack named 'dev' found/);
     });
@@ -460,7 +560,9 @@ describe("verify inputs", () => {
     it("az: no CLI or a failing login is a reason to skip; a printed token is used", async () => {
         const none = await tokenFromAzCli(CLIENT, () => Promise.reject(Object.assign(new Error("spawn az ENOENT"), { code: "ENOENT" })));
         assert.deepEqual(none, { unavailable: "no --token, and the Azure CLI (az) is not installed" });
-        const notLoggedIn = await tokenFromAzCli(CLIENT, () => Promise.reject(Object.assign(new Error("exit 1"), { stderr: "ERROR: Please run 'az login' to setup account.\n" })));
+        const notLoggedIn = await tokenFromAzCli(CLIENT, () =>
+            Promise.reject(Object.assign(new Error("exit 1"), { stderr: "ERROR: Please run 'az login' to setup account.\n" })),
+        );
         assert.deepEqual(notLoggedIn, { unavailable: "az account get-access-token failed: ERROR: Please run 'az login' to setup account." });
         const got = await tokenFromAzCli(CLIENT, () => Promise.resolve("tok\n"));
         assert.ok("token" in got && got.token.reveal() === "tok");
@@ -478,7 +580,10 @@ describe("verify: what the checks expect", () => {
         assert.equal(pipelinesApiPath("26.03"), "/pipeline/apis/v2beta1/healthz");
         assert.equal(pipelinesApiPath("v1.7.0"), "/pipeline/apis/v1beta1/healthz");
         assert.equal(pipelinesApiPath("v1.9.1", "team-a"), "/pipeline/apis/v2beta1/pipelines?namespace=team-a");
-        assert.equal(pipelinesApiPath("v1.7.0", "team-a"), "/pipeline/apis/v1beta1/pipelines?resource_reference_key.type=NAMESPACE&resource_reference_key.id=team-a");
+        assert.equal(
+            pipelinesApiPath("v1.7.0", "team-a"),
+            "/pipeline/apis/v1beta1/pipelines?resource_reference_key.type=NAMESPACE&resource_reference_key.id=team-a",
+        );
         for (const r of RELEASES) {
             assert.doesNotThrow(() => kfpApi(r.id), `release ${r.id} has a KFP API entry`);
         }
@@ -508,10 +613,14 @@ describe("verify: what the checks expect", () => {
     });
 
     it("npm run verify exits 2 with the input problems, before any connection", () => {
-        const r = spawnSync(process.execPath, ["--import", "tsx", path.join(__dirname, "..", "scripts", "verify.ts"), "--host", "not a host", "--timeout", "0"], {
-            encoding: "utf8",
-            timeout: 60_000,
-        });
+        const r = spawnSync(
+            process.execPath,
+            ["--import", "tsx", path.join(__dirname, "..", "scripts", "verify.ts"), "--host", "not a host", "--timeout", "0"],
+            {
+                encoding: "utf8",
+                timeout: 60_000,
+            },
+        );
         assert.equal(r.status, 2, r.stderr);
         assert.match(r.stderr, /2 problem\(s\) in the verify inputs; nothing was checked/);
         assert.match(r.stderr, /--timeout: 0: seconds per request/);

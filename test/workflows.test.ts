@@ -49,7 +49,10 @@ function read(file: string): { text: string; workflow: Workflow } {
     return { text, workflow: yaml.load(text) as Workflow };
 }
 
-const files = fs.readdirSync(workflowDir).filter((f) => /\.ya?ml$/.test(f)).sort();
+const files = fs
+    .readdirSync(workflowDir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort();
 const workflows = new Map(files.map((f) => [f, read(f)]));
 
 function workflowOn(event: string): { file: string; text: string; workflow: Workflow } {
@@ -104,7 +107,12 @@ function globMatch(pattern: string, file: string): boolean {
     }
     const re = pattern
         .split("**")
-        .map((part) => part.split("*").map((lit) => lit.replace(/[.^${}()|\\]/g, "\\$&")).join("[^/]*"))
+        .map((part) =>
+            part
+                .split("*")
+                .map((lit) => lit.replace(/[.^${}()|\\]/g, "\\$&"))
+                .join("[^/]*"),
+        )
         .join(".*");
     return new RegExp(`^${re}$`).test(file);
 }
@@ -230,11 +238,19 @@ describe("Azure login through OIDC federation", () => {
             const env = job.env ?? {};
             assert.equal(env.ARM_USE_OIDC, "true", `${file} job ${id}: ARM_USE_OIDC`);
             for (const name of ["ARM_CLIENT_ID", "ARM_TENANT_ID", "ARM_SUBSCRIPTION_ID"]) {
-                assert.match(env[name] ?? "", /^\$\{\{ (vars|secrets)\.AZURE_[A-Z_]+( \|\| (vars|secrets)\.AZURE_[A-Z_]+)? \}\}$/, `${file} job ${id}: ${name}`);
+                assert.match(
+                    env[name] ?? "",
+                    /^\$\{\{ (vars|secrets)\.AZURE_[A-Z_]+( \|\| (vars|secrets)\.AZURE_[A-Z_]+)? \}\}$/,
+                    `${file} job ${id}: ${name}`,
+                );
             }
             assert.match(env.PULUMI_ACCESS_TOKEN ?? "", /^\$\{\{ secrets\.PULUMI_[A-Z_]*ACCESS_TOKEN \}\}$/, `${file} job ${id}: PULUMI_ACCESS_TOKEN`);
             const login = usesOf(job, "azure/login")[0];
-            assert.deepEqual(Object.keys(login.with ?? {}).sort(), ["client-id", "subscription-id", "tenant-id"], `${file} job ${id}: azure/login inputs (no creds JSON)`);
+            assert.deepEqual(
+                Object.keys(login.with ?? {}).sort(),
+                ["client-id", "subscription-id", "tenant-id"],
+                `${file} job ${id}: azure/login inputs (no creds JSON)`,
+            );
             assert.equal(login.with?.["client-id"], env.ARM_CLIENT_ID, `${file} job ${id}: az and the providers use the same identity`);
         }
     });
@@ -246,8 +262,13 @@ describe("pull request workflow", () => {
         assert.equal(usesOf(test, "actions/checkout").length, 1);
         const node = usesOf(test, "actions/setup-node")[0];
         assert.equal(node?.with?.cache, "npm");
-        const runs = steps(test).map((s) => s.run?.trim()).filter(Boolean);
-        assert.ok(runs.some((r) => /^npm ci\b/.test(r!)), "npm ci");
+        const runs = steps(test)
+            .map((s) => s.run?.trim())
+            .filter(Boolean);
+        assert.ok(
+            runs.some((r) => /^npm ci\b/.test(r!)),
+            "npm ci",
+        );
         assert.ok(runs.includes("npm test"), "npm test");
         assert.ok(runs.findIndex((r) => /^npm ci\b/.test(r!)) < runs.indexOf("npm test"), "npm ci before npm test");
     });
@@ -296,7 +317,10 @@ describe("pull request workflow", () => {
         assert.match(comment[0].if ?? "", /head\.repo\.full_name == github\.repository/, "forks have a read-only token");
         assert.match(String(comment[0].with?.script), /createComment/);
         assert.match(String(comment[0].with?.script), /updateComment/, "one comment per stack, edited on later pushes");
-        assert.ok(steps(plan).some((s) => s.run?.includes("GITHUB_STEP_SUMMARY")), "the summary carries the diff for forks");
+        assert.ok(
+            steps(plan).some((s) => s.run?.includes("GITHUB_STEP_SUMMARY")),
+            "the summary carries the diff for forks",
+        );
     });
 
     it("caches the fetched Kubeflow releases keyed on the catalog", () => {
@@ -310,7 +334,12 @@ describe("pull request workflow", () => {
 
 describe("deploy workflow", () => {
     it("runs pulumi up once for every stack", () => {
-        assert.deepEqual(upJobs().map(([, , stack]) => stack).sort(), stackFiles);
+        assert.deepEqual(
+            upJobs()
+                .map(([, , stack]) => stack)
+                .sort(),
+            stackFiles,
+        );
     });
 
     it("deploys dev after the tests and prod after dev, behind the production environment", () => {
@@ -330,7 +359,11 @@ describe("deploy workflow", () => {
         const group = deploy.concurrency;
         assert.ok(typeof group === "object", "deploy.yml declares concurrency at the workflow level");
         assert.equal(group["cancel-in-progress"], false, "a running up is never cancelled midway");
-        assert.doesNotMatch(group.group, /github\.(sha|run_id|run_number|run_attempt|event\.after)/, "the group is shared by every run on main, not one per run");
+        assert.doesNotMatch(
+            group.group,
+            /github\.(sha|run_id|run_number|run_attempt|event\.after)/,
+            "the group is shared by every run on main, not one per run",
+        );
         for (const [id, job, stack] of upJobs()) {
             if (typeof job.concurrency === "object") {
                 assert.ok(job.concurrency.group.includes(stack), `${id}: a job-level group is named after ${stack}`);
@@ -347,7 +380,9 @@ describe("deploy workflow", () => {
         for (const doc of ["README.md", "examples/consumer/README.md", "policy/README.md"]) {
             assert.ok(isIgnored(doc), `${doc} alone does not deploy`);
         }
-        const deployed = projectFiles().filter(isIgnored).filter((f) => !f.endsWith(".md"));
+        const deployed = projectFiles()
+            .filter(isIgnored)
+            .filter((f) => !f.endsWith(".md"));
         assert.deepEqual(deployed, [], "only documentation is ignored");
         for (const code of ["index.ts", "Pulumi.prod.yaml", "manifests/catalog.ts", "policy/index.ts", "package-lock.json"]) {
             assert.ok(!isIgnored(code), `${code} deploys`);
@@ -455,15 +490,25 @@ describe("Node", () => {
 
 describe("the test jobs", () => {
     it("render the catalog and run the real-render suites on it, cached by the catalog", () => {
-        for (const [file, job] of [[prFile.file, pr.jobs.test], [deployFile.file, deploy.jobs.test]] as const) {
+        for (const [file, job] of [
+            [prFile.file, pr.jobs.test],
+            [deployFile.file, deploy.jobs.test],
+        ] as const) {
             const all = steps(job);
             const render = all.findIndex((s) => /^node --import tsx scripts\/render-catalog\.ts "\$RUNNER_TEMP\/upstream"$/.test(s.run?.trim() ?? ""));
             const test = all.findIndex((s) => s.run?.trim() === "npm test");
             assert.ok(render >= 0 && render < test, `${file}: the catalog is rendered before npm test`);
             assert.equal(all[test].env?.KUBEFLOW_UPSTREAM_DIR, "${{ runner.temp }}/upstream", `${file}: npm test reads the renders`);
             const cache = usesOf(job, "actions/cache").find((c) => c.with?.path === "${{ runner.temp }}/upstream");
-            assert.match(String(cache?.with?.key), /hashFiles\('manifests\/catalog\.ts', 'scripts\/render-catalog\.ts'\)/, `${file}: renders cached on the catalog`);
-            assert.ok(all.some((s) => /^npm ci --prefix policy\b/.test(s.run?.trim() ?? "")), `${file}: the policy suite gets the pack's dependencies`);
+            assert.match(
+                String(cache?.with?.key),
+                /hashFiles\('manifests\/catalog\.ts', 'scripts\/render-catalog\.ts'\)/,
+                `${file}: renders cached on the catalog`,
+            );
+            assert.ok(
+                all.some((s) => /^npm ci --prefix policy\b/.test(s.run?.trim() ?? "")),
+                `${file}: the policy suite gets the pack's dependencies`,
+            );
         }
         assert.ok(fs.existsSync(path.join(root, "scripts", "render-catalog.ts")));
     });
@@ -485,7 +530,13 @@ describe("the checks themselves", () => {
         for (const bad of ["actions/checkout@main", "actions/checkout", "pulumi/actions@latest", "azure/login@v3-beta", "actions/cache@abc123"]) {
             assert.ok(unpinned(bad), bad);
         }
-        for (const good of ["actions/checkout@v6", "actions/setup-node@v6.0.0", "pulumi/actions@v7.0", "./.github/actions/setup", "actions/cache@" + "0".repeat(40)]) {
+        for (const good of [
+            "actions/checkout@v6",
+            "actions/setup-node@v6.0.0",
+            "pulumi/actions@v7.0",
+            "./.github/actions/setup",
+            "actions/cache@" + "0".repeat(40),
+        ]) {
             assert.ok(!unpinned(good), good);
         }
     });

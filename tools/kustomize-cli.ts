@@ -21,7 +21,7 @@ export function renderWithCli(directory: string): KubeObject[] {
     if (!found) {
         throw new UserError(
             `${directory} is a kustomization, and rendering it offline needs kustomize or kubectl on PATH (the Pulumi provider's kustomize does not run under mocks). ` +
-            `Install one, or render it once and pass the file: --config kubeflow-azure:manifests=<rendered file>`,
+                `Install one, or render it once and pass the file: --config kubeflow-azure:manifests=<rendered file>`,
         );
     }
     const [tool, args] = found;
@@ -30,7 +30,9 @@ export function renderWithCli(directory: string): KubeObject[] {
         text = execFileSync(tool, args, { encoding: "utf8", maxBuffer: 512 * 1024 * 1024, stdio: ["ignore", "pipe", "pipe"] });
     } catch (err) {
         const stderr = (err as { stderr?: string }).stderr ?? String(err);
-        throw new UserError(`${tool} ${args.join(" ")} failed: ${stderr.trim().split("\n").slice(0, 5).join("\n")}\nOr pass a rendered file: --config kubeflow-azure:manifests=<rendered file>`);
+        throw new UserError(
+            `${tool} ${args.join(" ")} failed: ${stderr.trim().split("\n").slice(0, 5).join("\n")}\nOr pass a rendered file: --config kubeflow-azure:manifests=<rendered file>`,
+        );
     }
     return parseManifests(text, `${tool} render of ${directory}`);
 }

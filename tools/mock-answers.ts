@@ -26,10 +26,27 @@ export const MOCK = {
     kubeconfig: "apiVersion: v1\nkind: Config\nclusters: []\nusers:\n- name: clusterAdmin\n  user:\n    token: mock-admin-token-do-not-leak\n",
     /** What AKS hands a user of a cluster with managed Entra: the cluster entry and a kubelogin device-code user. */
     userKubeconfig: [
-        "apiVersion: v1", "kind: Config", "clusters:", "- cluster:", "    certificate-authority-data: TU9DSw==", "    server: https://kf-dev-mock.hcp.westeurope.azmk8s.io:443", "  name: kf-dev-cluster-aks",
-        "contexts:", "- context:", "    cluster: kf-dev-cluster-aks", "    user: clusterUser_kf-dev", "  name: kf-dev-cluster-aks", "current-context: kf-dev-cluster-aks",
-        "users:", "- name: clusterUser_kf-dev", "  user:", "    exec:", "      apiVersion: client.authentication.k8s.io/v1beta1", "      command: kubelogin",
-        "      args: [get-token, --login, devicecode, --server-id, 6dae42f8-4368-4678-94ff-3960e28e3630]", "",
+        "apiVersion: v1",
+        "kind: Config",
+        "clusters:",
+        "- cluster:",
+        "    certificate-authority-data: TU9DSw==",
+        "    server: https://kf-dev-mock.hcp.westeurope.azmk8s.io:443",
+        "  name: kf-dev-cluster-aks",
+        "contexts:",
+        "- context:",
+        "    cluster: kf-dev-cluster-aks",
+        "    user: clusterUser_kf-dev",
+        "  name: kf-dev-cluster-aks",
+        "current-context: kf-dev-cluster-aks",
+        "users:",
+        "- name: clusterUser_kf-dev",
+        "  user:",
+        "    exec:",
+        "      apiVersion: client.authentication.k8s.io/v1beta1",
+        "      command: kubelogin",
+        "      args: [get-token, --login, devicecode, --server-id, 6dae42f8-4368-4678-94ff-3960e28e3630]",
+        "",
     ].join("\n"),
 } as const;
 
@@ -44,17 +61,26 @@ export function answerResource(args: pulumi.runtime.MockResourceArgs, preview: b
         case "azure-native:network:PublicIPAddress":
             state.name = inputs.publicIpAddressName ?? `${args.name}5678`;
             state.ipAddress = preview ? undefined : MOCK.ipAddress;
-            state.dnsSettings = { ...(inputs.dnsSettings as object), fqdn: `${String((inputs.dnsSettings as { domainNameLabel?: string })?.domainNameLabel)}.${String(inputs.location)}.cloudapp.azure.com` };
+            state.dnsSettings = {
+                ...(inputs.dnsSettings as object),
+                fqdn: `${String((inputs.dnsSettings as { domainNameLabel?: string })?.domainNameLabel)}.${String(inputs.location)}.cloudapp.azure.com`,
+            };
             return { id: `/subscriptions/${MOCK.subscriptionId}/resourceGroups/rg/providers/Microsoft.Network/publicIPAddresses/${String(state.name)}`, state };
         case "azure-native:managedidentity:UserAssignedIdentity":
             state.name = `${args.name}9abc`;
             state.principalId = "88888888-7777-6666-5555-444444444444";
             state.clientId = "33333333-2222-1111-0000-999999999999";
-            return { id: `/subscriptions/${MOCK.subscriptionId}/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${String(state.name)}`, state };
+            return {
+                id: `/subscriptions/${MOCK.subscriptionId}/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${String(state.name)}`,
+                state,
+            };
         case "azure-native:containerservice:ManagedCluster":
             state.name = inputs.resourceName ?? `${args.name}def0`;
             state.oidcIssuerProfile = { enabled: true, issuerURL: MOCK.clusterOidcIssuer };
-            return { id: `/subscriptions/${MOCK.subscriptionId}/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/${String(state.name)}`, state };
+            return {
+                id: `/subscriptions/${MOCK.subscriptionId}/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/${String(state.name)}`,
+                state,
+            };
         case "azuread:index/application:Application":
             state.clientId = MOCK.clientId;
             state.objectId = "12121212-3434-5656-7878-909090909090";
@@ -104,7 +130,12 @@ export function answerResource(args: pulumi.runtime.MockResourceArgs, preview: b
 export function answerInvoke(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
     switch (args.token) {
         case "azure-native:authorization:getClientConfig":
-            return { tenantId: MOCK.tenantId, subscriptionId: MOCK.subscriptionId, objectId: MOCK.deployerObjectId, clientId: "04b07795-8ddb-461a-bbee-02f9e1bf7b46" };
+            return {
+                tenantId: MOCK.tenantId,
+                subscriptionId: MOCK.subscriptionId,
+                objectId: MOCK.deployerObjectId,
+                clientId: "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
+            };
         case "azuread:index/getClientConfig:getClientConfig":
             return { tenantId: MOCK.tenantId, objectId: MOCK.deployerObjectId, clientId: "04b07795-8ddb-461a-bbee-02f9e1bf7b46", id: "client-config" };
         case "azuread:index/getServicePrincipal:getServicePrincipal":
@@ -117,7 +148,10 @@ export function answerInvoke(args: pulumi.runtime.MockCallArgs): Record<string, 
         case "kubernetes:kustomize:directory": {
             // A stand-in for kustomize: the directory's YAML resources, concatenated.
             const directory = String((args.inputs as { directory: string }).directory);
-            const files = fs.readdirSync(directory).filter((f) => /\.ya?ml$/.test(f) && !/^kustomization\.ya?ml$/.test(f)).sort();
+            const files = fs
+                .readdirSync(directory)
+                .filter((f) => /\.ya?ml$/.test(f) && !/^kustomization\.ya?ml$/.test(f))
+                .sort();
             return { result: files.flatMap((f) => parseManifests(fs.readFileSync(path.join(directory, f), "utf8"), f)) };
         }
         default:

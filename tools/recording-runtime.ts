@@ -99,19 +99,22 @@ export function recordedResource(req: RegisterResourceRequest, res: RegisterReso
 /** Wraps the monitor so that every answered registration is also handed to `record`. */
 export function recordRegistrations(monitor: RegisteringMonitor, record: (r: RecordedResource) => void): void {
     const register = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req, callback) => register(req, (err, res) => {
-        if (!err && res) {
-            record(recordedResource(req, res));
-        }
-        callback(err, res);
-    });
+    monitor.registerResource = (req, callback) =>
+        register(req, (err, res) => {
+            if (!err && res) {
+                record(recordedResource(req, res));
+            }
+            callback(err, res);
+        });
 }
 
 /** The SDK's "RPC queue drained" promise (see the module comment). */
 export function waitForRPCs(): Promise<void> {
     const wait = (settings as unknown as { waitForRPCs?: () => Promise<void> }).waitForRPCs;
     if (typeof wait !== "function") {
-        throw new Error("@pulumi/pulumi runtime/settings no longer has waitForRPCs: tools/recording-runtime.ts must learn how this SDK version drains its queue");
+        throw new Error(
+            "@pulumi/pulumi runtime/settings no longer has waitForRPCs: tools/recording-runtime.ts must learn how this SDK version drains its queue",
+        );
     }
     return wait();
 }
@@ -127,13 +130,19 @@ export async function installRecordingRuntime(options: { stack?: string; preview
     const invokes: RecordedInvoke[] = [];
     const preview = options.preview ?? false;
 
-    await pulumi.runtime.setMocks({
-        newResource: (args: pulumi.runtime.MockResourceArgs) => answerResource(args, preview),
-        call: (args: pulumi.runtime.MockCallArgs) => {
-            invokes.push({ token: args.token, inputs: args.inputs as Record<string, unknown>, provider: args.provider ?? "" });
-            return answerInvoke(args);
+    await pulumi.runtime.setMocks(
+        {
+            newResource: (args: pulumi.runtime.MockResourceArgs) => answerResource(args, preview),
+            call: (args: pulumi.runtime.MockCallArgs) => {
+                invokes.push({ token: args.token, inputs: args.inputs as Record<string, unknown>, provider: args.provider ?? "" });
+                return answerInvoke(args);
+            },
         },
-    }, "kubeflow-azure", options.stack ?? "dev", preview, "organization");
+        "kubeflow-azure",
+        options.stack ?? "dev",
+        preview,
+        "organization",
+    );
     const monitor = settings.getMonitor();
     if (!monitor) {
         throw new Error("pulumi.runtime.setMocks installed no monitor");

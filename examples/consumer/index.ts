@@ -19,12 +19,16 @@ const cluster = new k8s.Provider("kubeflow-cluster", {
     enableServerSideApply: true,
 });
 
-const namespace = new k8s.core.v1.Namespace(team, {
-    metadata: {
-        name: team,
-        labels: { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "kubeflow-azure-consumer" },
+const namespace = new k8s.core.v1.Namespace(
+    team,
+    {
+        metadata: {
+            name: team,
+            labels: { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "kubeflow-azure-consumer" },
+        },
     },
-}, { provider: cluster });
+    { provider: cluster },
+);
 
 export const kubeflowUrl = kubeflow.kubeflowUrl;
 export const namespaceName = namespace.metadata.name;

@@ -17,9 +17,13 @@ export function parseOauth2ProxyConfig(text: string): Map<string, CfgValue> {
         while (i < text.length) {
             const ch = text[i];
             if (ch === "#") {
-                while (i < text.length && text[i] !== "\n") {i++;}
+                while (i < text.length && text[i] !== "\n") {
+                    i++;
+                }
             } else if (ch === " " || ch === "\t" || ch === "\r" || (newlines && ch === "\n")) {
-                if (ch === "\n") {line++;}
+                if (ch === "\n") {
+                    line++;
+                }
                 i++;
             } else {
                 return;
@@ -31,18 +35,24 @@ export function parseOauth2ProxyConfig(text: string): Map<string, CfgValue> {
             const quote = text[i++];
             let s = "";
             while (i < text.length && text[i] !== quote) {
-                if (text[i] === "\n") {fail("unterminated string");}
+                if (text[i] === "\n") {
+                    fail("unterminated string");
+                }
                 if (quote === '"' && text[i] === "\\") {
                     const esc = text[i + 1];
                     const map: Record<string, string> = { n: "\n", t: "\t", r: "\r", '"': '"', "\\": "\\" };
-                    if (!(esc in map)) {fail(`unsupported escape \\${esc}`);}
+                    if (!(esc in map)) {
+                        fail(`unsupported escape \\${esc}`);
+                    }
                     s += map[esc];
                     i += 2;
                 } else {
                     s += text[i++];
                 }
             }
-            if (i >= text.length) {fail("unterminated string");}
+            if (i >= text.length) {
+                fail("unterminated string");
+            }
             i++;
             return s;
         }
@@ -62,7 +72,9 @@ export function parseOauth2ProxyConfig(text: string): Map<string, CfgValue> {
         const key = /^[A-Za-z0-9_-]+/.exec(text.slice(i))?.[0] ?? fail(`expected a key at ${JSON.stringify(text.slice(i, i + 20))}`);
         i += key.length;
         skipSpace(false);
-        if (text[i] !== "=") {fail(`expected = after ${key}`);}
+        if (text[i] !== "=") {
+            fail(`expected = after ${key}`);
+        }
         i++;
         skipSpace(false);
         let value: CfgValue;
@@ -88,7 +100,9 @@ export function parseOauth2ProxyConfig(text: string): Map<string, CfgValue> {
             value = scalar();
         }
         skipSpace(false);
-        if (i < text.length && text[i] !== "\n") {fail(`unexpected text after the value of ${key}`);}
+        if (i < text.length && text[i] !== "\n") {
+            fail(`unexpected text after the value of ${key}`);
+        }
         out.set(key, value);
     }
 }

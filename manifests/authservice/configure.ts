@@ -67,7 +67,12 @@ function rewriteChecked(handed: readonly KubeObject[], flavour: AuthFlavour, set
     return result;
 }
 
-function bindChecked(rewritten: RewrittenAuthservice, ids: EntraIds, settings: AuthserviceSettings, podAnnotations: Readonly<Record<string, string>>): KubeObject[] {
+function bindChecked(
+    rewritten: RewrittenAuthservice,
+    ids: EntraIds,
+    settings: AuthserviceSettings,
+    podAnnotations: Readonly<Record<string, string>>,
+): KubeObject[] {
     const objects = structuredClone(rewritten.objects);
     const binding = rewritten.binding;
     if (binding.flavour === "oauth2-proxy") {

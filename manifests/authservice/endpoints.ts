@@ -5,7 +5,16 @@
 import { parseOauth2ProxyConfig } from "./cfg";
 import { configMapData } from "./objects";
 import { isOauth2ProxyConfigMap } from "./selection";
-import { AuthFlavour, ENTRA_LOGIN_HOST, KUBEFLOW_OAUTH2_PROXY_COOKIE, OAUTH2_PROXY_CFG_KEY, OAUTH2_PROXY_DEFAULT_COOKIE, OIDC_AUTHSERVICE_CALLBACK, OIDC_AUTHSERVICE_COOKIE, OIDC_AUTHSERVICE_DEFAULT_PREFIX } from "./settings";
+import {
+    AuthFlavour,
+    ENTRA_LOGIN_HOST,
+    KUBEFLOW_OAUTH2_PROXY_COOKIE,
+    OAUTH2_PROXY_CFG_KEY,
+    OAUTH2_PROXY_DEFAULT_COOKIE,
+    OIDC_AUTHSERVICE_CALLBACK,
+    OIDC_AUTHSERVICE_COOKIE,
+    OIDC_AUTHSERVICE_DEFAULT_PREFIX,
+} from "./settings";
 import { KubeObject } from "../types";
 
 export function issuerUrl(tenantId: string): string {

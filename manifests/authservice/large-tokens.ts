@@ -66,9 +66,5 @@ function withFieldLimit(args: string): string {
 
 function isMetadataGrpcRoute(o: KubeObject): boolean {
     const http = isRecord(o.spec) && Array.isArray(o.spec.http) ? o.spec.http : [];
-    return (
-        http.length > 0 &&
-        http.every((r) => isRecord(r)) &&
-        JSON.stringify(http).includes('"host":"metadata-envoy-service.')
-    );
+    return http.length > 0 && http.every((r) => isRecord(r)) && JSON.stringify(http).includes('"host":"metadata-envoy-service.');
 }

@@ -135,7 +135,13 @@ export function rewriteOauth2Proxy(objects: KubeObject[], s: AuthserviceSettings
  * the issuer in the config file, the client id on the workload identity service
  * account, the gateway's JWT rules; then the digest of the configuration on the pods.
  */
-export function bindOauth2Proxy(objects: KubeObject[], binding: Extract<AuthBinding, { flavour: "oauth2-proxy" }>, ids: EntraIds, s: AuthserviceSettings, podAnnotations: Readonly<Record<string, string>>): void {
+export function bindOauth2Proxy(
+    objects: KubeObject[],
+    binding: Extract<AuthBinding, { flavour: "oauth2-proxy" }>,
+    ids: EntraIds,
+    s: AuthserviceSettings,
+    podAnnotations: Readonly<Record<string, string>>,
+): void {
     const deployment = byKey(objects, binding.workload);
     const cfgMap = byKey(objects, binding.config);
     const cfg = parseOauth2ProxyConfig(configMapData(cfgMap)[OAUTH2_PROXY_CFG_KEY] ?? "");
@@ -150,7 +156,11 @@ export function bindOauth2Proxy(objects: KubeObject[], binding: Extract<AuthBind
     }
     // The service account is in the digest: the webhook reads its client-id annotation only
     // when a pod starts (Azure/azure-workload-identity docs, concepts: "restart the pod").
-    annotatePodTemplate(deployment, podAnnotations, objects.filter((o) => o.kind === "ConfigMap" || o.kind === "ServiceAccount"));
+    annotatePodTemplate(
+        deployment,
+        podAnnotations,
+        objects.filter((o) => o.kind === "ConfigMap" || o.kind === "ServiceAccount"),
+    );
 }
 
 /**

@@ -65,7 +65,8 @@ function mountedConfigMapNames(o: KubeObject, key: string): string[] {
             continue;
         }
         const items = Array.isArray(cm.items) ? cm.items.filter(isRecord) : [];
-        const provides = items.length > 0 ? items.some((it) => it.key === key) : mounts.some((m) => m.name === v.name && (m.subPath === undefined || m.subPath === key));
+        const provides =
+            items.length > 0 ? items.some((it) => it.key === key) : mounts.some((m) => m.name === v.name && (m.subPath === undefined || m.subPath === key));
         if (provides) {
             names.push(cm.name);
         }

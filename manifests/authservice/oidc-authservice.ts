@@ -7,7 +7,16 @@ import { authorizeUrl, automationAudience, entraLogoutUrl, issuerUrl, redirectUr
 import { withoutDexPaths } from "./gateway-rules";
 import { byKey, configMapData, setConfigMapData } from "./objects";
 import { isOidcAuthserviceParameters, namesDex } from "./selection";
-import { AuthBinding, AuthserviceSettings, EntraIds, OIDC_AUTHSERVICE_DEFAULT_PREFIX, OIDC_AUTHSERVICE_SCOPES, OIDC_AUTHSERVICE_SECRET_KEYS, RewrittenAuthservice, USERID_HEADER } from "./settings";
+import {
+    AuthBinding,
+    AuthserviceSettings,
+    EntraIds,
+    OIDC_AUTHSERVICE_DEFAULT_PREFIX,
+    OIDC_AUTHSERVICE_SCOPES,
+    OIDC_AUTHSERVICE_SECRET_KEYS,
+    RewrittenAuthservice,
+    USERID_HEADER,
+} from "./settings";
 import { annotatePodTemplate, theWorkload } from "./workload";
 
 /** Everything of the rewrite but the Entra ids (see `bindOidcAuthservice`); problems of the hand-over all at once. */
@@ -19,7 +28,11 @@ export function rewriteOidcAuthservice(objects: KubeObject[], s: AuthserviceSett
     const params = objects.filter((o) => o.kind === "ConfigMap" && paramNames.includes(o.metadata.name) && o.metadata.namespace === ns);
     for (const name of paramNames) {
         if (!params.some((p) => p.metadata.name === name)) {
-            problems.push({ where: "oidc-authservice", value: `ConfigMap ${ns}/${name}`, rule: "every ConfigMap the StatefulSet's envFrom reads must be handed over" });
+            problems.push({
+                where: "oidc-authservice",
+                value: `ConfigMap ${ns}/${name}`,
+                rule: "every ConfigMap the StatefulSet's envFrom reads must be handed over",
+            });
         }
     }
     const main = params.find(isOidcAuthserviceParameters);
@@ -85,7 +98,13 @@ const TENANT_KEYS = ["OIDC_PROVIDER", "OIDC_AUTH_URL", "AFTER_LOGOUT_URL"] as co
  * (edited in place), then the digest of the parameters on the pods. The client id
  * reaches the image through the component's Secret.
  */
-export function bindOidcAuthservice(objects: KubeObject[], binding: Extract<AuthBinding, { flavour: "oidc-authservice" }>, ids: EntraIds, s: AuthserviceSettings, podAnnotations: Readonly<Record<string, string>>): void {
+export function bindOidcAuthservice(
+    objects: KubeObject[],
+    binding: Extract<AuthBinding, { flavour: "oidc-authservice" }>,
+    ids: EntraIds,
+    s: AuthserviceSettings,
+    podAnnotations: Readonly<Record<string, string>>,
+): void {
     const parameters = byKey(objects, binding.parameters);
     const tenant: Record<(typeof TENANT_KEYS)[number], string> = {
         OIDC_PROVIDER: issuerUrl(ids.tenantId),
@@ -96,5 +115,9 @@ export function bindOidcAuthservice(objects: KubeObject[], binding: Extract<Auth
         AFTER_LOGOUT_URL: entraLogoutUrl(ids.tenantId, s.hostname),
     };
     setConfigMapData(parameters, { ...configMapData(parameters), ...tenant });
-    annotatePodTemplate(byKey(objects, binding.workload), podAnnotations, objects.filter((o) => o.kind === "ConfigMap"));
+    annotatePodTemplate(
+        byKey(objects, binding.workload),
+        podAnnotations,
+        objects.filter((o) => o.kind === "ConfigMap"),
+    );
 }

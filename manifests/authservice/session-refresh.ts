@@ -66,5 +66,7 @@ export function allowSessionRefresh(objects: readonly KubeObject[], flavour: Aut
 }
 
 export function isMeshConfig(o: KubeObject): boolean {
-    return o.kind === "ConfigMap" && o.metadata.namespace === MESH_CONFIG_NAMESPACE && o.metadata.name === MESH_CONFIG_NAME && MESH_CONFIG_KEY in configMapData(o);
+    return (
+        o.kind === "ConfigMap" && o.metadata.namespace === MESH_CONFIG_NAMESPACE && o.metadata.name === MESH_CONFIG_NAME && MESH_CONFIG_KEY in configMapData(o)
+    );
 }

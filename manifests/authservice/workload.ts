@@ -9,7 +9,13 @@ import { configMapData, podContainers, podTemplate, sortedRecord } from "./objec
 import { CONFIG_CHECKSUM_ANNOTATION } from "./settings";
 
 /** The one workload of a kind handed over, and its container running the flavour's image; problems collected. */
-export function theWorkload(objects: readonly KubeObject[], kind: string, flavour: string, what: string, problems: Problem[]): { workload?: KubeObject; container?: ReturnType<typeof podContainers>[number] } {
+export function theWorkload(
+    objects: readonly KubeObject[],
+    kind: string,
+    flavour: string,
+    what: string,
+    problems: Problem[],
+): { workload?: KubeObject; container?: ReturnType<typeof podContainers>[number] } {
     const workloads = objects.filter((o) => o.kind === kind);
     if (workloads.length !== 1) {
         problems.push({ where: flavour, value: `${workloads.length} ${kind}(s)`, rule: `exactly one ${what} must be handed over` });

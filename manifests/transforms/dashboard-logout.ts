@@ -57,7 +57,9 @@ export function setDashboardLogout(objects: readonly KubeObject[], flavour: Auth
         return copy;
     });
     if (!found) {
-        throw new Error(`the render has no Deployment ${NAMESPACE}/${DASHBOARD} with a ${DASHBOARD} container: its logout could not be sent through Entra's sign-out`);
+        throw new Error(
+            `the render has no Deployment ${NAMESPACE}/${DASHBOARD} with a ${DASHBOARD} container: its logout could not be sent through Entra's sign-out`,
+        );
     }
     return out;
 }

@@ -30,5 +30,9 @@ export function dropExampleProfile(objects: readonly KubeObject[]): KubeObject[]
 export function exampleUserProblems(objects: readonly KubeObject[]): Problem[] {
     return objects
         .filter((o) => JSON.stringify(o).includes(EXAMPLE_USER))
-        .map((o) => ({ where: objectKey(o), value: EXAMPLE_USER, rule: "a deployed object must not name the release's example user (extend dropExampleProfile)" }));
+        .map((o) => ({
+            where: objectKey(o),
+            value: EXAMPLE_USER,
+            rule: "a deployed object must not name the release's example user (extend dropExampleProfile)",
+        }));
 }

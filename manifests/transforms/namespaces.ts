@@ -25,7 +25,11 @@ export function completeNamespaces(objects: readonly KubeObject[]): KubeObject[]
     const out = objects.map((o) => {
         const info = index.of(o);
         if (!info) {
-            problems.push({ where: objectKey(o), value: `${o.apiVersion} ${o.kind}`, rule: "kind is neither built in nor defined by a CustomResourceDefinition of the render" });
+            problems.push({
+                where: objectKey(o),
+                value: `${o.apiVersion} ${o.kind}`,
+                rule: "kind is neither built in nor defined by a CustomResourceDefinition of the render",
+            });
             return o;
         }
         if (info.namespaced && !o.metadata.namespace) {

@@ -37,7 +37,11 @@ export function prepareRelease<K extends string>(objects: readonly KubeObject[],
     current = credentials.objects;
 
     const problems: Problem[] = [
-        ...current.filter(mentionsDex).map((o) => ({ where: objectKey(o), value: describeObject(o), rule: "a deployed object must not refer to dex (hand it to its owner or extend dropDex)" })),
+        ...current.filter(mentionsDex).map((o) => ({
+            where: objectKey(o),
+            value: describeObject(o),
+            rule: "a deployed object must not refer to dex (hand it to its owner or extend dropDex)",
+        })),
         ...configMapCredentials(current),
     ];
     if (problems.length > 0) {

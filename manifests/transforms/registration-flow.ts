@@ -23,7 +23,12 @@ function isDashboard(o: KubeObject): boolean {
 }
 
 function isParameters(o: KubeObject): boolean {
-    return o.kind === "ConfigMap" && o.apiVersion === "v1" && o.metadata.namespace === NAMESPACE && /^centraldashboard-parameters(-[a-z0-9]{10})?$/.test(o.metadata.name);
+    return (
+        o.kind === "ConfigMap" &&
+        o.apiVersion === "v1" &&
+        o.metadata.namespace === NAMESPACE &&
+        /^centraldashboard-parameters(-[a-z0-9]{10})?$/.test(o.metadata.name)
+    );
 }
 
 /**
@@ -53,7 +58,9 @@ export function setRegistrationFlow(objects: readonly KubeObject[], enabled: boo
         return copy;
     });
     if (!found && enabled) {
-        throw new Error(`the render has no Deployment ${NAMESPACE}/${DASHBOARD} with a ${DASHBOARD} container: the registration flow (kubeflow-azure:selfService) cannot be set`);
+        throw new Error(
+            `the render has no Deployment ${NAMESPACE}/${DASHBOARD} with a ${DASHBOARD} container: the registration flow (kubeflow-azure:selfService) cannot be set`,
+        );
     }
     return out;
 }

@@ -7,7 +7,13 @@ import * as yaml from "js-yaml";
 import { AuthFlavour, USERID_HEADER, parseOauth2ProxyConfig, CfgValue } from "../../manifests/authservice";
 import { EnvVar, configMapData, mountedConfigMap, podContainers, podTemplate } from "../../manifests/authservice/objects";
 import { MESH_CONFIG_KEY, isMeshConfig } from "../../manifests/authservice/session-refresh";
-import { OAUTH2_PROXY_CFG_KEY, OAUTH2_PROXY_DEFAULT_COOKIE, OIDC_AUTHSERVICE_CALLBACK, OIDC_AUTHSERVICE_COOKIE, OIDC_AUTHSERVICE_SECRET_KEYS } from "../../manifests/authservice/settings";
+import {
+    OAUTH2_PROXY_CFG_KEY,
+    OAUTH2_PROXY_DEFAULT_COOKIE,
+    OIDC_AUTHSERVICE_CALLBACK,
+    OIDC_AUTHSERVICE_COOKIE,
+    OIDC_AUTHSERVICE_SECRET_KEYS,
+} from "../../manifests/authservice/settings";
 import { isRecord } from "../../manifests/kube";
 import { validateObjects } from "../../manifests/schemas";
 import { KubeObject, objectKey } from "../../manifests/types";
@@ -26,7 +32,8 @@ export interface SecretKeyReference {
 }
 
 /** Where a credential comes from: a Secret (good) or a literal in a ConfigMap, env or args (never acceptable). */
-export type CredentialSource = { readonly from: "secret"; readonly ref: SecretKeyReference } | { readonly from: "literal"; readonly where: string } | { readonly from: "missing" };
+export type CredentialSource =
+    { readonly from: "secret"; readonly ref: SecretKeyReference } | { readonly from: "literal"; readonly where: string } | { readonly from: "missing" };
 
 export interface GatewayJwtRule {
     readonly issuer: string;
@@ -100,7 +107,9 @@ function effectiveOauth2Proxy(objects: readonly KubeObject[]): EffectiveAuthSett
     const options = new Map<string, OptionValue>();
     const { names, found: cfgMap } = mountedConfigMap(deployment, OAUTH2_PROXY_CFG_KEY, objects);
     if (!cfgMap) {
-        throw new Error(`no ConfigMap with ${OAUTH2_PROXY_CFG_KEY} that the oauth2-proxy Deployment mounts (${names.join(", ") || "none"}) is among the objects`);
+        throw new Error(
+            `no ConfigMap with ${OAUTH2_PROXY_CFG_KEY} that the oauth2-proxy Deployment mounts (${names.join(", ") || "none"}) is among the objects`,
+        );
     }
     for (const [k, v] of parseOauth2ProxyConfig(configMapData(cfgMap)[OAUTH2_PROXY_CFG_KEY] ?? "")) {
         options.set(k, { value: v, where: `${objectKey(cfgMap)} ${OAUTH2_PROXY_CFG_KEY}` });
@@ -130,7 +139,11 @@ function effectiveOauth2Proxy(objects: readonly KubeObject[]): EffectiveAuthSett
         if (!o || !("value" in o)) {
             return [];
         }
-        return Array.isArray(o.value) ? o.value.map(String) : String(o.value).split(",").filter((v) => v !== "");
+        return Array.isArray(o.value)
+            ? o.value.map(String)
+            : String(o.value)
+                  .split(",")
+                  .filter((v) => v !== "");
     };
     const bool = (key: string, dflt: boolean): boolean => {
         const v = str(key);
