@@ -119,16 +119,24 @@ export function waitForRPCs(): Promise<void> {
     return wait();
 }
 
-let installed: RecordingRuntime | undefined;
+let installed: { runtime: RecordingRuntime; stack: string; preview: boolean } | undefined;
 
-/** Installs the runtime once per process; `preview` selects dry-run semantics (unknown outputs). */
+/**
+ * Installs the runtime once per process; `preview` selects dry-run semantics (unknown
+ * outputs). Asked again for another stack or mode (suites sharing one process), it
+ * installs the SDK's mocks anew with those settings and hands back the same runtime,
+ * its records cleared.
+ */
 export async function installRecordingRuntime(options: { stack?: string; preview?: boolean } = {}): Promise<RecordingRuntime> {
-    if (installed) {
-        return installed;
-    }
-    const resources: RecordedResource[] = [];
-    const invokes: RecordedInvoke[] = [];
+    const stack = options.stack ?? "dev";
     const preview = options.preview ?? false;
+    if (installed && installed.stack === stack && installed.preview === preview) {
+        return installed.runtime;
+    }
+    const resources: RecordedResource[] = installed ? installed.runtime.resources : [];
+    const invokes: RecordedInvoke[] = installed ? installed.runtime.invokes : [];
+    resources.length = 0;
+    invokes.length = 0;
 
     await pulumi.runtime.setMocks(
         {
@@ -139,7 +147,7 @@ export async function installRecordingRuntime(options: { stack?: string; preview
             },
         },
         "kubeflow-azure",
-        options.stack ?? "dev",
+        stack,
         preview,
         "organization",
     );
@@ -149,6 +157,10 @@ export async function installRecordingRuntime(options: { stack?: string; preview
     }
     recordRegistrations(monitor as unknown as RegisteringMonitor, (r) => resources.push(r));
 
+    if (installed) {
+        installed = { ...installed, stack, preview };
+        return installed.runtime;
+    }
     const runtime: RecordingRuntime = {
         resources,
         invokes,
@@ -190,7 +202,7 @@ export async function installRecordingRuntime(options: { stack?: string; preview
             return seen;
         },
     };
-    installed = runtime;
+    installed = { runtime, stack, preview };
     return runtime;
 }
 

@@ -1,0 +1,72 @@
+/**
+ * `npm run test:unit` runs the suites in two processes at once instead of one process
+ * per file: on a 2-core machine the per-file start (Node, tsx, the Pulumi SDKs, about a
+ * second each) cost more than most suites, and node's runner starts one file at a time
+ * there (its default concurrency is the cores minus one). Each shard loads its share of
+ * test/*.test.ts into one process, every file inside a suite of its own name, so a
+ * file's top-level hooks stay its own. A single file still runs alone:
+ * `node --import tsx --test test/plan.test.ts`.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe } from "node:test";
+
+const TEST_DIR = path.resolve(__dirname, "..");
+
+/**
+ * Seconds each suite took in a shard on the 2-core machine (Node 22.23, both shards
+ * running): only the partition's balance depends on them. A suite not listed counts
+ * DEFAULT_SECONDS.
+ */
+const SECONDS: Readonly<Record<string, number>> = {
+    "policy.test.ts": 19,
+    "profiles-program.test.ts": 18,
+    "plan.test.ts": 16,
+    "program.test.ts": 15,
+    "language-host.test.ts": 15,
+    "identity.test.ts": 15,
+    "transforms.test.ts": 4,
+    "istio-gateway.test.ts": 4,
+    "authservice-component.test.ts": 4,
+    "ordering.test.ts": 3,
+    "profiles.test.ts": 3,
+    "verify.test.ts": 3,
+    "authservice.test.ts": 3,
+};
+const DEFAULT_SECONDS = 1;
+
+/** The suites of shard `index` (1-based) of `count`: longest first, each to the shard with the least so far. */
+export function shardFiles(index: number, count: number, files: readonly string[] = suiteFiles()): string[] {
+    if (!Number.isInteger(count) || count < 1 || !Number.isInteger(index) || index < 1 || index > count) {
+        throw new Error(`shard ${index} of ${count}: want 1 <= index <= count`);
+    }
+    const load = Array.from({ length: count }, () => 0);
+    const shards: string[][] = Array.from({ length: count }, () => []);
+    const cost = (f: string): number => SECONDS[path.basename(f)] ?? DEFAULT_SECONDS;
+    const ordered = [...files].sort((a, b) => cost(b) - cost(a) || a.localeCompare(b));
+    for (const f of ordered) {
+        const lightest = load.indexOf(Math.min(...load));
+        shards[lightest].push(f);
+        load[lightest] += cost(f);
+    }
+    return shards[index - 1].sort();
+}
+
+export function suiteFiles(dir = TEST_DIR): string[] {
+    return fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith(".test.ts"))
+        .sort()
+        .map((f) => path.join(dir, f));
+}
+
+/** Registers the shard's suites, each file inside a suite named after it. */
+export function runShard(index: number, count: number): void {
+    for (const file of shardFiles(index, count)) {
+        describe(path.relative(path.resolve(TEST_DIR, ".."), file), () => {
+            // describe's callback must register synchronously: import() would be too late.
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            require(file);
+        });
+    }
+}
