@@ -23,6 +23,27 @@ export function stringRecord(value: unknown): Record<string, string> {
     return out;
 }
 
+/**
+ * Whether a key or a string anywhere in the value passes the test: a search of the
+ * object's JSON text without building it (the renders' CRDs alone are megabytes of it).
+ */
+export function someString(value: unknown, test: (s: string) => boolean): boolean {
+    if (typeof value === "string") {
+        return test(value);
+    }
+    if (Array.isArray(value)) {
+        return value.some((v) => someString(v, test));
+    }
+    if (isRecord(value)) {
+        for (const key of Object.keys(value)) {
+            if (test(key) || someString(value[key], test)) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 /** A non-empty record whose every value is a string, or undefined: a selector to copy as it is. */
 export function onlyStrings(value: unknown): Record<string, string> | undefined {
     if (!isRecord(value) || Object.keys(value).length === 0) {

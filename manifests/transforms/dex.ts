@@ -1,7 +1,7 @@
 /**
  * Dex out: Entra ID replaces it, so dex itself goes and nothing deployed may point at it.
  */
-import { crdInfo, isKind, isRecord } from "../kube";
+import { crdInfo, isKind, isRecord, someString } from "../kube";
 import { KubeObject, apiGroup } from "../types";
 import { DEX_PATH } from "../validators";
 
@@ -10,9 +10,11 @@ const DEX_GROUP = "dex.coreos.com";
 const DEX_HOST = /^dex\.auth(\.svc(\.cluster\.local)?)?$/;
 const DEX_PRINCIPAL = /\/ns\/auth\/sa\/dex$/;
 
+const DEX_WORD = /(?<![A-Za-z])dex(?![A-Za-z])/;
+
 /** Whether an object's text still points at dex: its service, its issuer, its paths. */
 export function mentionsDex(o: KubeObject): boolean {
-    return /(?<![A-Za-z])dex(?![A-Za-z])/.test(JSON.stringify(o));
+    return someString(o, (s) => s.includes("dex") && DEX_WORD.test(s));
 }
 
 /** Objects that are dex itself, as opposed to objects that merely refer to it. */
@@ -94,7 +96,7 @@ function withoutDexRoutes(o: KubeObject): KubeObject | undefined {
  * empty rule list would change the policy's meaning).
  */
 function withoutDexRules(o: KubeObject): KubeObject | undefined {
-    if (!mentionsDex(o) || !isRecord(o.spec) || !Array.isArray(o.spec.rules)) {
+    if (!isRecord(o.spec) || !Array.isArray(o.spec.rules) || !mentionsDex(o)) {
         return o;
     }
     const rules: unknown[] = [];

@@ -6,7 +6,7 @@
  * rendered the Profile from (v1.7.0 to v1.11.0), and dex's ConfigMap in `auth`, which
  * dropDex removes with the rest of dex.
  */
-import { isRecord } from "../kube";
+import { isRecord, someString } from "../kube";
 import { KubeObject, Problem, apiGroup, objectKey } from "../types";
 
 export const EXAMPLE_USER = "user@example.com";
@@ -29,7 +29,7 @@ export function dropExampleProfile(objects: readonly KubeObject[]): KubeObject[]
 /** Deployed objects that still name the example user: a release that added one must be looked at. */
 export function exampleUserProblems(objects: readonly KubeObject[]): Problem[] {
     return objects
-        .filter((o) => JSON.stringify(o).includes(EXAMPLE_USER))
+        .filter((o) => someString(o, (s) => s.includes(EXAMPLE_USER)))
         .map((o) => ({
             where: objectKey(o),
             value: EXAMPLE_USER,
