@@ -16,6 +16,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { inspect } from "node:util";
 import type { Config } from "../config";
 import type { KubeObject } from "../manifests/types";
 import { UserError as PlanError, userFacing } from "../tools/errors";
@@ -169,7 +170,27 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     return { stack, overrides, json, against };
 }
 
-async function main(argv: readonly string[]): Promise<void> {
+/** Where the command writes: the console, or a test's buffers. */
+export interface CliOutput {
+    out(text: string): void;
+    err(text: string): void;
+}
+
+/**
+ * `npm run plan` without the process around it: prints the plan or the diff, and a
+ * known error's message alone (a bug with its stack); returns the exit code.
+ */
+export async function cli(argv: readonly string[], output: CliOutput): Promise<number> {
+    try {
+        await main(argv, output);
+        return 0;
+    } catch (err) {
+        output.err(userFacing(err) ?? inspect(err));
+        return 1;
+    }
+}
+
+async function main(argv: readonly string[], output: CliOutput): Promise<void> {
     const args = parseArgs(argv);
     let previous: Plan | undefined;
     if (args.against) {
@@ -188,23 +209,17 @@ async function main(argv: readonly string[]): Promise<void> {
         } catch (err) {
             throw new PlanError(`--against ${args.against}: ${err instanceof Error ? err.message : String(err)}`);
         }
-        console.log(formatDiff(diff, args.against));
+        output.out(formatDiff(diff, args.against));
     } else {
-        console.log(formatPlan(plan, origin));
+        output.out(formatPlan(plan, origin));
     }
     if (args.json) {
         fs.writeFileSync(args.json, canonicalJson(plan));
-        console.log(`\nPlan written to ${args.json}`);
+        output.out(`\nPlan written to ${args.json}`);
     }
 }
 
 if (require.main === module) {
-    main(process.argv.slice(2)).then(
-        // The mocked runtime can keep handles open; the plan is done.
-        () => process.exit(0),
-        (err: unknown) => {
-            console.error(userFacing(err) ?? err);
-            process.exit(1);
-        },
-    );
+    // The mocked runtime can keep handles open; the plan is done either way.
+    void cli(process.argv.slice(2), { out: (t) => console.log(t), err: (t) => console.error(t) }).then((code) => process.exit(code));
 }

@@ -36,6 +36,14 @@ function planCli(...args: string[]): Promise<{ stdout: string; stderr: string; c
         .catch((err: { stdout?: string; stderr?: string; code?: number }) => ({ stdout: err.stdout ?? "", stderr: err.stderr ?? "", code: err.code ?? -1 }));
 }
 
+/** The same command in this process: what it prints, and the exit code it returns. */
+async function planInProcess(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await plan.cli(args, { out: (t) => out.push(`${t}\n`), err: (t) => err.push(`${t}\n`) });
+    return { stdout: out.join(""), stderr: err.join(""), code };
+}
+
 let plan: PlanModule;
 let base: Plan;
 
@@ -174,10 +182,10 @@ describe("plan: --against", () => {
         assert.deepEqual(diff.modified[0].changes, [{ path: "maxCount", kind: "changed", before: 2, after: 5 }]);
     });
 
-    it("prints that diff from the command line, exit 0", async () => {
+    it("prints that diff from the command, exit 0", async () => {
         const before = path.join(tmp, "before.json");
         fs.writeFileSync(before, plan.canonicalJson(base));
-        const r = await planCli("--stack", "dev", "--config", manifests(miniFile), "--config", "kubeflow-azure:userPool.maxCount=5", "--against", before);
+        const r = await planInProcess("--stack", "dev", "--config", manifests(miniFile), "--config", "kubeflow-azure:userPool.maxCount=5", "--against", before);
         assert.equal(r.code, 0, r.stderr);
         assert.match(r.stdout, /0 to create, 1 to update, 0 to replace, 0 to delete/);
         assert.match(r.stdout, /~ update +azure-native:containerservice:AgentPool kf-dev-cluster-user/);
@@ -187,7 +195,7 @@ describe("plan: --against", () => {
     it("prints only the differences with --against, not the whole plan", async () => {
         const before = path.join(tmp, "before-only.json");
         fs.writeFileSync(before, plan.canonicalJson(base));
-        const r = await planCli("--stack", "dev", "--config", manifests(miniFile), "--against", before);
+        const r = await planInProcess("--stack", "dev", "--config", manifests(miniFile), "--against", before);
         assert.equal(r.code, 0, r.stderr);
         assert.equal(r.stdout.trim(), `No changes since ${before}.`);
     });
@@ -388,7 +396,7 @@ describe("plan: configuration and sources", () => {
             partial,
             miniObjects().filter((o) => o.kind !== "Service"),
         );
-        const r = await planCli("--stack", "dev", "--config", manifests(partial));
+        const r = await planInProcess("--stack", "dev", "--config", manifests(partial));
         assert.equal(r.code, 1);
         assert.match(r.stderr, /lacks \d+ object\(s\)/);
         assert.doesNotMatch(r.stderr, /\n\s+at /);
