@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseManifests } from "../manifests/parse";
+import * as yaml from "js-yaml";
+import { parseManifests, toYamlText } from "../manifests/parse";
+import { KubeObject } from "../manifests/types";
 import { availableRenders, loadRender, skipWithoutRenders } from "./upstream";
 
 describe("parseManifests", () => {
@@ -41,6 +43,30 @@ describe("parseManifests", () => {
     });
 });
 
+describe("parseManifests on what toYamlText writes (yaml/v2 groups' text)", () => {
+    const objects: KubeObject[] = [
+        { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a", namespace: "n" }, data: { script: "line 1\n---\nline 3", flag: "on", ünï: "cödé" } },
+        {
+            apiVersion: "v1",
+            kind: "Namespace",
+            metadata: { name: "n", labels: { "x/y": "true" } },
+            spec: { finalizers: ["kubernetes"], n: 1.5, big: 12345678901234 },
+        },
+    ];
+
+    it("reads the JSON documents into the objects written, as js-yaml reads them", () => {
+        const text = toYamlText(objects);
+        assert.deepEqual(parseManifests(text, "group"), objects);
+        assert.deepEqual(yaml.loadAll(text, undefined, { json: true, schema: yaml.JSON_SCHEMA }), objects);
+    });
+
+    it("leaves any other text to js-yaml: a flow mapping, a broken document (named by its line)", () => {
+        assert.throws(() => parseManifests("{apiVersion: v1, kind: Namespace}", "flow.yaml"), /flow\.yaml: 1 malformed object/);
+        const broken = `${toYamlText(objects)}\n---\n{"apiVersion": "v1", "kind": [}`;
+        assert.throws(() => parseManifests(broken, "broken.yaml"), /broken\.yaml:\d+: not valid YAML/);
+    });
+});
+
 describe("parseManifests on the real renders", { skip: skipWithoutRenders() }, () => {
     for (const release of availableRenders()) {
         it(`parses ${release} into named objects`, () => {
@@ -49,6 +75,11 @@ describe("parseManifests on the real renders", { skip: skipWithoutRenders() }, (
             for (const o of objs) {
                 assert.ok(o.metadata.name.length > 0);
             }
+        });
+
+        it(`reads ${release} back from toYamlText's text unchanged`, () => {
+            const objs = loadRender(release);
+            assert.deepEqual(parseManifests(toYamlText(objs), release), objs);
         });
     }
 });
