@@ -118,6 +118,23 @@ function flattenDocument(doc: unknown, where: string, out: FoundObject[], proble
 }
 
 /**
+ * A group text of JSON documents separated by `---` lines, as the program writes them
+ * (manifests/parse.ts toYamlText), read with JSON.parse; undefined for any other text,
+ * which js-yaml reads. JSON has no raw line break inside a string, so the separator
+ * line cannot occur within a document.
+ */
+function jsonDocuments(text: string): unknown[] | undefined {
+    if (!text.startsWith("{")) {
+        return undefined;
+    }
+    try {
+        return text.split("\n---\n").map((doc) => JSON.parse(doc) as unknown);
+    } catch {
+        return undefined;
+    }
+}
+
+/**
  * The Kubernetes objects a resource creates, as far as its inputs say, and the parts
  * that could not be read (text that is not YAML). A typed resource's inputs are not
  * read here, only named; a group's `yaml` and `objs` are. Reading an input the engine
@@ -138,7 +155,7 @@ export function kubernetesObjects(resource: ResourceArgs): { objects: FoundObjec
             }
             let docs: unknown[];
             try {
-                docs = yaml.loadAll(text, undefined, { schema: yaml.JSON_SCHEMA, json: true });
+                docs = jsonDocuments(text) ?? yaml.loadAll(text, undefined, { schema: yaml.JSON_SCHEMA, json: true });
             } catch (err) {
                 problems.push(`${source}: not valid YAML (${err instanceof Error ? err.message.split("\n")[0] : String(err)})`);
                 return;

@@ -231,6 +231,14 @@ describe("rule: no LoadBalancer Service but the ingress gateway", () => {
         assert.match(g[0], /kubeflow\/ml-pipeline-ui \(yaml document 1\)/);
     });
 
+    it("reads a group's text the same whether it is the program's JSON documents or YAML", () => {
+        const services = [service("ml-pipeline-ui", "kubeflow", "LoadBalancer"), service("ok", "kubeflow", "NodePort")];
+        const asYaml: ResourceArgs = { type: CONFIG_GROUP, props: { yaml: services.map((o) => yaml.dump(o)).join("---\n") } };
+        assert.deepEqual(kubernetesObjects(group(services)), kubernetesObjects(asYaml));
+        assert.deepEqual(onlyIngressLoadBalancer(group(services)), onlyIngressLoadBalancer(asYaml));
+        assert.equal(kubernetesObjects(group(services)).objects.length, 2);
+    });
+
     it("fails the ingress gateway's name outside istio-system (and without a namespace)", () => {
         assert.equal(onlyIngressLoadBalancer(typed(SERVICE, service(INGRESS_SERVICE_NAME, "kubeflow", "LoadBalancer"))).length, 1);
         const unnamespaced = { apiVersion: "v1", kind: "Service", metadata: { name: INGRESS_SERVICE_NAME }, spec: { type: "LoadBalancer" } };

@@ -19,19 +19,19 @@ const TEST_DIR = path.resolve(__dirname, "..");
  * DEFAULT_SECONDS.
  */
 const SECONDS: Readonly<Record<string, number>> = {
-    "policy.test.ts": 19,
-    "profiles-program.test.ts": 18,
-    "plan.test.ts": 16,
-    "program.test.ts": 15,
+    "policy.test.ts": 20,
+    "program.test.ts": 17,
+    "profiles-program.test.ts": 16,
     "language-host.test.ts": 15,
-    "identity.test.ts": 15,
-    "transforms.test.ts": 4,
-    "istio-gateway.test.ts": 4,
-    "authservice-component.test.ts": 4,
-    "ordering.test.ts": 3,
-    "profiles.test.ts": 3,
-    "verify.test.ts": 3,
-    "authservice.test.ts": 3,
+    "plan.test.ts": 14,
+    "identity.test.ts": 13,
+    "ordering.test.ts": 2,
+    "transforms.test.ts": 2,
+    "istio-gateway.test.ts": 2,
+    "authservice-component.test.ts": 2,
+    "profiles.test.ts": 2,
+    "verify.test.ts": 2,
+    "authservice.test.ts": 2,
 };
 const DEFAULT_SECONDS = 1;
 
