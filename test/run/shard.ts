@@ -8,10 +8,19 @@
  * `node --import tsx --test test/plan.test.ts`.
  */
 import * as fs from "node:fs";
+import * as nodeModule from "node:module";
 import * as path from "node:path";
 import { describe } from "node:test";
 
 const TEST_DIR = path.resolve(__dirname, "..");
+
+// V8's compiled code of every module, kept on disk (Node's module compile cache, Node
+// >= 22.1, doc/api/module.md): the shards and every process a suite starts (the plan
+// and verify commands, the language host) load the SDKs from it instead of compiling
+// them again. Under node_modules, so a fresh install starts without it.
+const COMPILE_CACHE = path.resolve(TEST_DIR, "..", "node_modules", ".cache", "node-compile-cache");
+nodeModule.enableCompileCache(COMPILE_CACHE);
+process.env.NODE_COMPILE_CACHE ??= COMPILE_CACHE;
 
 /**
  * Seconds each suite took in a shard on the 2-core machine (Node 22.23, both shards
