@@ -223,7 +223,8 @@ export function buildIngressService(upstreamService: KubeObject, settings: EdgeS
  * Self-signed: a leaf signed by itself, so cert-manager writes it as `ca.crt` too;
  * isCA stays false because Firefox refuses a CA certificate as a server certificate
  * (MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY), which the v1.1 guide's `isCA: true`
- * ran into. The IP SAN is kept for the issue's "IP in ipAddresses".
+ * ran into. The public IP stays in ipAddresses, as the guide's certificate has it, so
+ * clients that reach the gateway by its address see a name that matches.
  * ACME: no IP SAN (Let's Encrypt does not issue for IPs here), and a temporary
  * self-signed certificate while the first order runs, so the HTTPS listener has a
  * credential from the start instead of an absent Secret.

@@ -105,7 +105,7 @@ describe("the Authservice component on the real renders", { skip: skipWithoutRen
                 d = await deploy(flavour, handed, clientSecret);
             });
 
-            it("applies settings that match issue 4", () => {
+            it("applies the Entra sign-in: tenant issuer with discovery, the public redirect URI, no groups scope, no prompt=none, kubeflow-userid from the configured claim", () => {
                 const eff = effectiveSettings(d.objects, flavour);
                 assert.equal(eff.issuer, issuerUrl(MOCK.tenantId));
                 assert.equal(eff.discovery, true);

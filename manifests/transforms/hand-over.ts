@@ -17,7 +17,10 @@ export interface HandOverResult<K extends string> {
  */
 export function handOver<K extends string>(objects: readonly KubeObject[], owners: Owners<K>): HandOverResult<K> {
     const names = Object.keys(owners) as K[];
-    const handedOver = Object.fromEntries(names.map((name) => [name, []])) as unknown as Record<K, KubeObject[]>;
+    const handedOver = {} as Record<K, KubeObject[]>;
+    for (const name of names) {
+        handedOver[name] = [];
+    }
     const kept: KubeObject[] = [];
     const problems: Problem[] = [];
     for (const o of objects) {
