@@ -17,16 +17,14 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import type * as pulumi from "@pulumi/pulumi";
 import * as settings from "@pulumi/pulumi/runtime/settings";
-import { Mocks, RecordedResource, installMocks, isSecretValue, promiseOf } from "./mocks";
-import { CONTEXT, stackConfig } from "./stack-files";
-import { availableRenders, loadRender, skipWithoutRenders } from "./upstream";
+import { Mocks, RecordedResource, installMocks, isSecretValue } from "./mocks";
+import { realRelease, releaseConfig, runProgram } from "./support/program-run";
+import { availableRenders, skipWithoutRenders } from "./upstream";
 
 const GROUP = "kubernetes:yaml/v2:ConfigGroup";
 const STACK = "pulumi:pulumi:Stack";
 
 let mocks: Mocks;
-let program: typeof import("../program");
-let config: typeof import("../config");
 let catalog: typeof import("../manifests/catalog");
 
 /** The transforms each resource was registered with, by URN. */
@@ -64,8 +62,6 @@ function recordTransforms(): void {
 before(async () => {
     mocks = await installMocks();
     recordTransforms();
-    program = await import("../program");
-    config = await import("../config");
     catalog = await import("../manifests/catalog");
 });
 
@@ -188,23 +184,8 @@ function objectKey(obj: Record<string, unknown>): ObjectKey {
 async function identities(releaseId: string, overrides: Record<string, unknown> = {}): Promise<Map<ObjectKey, Placement>> {
     const release = catalog.findRelease(releaseId);
     assert.ok(release, releaseId);
-    mocks.reset();
     const stack = "dev";
-    const cfg = config.resolveConfig(
-        stackConfig(stack, {
-            "kubeflow-azure:kubeflowRelease": release.id,
-            "kubeflow-azure:kubernetesVersion": release.kubernetes.max,
-            // Releases whose authservice needs a client secret refuse the default rotation;
-            // the day it is issued is a value, never part of a name.
-            "kubeflow-azure:clientSecret": { validityDays: 365, rotation: new Date().toISOString().slice(0, 10) },
-            ...overrides,
-        }),
-        stack,
-        CONTEXT,
-    );
-    const deployment = program.deploy(cfg, { release, objects: loadRender(release.id), origin: release.id });
-    await Promise.all(Object.values(deployment.outputs).map((o) => promiseOf(o as import("@pulumi/pulumi").Output<unknown>)));
-    await mocks.settle();
+    await runProgram(mocks, { stack, rendered: realRelease(release), overrides: { ...releaseConfig(release), ...overrides } });
     const out = new Map<ObjectKey, Placement>();
     const groups = mocks.ofType(GROUP);
     assert.ok(groups.length > 0, "the program declares ConfigGroups");

@@ -35,9 +35,9 @@ import {
     onlyIngressLoadBalancer,
     protectInProd,
 } from "../policy/rules";
-import { Mocks, RecordedResource, installMocks, isSecretValue, promiseOf } from "./mocks";
+import { Mocks, RecordedResource, installMocks, isSecretValue } from "./mocks";
+import { runProgram } from "./support/program-run";
 import { miniRelease } from "./fixtures/mini-release";
-import { CONTEXT, stackConfig, templateValues } from "./stack-files";
 import { availableRenders, inCi, loadRender, skipWithoutRenders } from "./upstream";
 
 // ---------------------------------------------------------------------------------------
@@ -578,19 +578,12 @@ function unwrapSecrets(value: unknown): unknown {
 
 describe("the whole program passes the pack", () => {
     let mocks: Mocks;
-    let program: typeof import("../program");
-    let config: typeof import("../config");
     before(async () => {
         mocks = await installMocks();
-        program = await import("../program");
-        config = await import("../config");
     });
 
     async function run(stack: string, overrides: Record<string, unknown> = {}, rendered = miniRelease()): Promise<void> {
-        mocks.reset();
-        const deployment = program.deploy(config.resolveConfig(stackConfig(stack, { ...templateValues(stack), ...overrides }), stack, CONTEXT), rendered);
-        await Promise.all(Object.values(deployment.outputs).map((o) => promiseOf(o as import("@pulumi/pulumi").Output<unknown>)));
-        await mocks.settle();
+        await runProgram(mocks, { stack, overrides, rendered });
     }
 
     function resourceViolations(): string[] {

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { Mocks, RecordedResource, installMocks, isSecretValue, promiseOf } from "./mocks";
-import { CONTEXT, stackConfig, templateValues } from "./stack-files";
+import { Mocks, RecordedResource, installMocks, isSecretValue } from "./mocks";
+import { CONTEXT, stackConfig } from "./stack-files";
 import { rec } from "./assertions";
+import { realRelease, releaseConfig, runProgram } from "./support/program-run";
 import { availableRenders, loadRender, skipWithoutRenders } from "./upstream";
 import type { KubeObject } from "../manifests/types";
 
@@ -46,22 +47,7 @@ function objectsOf(group: RecordedResource): KubeObject[] {
 async function run(stack: string, id: string, overrides: Record<string, unknown>): Promise<void> {
     const release = catalog.findRelease(id);
     assert.ok(release);
-    mocks.reset();
-    const cfg = config.resolveConfig(
-        stackConfig(stack, {
-            ...templateValues(stack),
-            "kubeflow-azure:kubeflowRelease": id,
-            "kubeflow-azure:kubernetesVersion": release.kubernetes.max,
-            // Releases whose authservice needs a client secret take its issue day; the others ignore it.
-            "kubeflow-azure:clientSecret": { validityDays: 365, rotation: new Date().toISOString().slice(0, 10) },
-            ...overrides,
-        }),
-        stack,
-        CONTEXT,
-    );
-    const deployment = program.deploy(cfg, { release, objects: loadRender(id), origin: id });
-    await promiseOf(deployment.outputs.kubeflowUrl);
-    await mocks.settle();
+    await runProgram(mocks, { stack, rendered: realRelease(release), overrides: { ...releaseConfig(release), ...overrides } });
 }
 
 /** Every object the program applies through yaml/v2 groups. */

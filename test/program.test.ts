@@ -6,6 +6,7 @@ import { miniRelease } from "./fixtures/mini-release";
 import { availableRenders, loadRender, skipWithoutRenders } from "./upstream";
 import { stackSuffix } from "../config";
 import { effectiveSettings, meshExtensionProviders } from "./support/authservice-readback";
+import { runProgram } from "./support/program-run";
 
 // Mocks first: the program's modules must see them when they load.
 let mocks: Mocks;
@@ -41,13 +42,8 @@ function isRecordValue(v: unknown): v is Record<string, unknown> {
     return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-async function run(stack: string, overrides: Record<string, unknown> = {}, rendered = miniRelease()): Promise<import("../program").Deployment> {
-    mocks.reset();
-    const cfg = config.resolveConfig(stackConfig(stack, { ...templateValues(stack), ...overrides }), stack, CONTEXT);
-    const deployment = program.deploy(cfg, rendered);
-    await Promise.all(Object.values(deployment.outputs).map((o) => promiseOf(o as import("@pulumi/pulumi").Output<unknown>)));
-    await mocks.settle();
-    return deployment;
+function run(stack: string, overrides: Record<string, unknown> = {}, rendered = miniRelease()): Promise<import("../program").Deployment> {
+    return runProgram(mocks, { stack, overrides, rendered });
 }
 
 const T = {

@@ -1,0 +1,54 @@
+/**
+ * The whole program under the recording runtime, as the suites run it: the stack's file
+ * with overrides on top, a render, and the run awaited until every output and every
+ * registration has settled. The program's modules load here on first use, after the
+ * suite has installed the mocks (test/mocks.ts: mocks before any program module).
+ */
+import type { Output } from "@pulumi/pulumi";
+import type { RenderedRelease } from "../../components/release-source";
+import type { Release } from "../../manifests/catalog";
+import type { Deployment } from "../../program";
+import { Mocks, promiseOf } from "../mocks";
+import { CONTEXT, stackConfig, templateValues } from "../stack-files";
+import { loadRender } from "../upstream";
+
+export interface ProgramRun {
+    readonly stack: string;
+    /** Config keys (`kubeflow-azure:...`) on top of the stack file. */
+    readonly overrides?: Record<string, unknown>;
+    readonly rendered: RenderedRelease;
+}
+
+/**
+ * Clears the records, deploys, and waits for the outputs and the registrations. The
+ * template's placeholders get real-looking values under the overrides (templateValues):
+ * Pulumi.prod.yaml as committed is refused.
+ */
+export async function runProgram(mocks: Mocks, run: ProgramRun): Promise<Deployment> {
+    const program = await import("../../program");
+    const config = await import("../../config");
+    mocks.reset();
+    const values = { ...templateValues(run.stack), ...run.overrides };
+    const deployment = program.deploy(config.resolveConfig(stackConfig(run.stack, values), run.stack, CONTEXT), run.rendered);
+    await Promise.all(Object.values(deployment.outputs).map((o) => promiseOf(o as Output<unknown>)));
+    await mocks.settle();
+    return deployment;
+}
+
+/** A real render (../shared/upstream) as loadRelease hands it to the program. */
+export function realRelease(release: Release): RenderedRelease {
+    return { release, objects: loadRender(release.id), origin: release.id };
+}
+
+/**
+ * The config that makes a stack file deploy this release: its id, the newest Kubernetes
+ * it is tested on (no warning), and, for the releases whose authservice needs a client
+ * secret, a secret issued today (the others ignore it).
+ */
+export function releaseConfig(release: Release): Record<string, unknown> {
+    return {
+        "kubeflow-azure:kubeflowRelease": release.id,
+        "kubeflow-azure:kubernetesVersion": release.kubernetes.max,
+        "kubeflow-azure:clientSecret": { validityDays: 365, rotation: new Date().toISOString().slice(0, 10) },
+    };
+}
