@@ -17,8 +17,8 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import type * as pulumi from "@pulumi/pulumi";
 import * as settings from "@pulumi/pulumi/runtime/settings";
-import { Mocks, RecordedResource, installMocks, isSecretValue } from "./mocks";
-import { realRelease, releaseConfig, runProgram } from "./support/program-run";
+import { Mocks, RecordedResource, installMocks } from "./mocks";
+import { groupObjects, realRelease, releaseConfig, runProgram } from "./support/program-run";
 import { availableRenders, skipWithoutRenders } from "./upstream";
 
 const GROUP = "kubernetes:yaml/v2:ConfigGroup";
@@ -162,15 +162,6 @@ async function childAliases(
         assert.ok(!Object.prototype.hasOwnProperty.call(spec, "parent"), `${name}: an alias under its own group`);
         return childUrn(group, aliasType, aliasName, project, stack);
     });
-}
-
-function groupObjects(group: RecordedResource): Record<string, unknown>[] {
-    const text = isSecretValue(group.inputs.yaml) ? (group.inputs.yaml as { value: unknown }).value : group.inputs.yaml;
-    assert.equal(typeof text, "string", `${group.name}: yaml known under the mocks`);
-    return (text as string)
-        .split("\n---\n")
-        .filter(Boolean)
-        .map((t) => JSON.parse(t) as Record<string, unknown>);
 }
 
 function objectKey(obj: Record<string, unknown>): ObjectKey {

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { Mocks, RecordedResource, installMocks, isSecretValue } from "./mocks";
+import { Mocks, installMocks } from "./mocks";
 import { CONTEXT, stackConfig } from "./stack-files";
 import { rec } from "./assertions";
-import { realRelease, releaseConfig, runProgram } from "./support/program-run";
+import { groupObjects, realRelease, releaseConfig, runProgram } from "./support/program-run";
 import { availableRenders, loadRender, skipWithoutRenders } from "./upstream";
 import type { KubeObject } from "../manifests/types";
 
@@ -12,7 +12,6 @@ let mocks: Mocks;
 let program: typeof import("../program");
 let config: typeof import("../config");
 let catalog: typeof import("../manifests/catalog");
-let parse: typeof import("../manifests/parse");
 let profiles: typeof import("../manifests/profiles");
 let component: typeof import("../components/profiles");
 
@@ -21,7 +20,6 @@ before(async () => {
     program = await import("../program");
     config = await import("../config");
     catalog = await import("../manifests/catalog");
-    parse = await import("../manifests/parse");
     profiles = await import("../manifests/profiles");
     component = await import("../components/profiles");
 });
@@ -38,12 +36,6 @@ const TEAMS = [
     { name: "team-b", owner: "dave@contoso.com" },
 ];
 
-function objectsOf(group: RecordedResource): KubeObject[] {
-    const text = isSecretValue(group.inputs.yaml) ? (group.inputs.yaml as { value: unknown }).value : group.inputs.yaml;
-    assert.equal(typeof text, "string", `${group.name}: yaml is text`);
-    return parse.parseManifests(text as string, group.name);
-}
-
 async function run(stack: string, id: string, overrides: Record<string, unknown>): Promise<void> {
     const release = catalog.findRelease(id);
     assert.ok(release);
@@ -52,7 +44,7 @@ async function run(stack: string, id: string, overrides: Record<string, unknown>
 
 /** Every object the program applies through yaml/v2 groups. */
 function applied(): KubeObject[] {
-    return mocks.ofType(GROUP).flatMap(objectsOf);
+    return mocks.ofType(GROUP).flatMap(groupObjects);
 }
 
 function dashboardFlag(objects: readonly KubeObject[]): unknown {
@@ -77,7 +69,7 @@ describe("profiles on every real release", { skip: skipWithoutRenders() }, () =>
             const deps = mocks.transitiveDependencies(group.urn);
             assert.ok(phases.length > 0 && phases.every((p) => deps.has(p.urn)), "waits on every platform phase");
 
-            const objects = objectsOf(group);
+            const objects = groupObjects(group);
             const profilesApplied = objects.filter((o) => o.kind === "Profile");
             assert.deepEqual(
                 profilesApplied.map((p) => [p.apiVersion, p.metadata.name, rec(rec(p.spec, "spec").owner, "owner").name]),
@@ -144,7 +136,7 @@ describe("profiles on every real release", { skip: skipWithoutRenders() }, () =>
     it("prod (regular user nodes) with profiles: no PodDefault", async () => {
         await run("prod", "26.03", { "kubeflow-azure:profiles": TEAMS });
         assert.deepEqual(
-            objectsOf(mocks.one(GROUP, "kf-prod-profiles-objects")).filter((o) => o.kind === "PodDefault"),
+            groupObjects(mocks.one(GROUP, "kf-prod-profiles-objects")).filter((o) => o.kind === "PodDefault"),
             [],
         );
     });
@@ -184,7 +176,7 @@ describe("the Profiles component", { skip: skipWithoutRenders() }, () => {
         const group = mocks.one(GROUP, "anything-objects");
         assert.equal(group.inputs.resourcePrefix, component.PROFILES_RESOURCE_PREFIX);
         assert.ok(group.provider.startsWith(mocks.one("pulumi:providers:kubernetes").urn), "the cluster provider");
-        const gpu = objectsOf(group).filter((o) => o.kind === "PodDefault");
+        const gpu = groupObjects(group).filter((o) => o.kind === "PodDefault");
         assert.deepEqual(
             gpu.map((o) => `${o.metadata.namespace}/${o.metadata.name}`),
             ["team-a/gpu", "team-b/gpu"],

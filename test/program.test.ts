@@ -617,15 +617,6 @@ describe("the oidc-authservice releases", { skip: skipWithoutRenders() }, () => 
 
 describe("the whole program on every real release", { skip: skipWithoutRenders() }, () => {
     const GROUP = "kubernetes:yaml/v2:ConfigGroup";
-    const docs = (r: RecordedResource): Record<string, unknown>[] => {
-        const text = isSecretValue(r.inputs.yaml) ? (r.inputs.yaml as { value: string }).value : r.inputs.yaml;
-        return typeof text === "string"
-            ? text
-                  .split("\n---\n")
-                  .filter(Boolean)
-                  .map((t) => JSON.parse(t) as Record<string, unknown>)
-            : [];
-    };
     for (const id of availableRenders()) {
         it(`${id}: applies every object once, in chained phases, with no dex and no default credential`, async () => {
             const catalog = await import("../manifests/catalog");

@@ -4,11 +4,14 @@
  * registration has settled. The program's modules load here on first use, after the
  * suite has installed the mocks (test/mocks.ts: mocks before any program module).
  */
+import assert from "node:assert/strict";
 import type { Output } from "@pulumi/pulumi";
 import type { RenderedRelease } from "../../components/release-source";
 import type { Release } from "../../manifests/catalog";
+import { parseManifests } from "../../manifests/parse";
+import type { KubeObject } from "../../manifests/types";
 import type { Deployment } from "../../program";
-import { Mocks, promiseOf } from "../mocks";
+import { Mocks, RecordedResource, isSecretValue, promiseOf } from "../mocks";
 import { CONTEXT, stackConfig, templateValues } from "../stack-files";
 import { loadRender } from "../upstream";
 
@@ -51,4 +54,11 @@ export function releaseConfig(release: Release): Record<string, unknown> {
         "kubeflow-azure:kubernetesVersion": release.kubernetes.max,
         "kubeflow-azure:clientSecret": { validityDays: 365, rotation: new Date().toISOString().slice(0, 10) },
     };
+}
+
+/** The objects a recorded yaml/v2 group applies: its `yaml` text, known under the mocks (secret or not). */
+export function groupObjects(group: RecordedResource): KubeObject[] {
+    const text = isSecretValue(group.inputs.yaml) ? group.inputs.yaml.value : group.inputs.yaml;
+    assert.equal(typeof text, "string", `${group.name}: yaml is text under the mocks`);
+    return parseManifests(text as string, group.name);
 }
