@@ -132,18 +132,22 @@ describe("the authservice plan and its bind step on the real renders", { skip: s
                 );
             });
 
-            it("plans the ACME exemption with the rest, and marks the pods while it is on", () => {
+            it("exempts the ACME challenge path at the bind step when asked, and marks the pods while it is on", () => {
                 const exempt = planAuthservice({ ...input, acmeChallengeExempt: true });
-                const text = JSON.stringify(exempt.objects);
-                assert.ok(text.includes("/.well-known/acme-challenge/"), "the challenge path is exempt in the planned objects");
-                assert.ok(!JSON.stringify(plan.objects).includes("/.well-known/acme-challenge/"), "and only when asked");
+                const challenge = "/.well-known/acme-challenge/";
+                assert.ok(JSON.stringify(bindAuthservice(exempt, IDS, ANNOTATIONS)).includes(challenge), "the challenge path is exempt in the bound objects");
+                assert.ok(!JSON.stringify(bindAuthservice(plan, IDS, ANNOTATIONS)).includes(challenge), "and only when asked");
                 const annotationsOf = (objects: readonly KubeObject[]): Record<string, unknown> => {
                     const w = objects.find((o) => objectKey(o) === exempt.binding.workload);
                     const template = isRecord(w?.spec) && isRecord(w.spec.template) ? w.spec.template : {};
                     return isRecord(template.metadata) && isRecord(template.metadata.annotations) ? template.metadata.annotations : {};
                 };
-                assert.equal(annotationsOf(bindAuthservice(exempt, IDS, ANNOTATIONS))[ACME_EXEMPT_ANNOTATION], "/.well-known/acme-challenge/");
-                assert.equal(annotationsOf(bindAuthservice(plan, IDS, ANNOTATIONS))[ACME_EXEMPT_ANNOTATION], undefined);
+                const marked = annotationsOf(bindAuthservice(exempt, IDS, ANNOTATIONS));
+                const unmarked = annotationsOf(bindAuthservice(plan, IDS, ANNOTATIONS));
+                assert.equal(marked[ACME_EXEMPT_ANNOTATION], challenge);
+                assert.equal(unmarked[ACME_EXEMPT_ANNOTATION], undefined);
+                // The digest is of the configuration without the exemption, as before the plan existed.
+                assert.equal(marked[CONFIG_CHECKSUM_ANNOTATION], unmarked[CONFIG_CHECKSUM_ANNOTATION]);
             });
         });
     }

@@ -1,9 +1,9 @@
 /**
  * What the Authservice component deploys, decided once before any resource exists:
  * the rewrite of the hand-over with every value known then (host name, user claim,
- * Secret, ACME exemption). The Entra ids and the cluster issuer are outputs: the
- * component binds them into the planned objects when they resolve (`bindAuthservice`),
- * which edits only the fields that hold them.
+ * Secret). The Entra ids and the cluster issuer are outputs: the component binds them
+ * into the planned objects when they resolve (`bindAuthservice`), which edits only the
+ * fields that hold them, digests the configuration and adds the ACME exemption.
  */
 import { ACME_CHALLENGE_PREFIX, exemptAcmeChallenge } from "../edge";
 import { KubeObject } from "../types";
@@ -31,7 +31,7 @@ export interface AuthPlan {
     readonly userIdClaim: UserIdClaim;
     readonly secretName: string;
     readonly acmeChallengeExempt: boolean;
-    /** The rewritten objects, all but the Entra ids (see `binding`). No Secret is among them. */
+    /** The rewritten objects, all but the Entra ids (see `binding`) and the ACME exemption. No Secret is among them. */
     readonly objects: readonly KubeObject[];
     /** Where the ids go in `objects`. */
     readonly binding: AuthBinding;
@@ -49,28 +49,29 @@ export const ACME_EXEMPT_ANNOTATION = "kubeflow-azure/acme-challenge-exempt";
 /** Throws with every problem of the known inputs. */
 export function planAuthservice(input: AuthPlanInput): AuthPlan {
     const rewritten = rewriteAuthservice(input.handed, input.flavour, input);
-    const acmeChallengeExempt = input.acmeChallengeExempt ?? false;
-    const objects = acmeChallengeExempt ? rewritten.objects.map(exemptAcmeChallenge) : rewritten.objects;
     return {
         flavour: input.flavour,
         hostname: input.hostname,
         userIdClaim: input.userIdClaim,
         secretName: input.secretName,
-        acmeChallengeExempt,
-        objects,
+        acmeChallengeExempt: input.acmeChallengeExempt ?? false,
+        objects: rewritten.objects,
         binding: rewritten.binding,
         secret: rewritten.secret,
         credential: rewritten.credential,
-        sessionCookieName: sessionCookieName(input.flavour, objects),
+        sessionCookieName: sessionCookieName(input.flavour, rewritten.objects),
     };
 }
 
 /**
- * The planned objects with the ids in place and the given pod annotations (plus the
- * ACME marker while the exemption is on: it changes the pod template too, so the
- * authservice re-reads its skip list). Pure; refuses ids that are no ids.
+ * The planned objects with the ids in place and the given pod annotations, then, while
+ * the exemption is on, the ACME challenge path let through without sign-in and a marker
+ * on the pods (the configuration digest leaves the exemption out; the marker changes
+ * the pod template, so the authservice re-reads its skip list). Pure; refuses ids that
+ * are no ids.
  */
 export function bindAuthservice(plan: AuthPlan, ids: EntraIds, podAnnotations: Readonly<Record<string, string>>): KubeObject[] {
     const annotations = plan.acmeChallengeExempt ? { ...podAnnotations, [ACME_EXEMPT_ANNOTATION]: ACME_CHALLENGE_PREFIX } : podAnnotations;
-    return bindEntraIds({ objects: [...plan.objects], binding: plan.binding, secret: plan.secret, credential: plan.credential }, ids, plan, annotations);
+    const bound = bindEntraIds({ objects: [...plan.objects], binding: plan.binding, secret: plan.secret, credential: plan.credential }, ids, plan, annotations);
+    return plan.acmeChallengeExempt ? bound.map(exemptAcmeChallenge) : bound;
 }
