@@ -7,11 +7,12 @@
  * file's top-level hooks stay its own. A single file still runs alone:
  * `node --import tsx --test test/plan.test.ts`.
  *
- * The runner passes its Node flags to the shards: `--max-semi-space-size=128` (MB, each
- * of the young generation's semi-spaces) in package.json gives V8's young generation room for what a whole-program run allocates
- * and drops (a render's objects, their JSON text, the SDK's promises), which otherwise
- * a scavenge copies and promotes many times per run: on the 2-core machine the suites
- * took 91 s of CPU with it and 114 s without, for about 1.2 GB per shard.
+ * The runner passes its Node flags to the shards: `--max-semi-space-size=128` in
+ * package.json (MB, each of the young generation's semi-spaces) gives V8 room for what
+ * a whole-program run allocates and drops (a render's objects, their JSON text, the
+ * SDK's promises), which a scavenge would otherwise copy and promote many times per
+ * run: on the 2-core machine the suites took 91 s of CPU with it and 114 s without,
+ * for about 1.2 GB per shard.
  */
 import * as fs from "node:fs";
 import * as nodeModule from "node:module";
