@@ -15,6 +15,8 @@ import {
     prepareRelease,
     validateRequired,
 } from "../manifests/transforms";
+import { someString } from "../manifests/kube";
+import { exampleUserProblems } from "../manifests/transforms/example-profile";
 import { KubeObject, apiGroup, objectKey } from "../manifests/types";
 import { availableRenders, loadRender, renderPath, skipWithoutRenders } from "./upstream";
 
@@ -223,6 +225,43 @@ describe("dropDex", () => {
         const out = dropDex(objects);
         assert.deepEqual(out.filter(mentionsDex).map(objectKey), []);
         assert.equal(JSON.stringify(objects), before);
+    });
+});
+
+describe("the text checks (mentionsDex, exampleUserProblems)", () => {
+    it("see every key and every string, nested in maps and lists, and nothing else", () => {
+        const seen: string[] = [];
+        someString({ a: ["x", { b: "y" }], n: 1, t: true, z: null }, (s) => {
+            seen.push(s);
+            return false;
+        });
+        assert.deepEqual(seen, ["a", "x", "b", "y", "n", "t", "z"]);
+        assert.equal(
+            someString({ a: 1 }, (s) => s === "1"),
+            false,
+            "numbers are not strings",
+        );
+    });
+
+    it("find dex as a word anywhere, and only as a word, as in the object's JSON text", () => {
+        const cm = (data: Record<string, string>): KubeObject => obj("v1", "ConfigMap", "c", "n", { data });
+        assert.equal(mentionsDex(cm({ issuer: "http://dex.auth.svc.cluster.local:5556/dex" })), true);
+        assert.equal(mentionsDex(cm({ dex: "key only" })), true);
+        assert.equal(mentionsDex(cm({ url: "https://index.docker.io/", name: "Dexter", path: "/dexter" })), false);
+        for (const o of [cm({ issuer: "http://dex.auth.svc.cluster.local:5556/dex" }), cm({ url: "https://index.docker.io/" })]) {
+            assert.equal(mentionsDex(o), /(?<![A-Za-z])dex(?![A-Za-z])/.test(JSON.stringify(o)), objectKey(o));
+        }
+    });
+
+    it("name each deployed object that still names the example user", () => {
+        const objects = [
+            obj("v1", "ConfigMap", "a", "n", { data: { owner: "user@example.com" } }),
+            obj("v1", "ConfigMap", "b", "n", { data: { owner: "alice@contoso.com" } }),
+        ];
+        assert.deepEqual(
+            exampleUserProblems(objects).map((p) => p.where),
+            ["/ConfigMap:n/a"],
+        );
     });
 });
 
