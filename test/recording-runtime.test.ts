@@ -149,3 +149,21 @@ describe("recording runtime: under setMocks", () => {
         );
     });
 });
+
+describe("recording runtime: suites sharing a process", () => {
+    it("installs the SDK's mocks anew for another stack, hands back the same runtime with its records cleared, and again for the first", async () => {
+        new Thing("before-switch", {});
+        await runtime.settle();
+        assert.ok(runtime.resources.length > 0);
+        const other = await installRecordingRuntime({ stack: "contract-other" });
+        assert.equal(other, runtime, "one runtime per process");
+        assert.equal(pulumi.getStack(), "contract-other");
+        assert.deepEqual(runtime.resources, [], "records cleared");
+        new Thing("after-switch", {});
+        await runtime.settle();
+        assert.match(runtime.one("contract:index:Thing", "after-switch").urn, /^urn:pulumi:contract-other::/);
+        assert.equal(await installRecordingRuntime({ stack: "contract-other" }), runtime);
+        await installRecordingRuntime({ stack: "contract" });
+        assert.equal(pulumi.getStack(), "contract");
+    });
+});
