@@ -15,7 +15,7 @@ export interface StackOutputs {
     resourceGroupName: string;
     /** AKS cluster name. */
     clusterName: string;
-    /** Admin kubeconfig of the cluster (secret). */
+    /** Kubeconfig of the cluster (secret): the admin's with local accounts, else Entra credentials through kubelogin. */
     kubeconfig: string;
     /** Client id of the Entra application the authservice signs in with. */
     oidcClientId: string;

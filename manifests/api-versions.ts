@@ -13,7 +13,7 @@
  */
 
 /** Every apiVersion one kind has been served under; an object of it may move between them. */
-interface Family {
+export interface Family {
     readonly kind: string;
     readonly apiVersions: readonly string[];
 }
@@ -28,7 +28,7 @@ interface Family {
  * of a GA group (apps, rbac, policy, admissionregistration, ...) with no newer version
  * to move to.
  */
-const FAMILIES: readonly Family[] = [
+export const VERSION_FAMILIES: readonly Family[] = [
     { kind: "HorizontalPodAutoscaler", apiVersions: ["autoscaling/v1", "autoscaling/v2", "autoscaling/v2beta1", "autoscaling/v2beta2"] },
     { kind: "Profile", apiVersions: ["kubeflow.org/v1", "kubeflow.org/v1beta1"] },
     ...["DestinationRule", "Gateway", "Sidecar", "VirtualService"].map((kind) => ({
@@ -40,11 +40,6 @@ const FAMILIES: readonly Family[] = [
         apiVersions: ["security.istio.io/v1", "security.istio.io/v1beta1"],
     })),
 ];
-
-/** The kinds with several versions, for the tests that check the table against its sources. */
-export function versionFamilies(): readonly Family[] {
-    return FAMILIES;
-}
 
 /**
  * The type token yaml/v2 registers an object under: `kubernetes:<apiVersion>:<Kind>`,
@@ -67,7 +62,7 @@ export function versionAliasTypes(type: string): string[] {
         return [];
     }
     const [, apiVersion, kind] = match;
-    const family = FAMILIES.find((f) => f.kind === kind && f.apiVersions.includes(apiVersion));
+    const family = VERSION_FAMILIES.find((f) => f.kind === kind && f.apiVersions.includes(apiVersion));
     return family ? family.apiVersions.filter((v) => v !== apiVersion).map((v) => childTypeToken(v, kind)) : [];
 }
 

@@ -363,27 +363,6 @@ export function caFetchCommand(): string {
     return `kubectl -n ${INGRESS_NAMESPACE} get secret ${TLS_SECRET_NAME} -o jsonpath='{.data.ca\\.crt}' | base64 -d > kubeflow-ca.crt`;
 }
 
-/** README / stack-output text: how to trust the self-signed certificate. */
-export function trustInstructions(hostname: string): string {
-    return [
-        `The certificate of https://${hostname}/ is self-signed (cert-manager ClusterIssuer ${SELF_SIGNING_ISSUER}).`,
-        "It is its own CA: cert-manager writes the same certificate as tls.crt and ca.crt. Save it with:",
-        "",
-        `    ${caFetchCommand()}`,
-        "",
-        "Browser: import kubeflow-ca.crt as a trusted root (Windows: certmgr.msc, Trusted Root Certification",
-        "Authorities, used by Edge and Chrome; macOS: Keychain Access, System keychain, 'Always Trust').",
-        "Firefox does not list a non-CA certificate under Authorities: add it under Certificates, Servers",
-        "(Add Exception) instead.",
-        "",
-        "Kubeflow Pipelines SDK: pass the file as the CA bundle, for example",
-        `    kfp.Client(host="https://${hostname}/pipeline", ssl_ca_cert="kubeflow-ca.crt", ...)`,
-        "",
-        "The certificate is re-issued with a new key on renewal (rotationPolicy Always, yearly):",
-        "fetch and trust it again then. Use tls.issuer letsencrypt for a publicly trusted certificate.",
-    ].join("\n");
-}
-
 function keptMetadata(o: KubeObject): KubeObject["metadata"] {
     const { name, namespace, labels, annotations } = o.metadata;
     return {

@@ -168,20 +168,3 @@ export function planPhases(objects: readonly KubeObject[]): Phase[] {
     }
     return phases;
 }
-
-/** One line per phase: index, name, object count and the kinds it holds. */
-export function describePhases(phases: readonly Phase[]): string {
-    return phases
-        .map((p) => {
-            const kinds = new Map<string, number>();
-            for (const o of p.objects) {
-                kinds.set(o.kind, (kinds.get(o.kind) ?? 0) + 1);
-            }
-            const summary = [...kinds]
-                .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-                .map(([k, n]) => `${n} ${k}`)
-                .join(", ");
-            return `phase ${p.index} (${p.name}): ${p.objects.length} objects: ${summary}`;
-        })
-        .join("\n");
-}

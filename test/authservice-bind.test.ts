@@ -12,12 +12,12 @@ import {
     EntraIds,
     WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION,
     bindAuthservice,
-    configureAuthservice,
     defaultUserIdClaim,
     isAuthserviceObject,
     planAuthservice,
 } from "../manifests/authservice";
 import { isRecord } from "../manifests/kube";
+import { configureAuthservice } from "./support/authservice-configure";
 import { KubeObject, objectKey } from "../manifests/types";
 import { availableRenders, loadRender, skipWithoutRenders } from "./upstream";
 

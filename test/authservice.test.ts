@@ -3,14 +3,12 @@ import { describe, it } from "node:test";
 import {
     AuthFlavour,
     CONFIG_CHECKSUM_ANNOTATION,
-    EntraAuthSettings,
     GUNICORN_FIELD_LIMIT,
     OAUTH2_PROXY_EXTENSION_PROVIDER,
     TOKEN_EXCHANGE_AUDIENCE,
     allowSessionRefresh,
     automationAudience,
     entraLogoutUrl,
-    configureAuthservice,
     defaultUserIdClaim,
     isAuthserviceObject,
     issuerUrl,
@@ -22,6 +20,7 @@ import {
     sessionCookieName,
     supportsWorkloadIdentity,
 } from "../manifests/authservice";
+import { EntraAuthSettings, configureAuthservice } from "./support/authservice-configure";
 import { effectiveSettings, meshExtensionProviders, validateAuthObjects } from "./support/authservice-readback";
 import * as yaml from "js-yaml";
 import { isRecord } from "../manifests/kube";

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { AuthFlavour, configureAuthservice, defaultUserIdClaim, isAuthserviceObject, parseOauth2ProxyConfig } from "../manifests/authservice";
+import { AuthFlavour, defaultUserIdClaim, isAuthserviceObject, parseOauth2ProxyConfig } from "../manifests/authservice";
+import { configureAuthservice } from "./support/authservice-configure";
 import { isRecord } from "../manifests/kube";
 import { LOGOUT_URL_ENV, setDashboardLogout } from "../manifests/transforms/dashboard-logout";
 import { KubeObject } from "../manifests/types";

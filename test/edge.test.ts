@@ -14,7 +14,6 @@ import {
     exemptAcmeChallenge,
     isAcmeExemptionTarget,
     isEdgeObject,
-    trustInstructions,
     validateEdgeObjects,
     validateEdgeSettings,
 } from "../manifests/edge";
@@ -534,13 +533,6 @@ describe("trusting the self-signed certificate", () => {
             caFetchCommand(),
             "kubectl -n istio-system get secret istio-ingressgateway-certs -o jsonpath='{.data.ca\\.crt}' | base64 -d > kubeflow-ca.crt",
         );
-    });
-
-    it("explains browser and KFP SDK trust for the host", () => {
-        const text = trustInstructions(selfSigned.hostname);
-        assert.ok(text.includes(caFetchCommand()));
-        assert.match(text, /ssl_ca_cert="kubeflow-ca\.crt"/);
-        assert.ok(text.includes(`https://${selfSigned.hostname}/pipeline`));
     });
 });
 

@@ -1,9 +1,26 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { dependencyEdges, describePhases, findCycle, levels, planPhases, selectorMatches, waitForCaBundle, Phase } from "../manifests/ordering";
+import { dependencyEdges, findCycle, levels, planPhases, selectorMatches, waitForCaBundle, Phase } from "../manifests/ordering";
 import { completeNamespaces, prepareRelease } from "../manifests/transforms";
 import { KubeObject, apiGroup, objectKey } from "../manifests/types";
 import { availableRenders, loadRender, skipWithoutRenders } from "./upstream";
+
+/** One line per phase: index, name, object count and the kinds it holds. */
+function describePhases(phases: readonly Phase[]): string {
+    return phases
+        .map((p) => {
+            const kinds = new Map<string, number>();
+            for (const o of p.objects) {
+                kinds.set(o.kind, (kinds.get(o.kind) ?? 0) + 1);
+            }
+            const summary = [...kinds]
+                .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+                .map(([k, n]) => `${n} ${k}`)
+                .join(", ");
+            return `phase ${p.index} (${p.name}): ${p.objects.length} objects: ${summary}`;
+        })
+        .join("\n");
+}
 
 // ---------------------------------------------------------------------------
 // Fixtures

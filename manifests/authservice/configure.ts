@@ -1,14 +1,14 @@
 /**
  * The entry points of the rewrite, in two steps: `rewriteAuthservice` does all the work
  * the known settings allow (once, in the plan), `bindEntraIds` puts in the ids that are
- * outputs (in the component, when they resolve). `configureAuthservice` runs both, for
- * callers that know every value.
+ * outputs (in the component, when they resolve). Each step's checks are exported for
+ * callers that hold every value at once (the suites report both steps' problems together).
  */
 import { KubeObject, Problem, formatProblems, objectKey } from "../types";
 import { bindOauth2Proxy, rewriteOauth2Proxy } from "./oauth2-proxy";
 import { bindOidcAuthservice, rewriteOidcAuthservice } from "./oidc-authservice";
 import { isAuthserviceObject } from "./selection";
-import { AuthFlavour, AuthserviceSettings, ConfiguredAuthservice, EntraAuthSettings, EntraIds, RewrittenAuthservice, supportedUserIdClaims } from "./settings";
+import { AuthFlavour, AuthserviceSettings, EntraIds, RewrittenAuthservice, supportedUserIdClaims } from "./settings";
 import { isGuid, isHostName } from "../validators";
 
 /**
@@ -17,7 +17,7 @@ import { isGuid, isHostName } from "../validators";
  * bad setting and every missing or unexpected object is reported at once.
  */
 export function rewriteAuthservice(handed: readonly KubeObject[], flavour: AuthFlavour, settings: AuthserviceSettings): RewrittenAuthservice {
-    throwProblems(settingsProblems(settings, flavour));
+    throwProblems(authserviceSettingsProblems(settings, flavour));
     return rewriteChecked(handed, flavour, settings);
 }
 
@@ -31,15 +31,8 @@ export function bindEntraIds(
     settings: AuthserviceSettings,
     podAnnotations: Readonly<Record<string, string>>,
 ): KubeObject[] {
-    throwProblems(idProblems(ids, rewritten.binding.flavour));
+    throwProblems(entraIdProblems(ids, rewritten.binding.flavour));
     return bindChecked(rewritten, ids, settings, podAnnotations);
-}
-
-/** Both steps at once; every problem of the settings and the ids reported together. */
-export function configureAuthservice(handed: readonly KubeObject[], flavour: AuthFlavour, settings: EntraAuthSettings): ConfiguredAuthservice {
-    throwProblems([...idProblems(settings, flavour), ...settingsProblems(settings, flavour)]);
-    const rewritten = rewriteChecked(handed, flavour, settings);
-    return { objects: bindChecked(rewritten, settings, settings, settings.podAnnotations), secret: rewritten.secret, credential: rewritten.credential };
 }
 
 function rewriteChecked(handed: readonly KubeObject[], flavour: AuthFlavour, settings: AuthserviceSettings): RewrittenAuthservice {
@@ -89,7 +82,8 @@ function throwProblems(problems: readonly Problem[]): void {
     }
 }
 
-function idProblems(ids: EntraIds, flavour: AuthFlavour): Problem[] {
+/** The problems of the ids the bind step receives. */
+export function entraIdProblems(ids: EntraIds, flavour: AuthFlavour): Problem[] {
     const problems: Problem[] = [];
     if (!isGuid(ids.tenantId)) {
         problems.push({ where: "tenantId", value: ids.tenantId, rule: "must be a tenant GUID" });
@@ -109,7 +103,8 @@ function idProblems(ids: EntraIds, flavour: AuthFlavour): Problem[] {
     return problems;
 }
 
-function settingsProblems(s: AuthserviceSettings, flavour: AuthFlavour): Problem[] {
+/** The problems of the settings the rewrite receives. */
+export function authserviceSettingsProblems(s: AuthserviceSettings, flavour: AuthFlavour): Problem[] {
     const problems: Problem[] = [];
     if (!isHostName(s.hostname)) {
         problems.push({ where: "hostname", value: s.hostname, rule: "must be a lower-case DNS name without scheme, port or path" });

@@ -1,7 +1,9 @@
 /**
  * The release's authservice, rewritten for Microsoft Entra ID. Pure functions over
- * plain objects: the Authservice component deploys what `configureAuthservice`
- * returns and creates the credential Secret itself, with Pulumi secret values.
+ * plain objects: `planAuthservice` rewrites the release's objects once, before any
+ * resource; the Authservice component binds the Entra ids into them
+ * (`bindAuthservice`), deploys them, and creates the credential Secret itself, with
+ * Pulumi secret values.
  *
  * Two flavours exist in the supported releases:
  * - oauth2-proxy (Kubeflow >= 1.9): an Istio ext-authz provider; it signs the user in
@@ -19,7 +21,6 @@ export {
     ConfiguredAuthservice,
     ENTRA_LOGIN_HOST,
     AuthserviceSettings,
-    EntraAuthSettings,
     EntraIds,
     OAUTH2_PROXY_EXTENSION_PROVIDER,
     OAUTH2_PROXY_SERVICE_ACCOUNT,
@@ -47,7 +48,7 @@ export {
     sessionCookieName,
 } from "./endpoints";
 export { isAuthserviceObject } from "./selection";
-export { bindEntraIds, configureAuthservice, rewriteAuthservice } from "./configure";
+export { authserviceSettingsProblems, bindEntraIds, entraIdProblems, rewriteAuthservice } from "./configure";
 export { ACME_EXEMPT_ANNOTATION, AuthPlan, AuthPlanInput, bindAuthservice, planAuthservice } from "./plan";
 export { serviceAccountSubject, supportsWorkloadIdentity } from "./oauth2-proxy";
 export { GUNICORN_FIELD_LIMIT, mitigateLargeTokens } from "./large-tokens";

@@ -9,7 +9,7 @@ import { AuthFlavour, OAUTH2_PROXY_CFG_KEY, OAUTH2_PROXY_SECRET_KEYS, OIDC_AUTHS
 
 /**
  * The release objects the Authservice component owns for this flavour: those
- * `configureAuthservice` rewrites or replaces. Every one of them names dex or holds
+ * `rewriteAuthservice` rewrites or replaces. Every one of them names dex or holds
  * an authservice credential; the platform must not deploy them itself.
  */
 export function isAuthserviceObject(o: KubeObject, flavour: AuthFlavour): boolean {

@@ -1,6 +1,6 @@
 /**
  * The vocabulary of the authservice rewrite: flavours, the user claim, the settings
- * and results of `configureAuthservice`, and the names both flavours' files share.
+ * and results of the rewrite and its bind step, and the names both flavours' files share.
  */
 import { KubeObject } from "../types";
 
@@ -55,12 +55,6 @@ export interface EntraIds {
      * automationAudience(hostname); oidc-authservice reviews them with the API server instead.
      */
     readonly clusterIssuer?: string;
-}
-
-/** Every value of the rewrite at once (`configureAuthservice`). */
-export interface EntraAuthSettings extends AuthserviceSettings, EntraIds {
-    /** Put on the pod template, e.g. a checksum of the secret values, so a rotation rolls the pods. */
-    readonly podAnnotations: Readonly<Record<string, string>>;
 }
 
 /** The Secret the workload reads its credentials from; the component creates it. */
