@@ -104,6 +104,14 @@ function range(values: readonly number[], digits: number): string {
     return lo.toFixed(digits) === hi.toFixed(digits) ? lo.toFixed(digits) : `${lo.toFixed(digits)}-${hi.toFixed(digits)}`;
 }
 
+/** One column of the table: the range of a figure over the runs, right-aligned. */
+function column(runs: readonly Figures[], figure: "seconds" | "cpuSeconds" | "peakMb", width: number): string {
+    return range(
+        runs.map((r) => r[figure]),
+        figure === "peakMb" ? 0 : 2,
+    ).padStart(width);
+}
+
 function main(): void {
     const args = process.argv.slice(2);
     const only = args.includes("--release") ? args[args.indexOf("--release") + 1] : undefined;
@@ -141,31 +149,13 @@ function main(): void {
             String(p[0].objects).padStart(7),
             "|",
             String(p[0].resources).padStart(18),
-            range(
-                p.map((x) => x.seconds),
-                2,
-            ).padStart(11),
-            range(
-                p.map((x) => x.cpuSeconds),
-                2,
-            ).padStart(10),
-            range(
-                p.map((x) => x.peakMb),
-                0,
-            ).padStart(10),
+            column(p, "seconds", 11),
+            column(p, "cpuSeconds", 10),
+            column(p, "peakMb", 10),
             "|",
-            range(
-                f.map((x) => x.seconds),
-                2,
-            ).padStart(13),
-            range(
-                f.map((x) => x.cpuSeconds),
-                2,
-            ).padStart(10),
-            range(
-                f.map((x) => x.peakMb),
-                0,
-            ).padStart(10),
+            column(f, "seconds", 13),
+            column(f, "cpuSeconds", 10),
+            column(f, "peakMb", 10),
             "|",
             `${range(ratios, 2)}x, ${range(cpuRatios, 2)}x`.padStart(23),
             "|",

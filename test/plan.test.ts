@@ -247,34 +247,13 @@ describe("plan: --against", () => {
             group({ ...configMap("false"), metadata: { name: "c", namespace: "n", labels: { v: "x" } } }),
         );
         assert.equal(labelsOnly.modified[0].objects?.changed[0].replaces, undefined, "a label change is an update");
-        const selector = plan.diffPlans(
-            plan.buildPlan(
-                [
-                    recorded("kubernetes:yaml/v2:ConfigGroup", "g", {
-                        yaml: JSON.stringify({
-                            apiVersion: "apps/v1",
-                            kind: "Deployment",
-                            metadata: { name: "d", namespace: "n" },
-                            spec: { selector: { matchLabels: { app: "a" } }, replicas: 1 },
-                        }),
-                    }),
-                ],
-                meta,
-            ),
-            plan.buildPlan(
-                [
-                    recorded("kubernetes:yaml/v2:ConfigGroup", "g", {
-                        yaml: JSON.stringify({
-                            apiVersion: "apps/v1",
-                            kind: "Deployment",
-                            metadata: { name: "d", namespace: "n" },
-                            spec: { selector: { matchLabels: { app: "b" } }, replicas: 2 },
-                        }),
-                    }),
-                ],
-                meta,
-            ),
-        );
+        const deployment = (app: string, replicas: number) => ({
+            apiVersion: "apps/v1",
+            kind: "Deployment",
+            metadata: { name: "d", namespace: "n" },
+            spec: { selector: { matchLabels: { app } }, replicas },
+        });
+        const selector = plan.diffPlans(group(deployment("a", 1)), group(deployment("b", 2)));
         assert.deepEqual(selector.modified[0].objects?.changed[0].replaces, ["spec.selector.matchLabels.app"]);
     });
 
