@@ -61,12 +61,10 @@ async function child(mode: Mode, release: string): Promise<void> {
         const { readRendered } = await import("../manifests/source");
         const { resolveConfig } = await import("../config");
         const { deploy } = await import("../program");
-        const { CONTEXT, stackConfig } = await import("../tools/stack-files");
-        const cfg = resolveConfig(
-            stackConfig("dev", { "kubeflow-azure:kubeflowRelease": release, "kubeflow-azure:kubernetesVersion": rel.kubernetes.max }),
-            "dev",
-            CONTEXT,
-        );
+        const { CONTEXT, releaseConfig, stackConfig } = await import("../tools/stack-files");
+        // The release's own config, a client secret issued today included: the releases
+        // before 26.03 and v1.11.0 refuse dev's placeholder rotation day.
+        const cfg = resolveConfig(stackConfig("dev", releaseConfig(rel)), "dev", CONTEXT);
         const rendered = readRendered(renderPath(release));
         objects = rendered.length;
         deploy(cfg, { release: rel, objects: rendered, origin: release });

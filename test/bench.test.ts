@@ -12,6 +12,7 @@ import { describe, it } from "node:test";
 import { RELEASES } from "../manifests/catalog";
 import { whereToGetRenders } from "../scripts/bench";
 import { projectDir } from "./stack-files";
+import { availableRenders, skipWithoutRenders } from "./upstream";
 
 describe("bench without renders", () => {
     it("names the directory, KUBEFLOW_UPSTREAM_DIR and the render command of every catalog release", () => {
@@ -43,4 +44,21 @@ describe("bench without renders", () => {
         assert.match(result.stderr, new RegExp(`no renders in ${empty.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: nothing to measure`));
         assert.match(result.stderr, /kustomize build example/);
     });
+});
+
+describe("bench on a release whose authservice needs a client secret", { skip: skipWithoutRenders() }, () => {
+    it(
+        "measures the program on v1.8.1 (a client secret issued today, not dev's placeholder rotation)",
+        { skip: availableRenders().includes("v1.8.1") ? false : "v1.8.1 render absent" },
+        () => {
+            const result = spawnSync(process.execPath, ["--import", "tsx", path.join(projectDir, "scripts", "bench.ts"), "--child", "program", "v1.8.1"], {
+                cwd: projectDir,
+                encoding: "utf8",
+            });
+            assert.equal(result.status, 0, result.stderr);
+            const figures = JSON.parse(result.stdout.trim().split("\n").pop() ?? "{}") as { objects?: number; resources?: number };
+            assert.ok((figures.objects ?? 0) > 500, result.stdout);
+            assert.ok((figures.resources ?? 0) > 30, result.stdout);
+        },
+    );
 });

@@ -18,7 +18,8 @@ import { before, describe, it } from "node:test";
 import type * as pulumi from "@pulumi/pulumi";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import { Mocks, RecordedResource, installMocks } from "./mocks";
-import { groupObjects, realRelease, releaseConfig, runProgram } from "./support/program-run";
+import { groupObjects, realRelease, runProgram } from "./support/program-run";
+import { releaseConfig } from "./stack-files";
 import { availableRenders, skipWithoutRenders } from "./upstream";
 
 const GROUP = "kubernetes:yaml/v2:ConfigGroup";

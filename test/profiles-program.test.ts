@@ -3,7 +3,8 @@ import { before, describe, it } from "node:test";
 import { Mocks, installMocks } from "./mocks";
 import { CONTEXT, stackConfig } from "./stack-files";
 import { rec } from "./assertions";
-import { groupObjects, realRelease, releaseConfig, runProgram } from "./support/program-run";
+import { groupObjects, realRelease, runProgram } from "./support/program-run";
+import { releaseConfig } from "./stack-files";
 import { availableRenders, loadRender, skipWithoutRenders } from "./upstream";
 import type { KubeObject } from "../manifests/types";
 

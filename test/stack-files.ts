@@ -2,7 +2,7 @@
  * The stack files as the CLI reads them (tools/stack-files.ts), and what only the tests
  * need on top: the values a team puts in place of a stack file's placeholders.
  */
-export { CONTEXT, projectDir, projectFile, stackConfig } from "../tools/stack-files";
+export { CONTEXT, projectDir, projectFile, releaseConfig, stackConfig } from "../tools/stack-files";
 export type { RawConfig } from "../tools/stack-files";
 
 /**

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { DeploymentContext, NAMESPACE, RawConfig } from "../config";
+import type { Release } from "../manifests/catalog";
 import { MOCK } from "./mock-answers";
 
 /**
@@ -53,6 +54,19 @@ export function stackConfig(stack: string, overrides: Record<string, unknown> = 
         }
     }
     return raw;
+}
+
+/**
+ * The config that makes a stack file deploy this release offline (the bench, the suites):
+ * its id, the newest Kubernetes it is tested on (no warning), and, for the releases whose
+ * authservice needs a client secret, a secret issued today (the others ignore it).
+ */
+export function releaseConfig(release: Release, today = new Date()): Record<string, unknown> {
+    return {
+        [`${NAMESPACE}:kubeflowRelease`]: release.id,
+        [`${NAMESPACE}:kubernetesVersion`]: release.kubernetes.max,
+        [`${NAMESPACE}:clientSecret`]: { validityDays: 365, rotation: today.toISOString().slice(0, 10) },
+    };
 }
 
 export type { RawConfig };

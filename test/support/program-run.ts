@@ -43,19 +43,6 @@ export function realRelease(release: Release): RenderedRelease {
     return { release, objects: loadRender(release.id), origin: release.id };
 }
 
-/**
- * The config that makes a stack file deploy this release: its id, the newest Kubernetes
- * it is tested on (no warning), and, for the releases whose authservice needs a client
- * secret, a secret issued today (the others ignore it).
- */
-export function releaseConfig(release: Release): Record<string, unknown> {
-    return {
-        "kubeflow-azure:kubeflowRelease": release.id,
-        "kubeflow-azure:kubernetesVersion": release.kubernetes.max,
-        "kubeflow-azure:clientSecret": { validityDays: 365, rotation: new Date().toISOString().slice(0, 10) },
-    };
-}
-
 /** The objects a recorded yaml/v2 group applies: its `yaml` text, known under the mocks (secret or not). */
 export function groupObjects(group: RecordedResource): KubeObject[] {
     const text = isSecretValue(group.inputs.yaml) ? group.inputs.yaml.value : group.inputs.yaml;
