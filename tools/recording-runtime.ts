@@ -125,7 +125,9 @@ let installed: { runtime: RecordingRuntime; stack: string; preview: boolean } | 
  * Installs the runtime once per process; `preview` selects dry-run semantics (unknown
  * outputs). Asked again for another stack or mode (suites sharing one process), it
  * installs the SDK's mocks anew with those settings and hands back the same runtime,
- * its records cleared.
+ * its records cleared: setMocks may be called again, its setMockOptions ->
+ * resetOptions replaces the monitor and the stack and drops the root stack resource
+ * (@pulumi/pulumi 3.276 runtime/mocks.js setMocks, runtime/settings.js resetOptions).
  */
 export async function installRecordingRuntime(options: { stack?: string; preview?: boolean } = {}): Promise<RecordingRuntime> {
     const stack = options.stack ?? "dev";

@@ -2,17 +2,18 @@
  * `npm run test:unit` runs the suites in two processes at once instead of one process
  * per file: on a 2-core machine the per-file start (Node, tsx, the Pulumi SDKs, about a
  * second each) cost more than most suites, and node's runner starts one file at a time
- * there (its default concurrency is the cores minus one). Each shard loads its share of
- * test/*.test.ts into one process, every file inside a suite of its own name, so a
- * file's top-level hooks stay its own. A single file still runs alone:
- * `node --import tsx --test test/plan.test.ts`.
+ * there (its default concurrency is os.availableParallelism() - 1: Node doc/api/cli.md,
+ * `--test-concurrency`). Each shard loads its share of test/*.test.ts into one process,
+ * every file inside a suite of its own name, so a file's top-level hooks stay its own.
+ * A single file still runs alone: `node --import tsx --test test/plan.test.ts`.
  *
- * The runner passes its Node flags to the shards: `--max-semi-space-size=128` in
- * package.json (MB, each of the young generation's semi-spaces) gives V8 room for what
- * a whole-program run allocates and drops (a render's objects, their JSON text, the
- * SDK's promises), which a scavenge would otherwise copy and promote many times per
- * run: on the 2-core machine the suites took 91 s of CPU with it and 114 s without,
- * for about 1.2 GB per shard.
+ * The runner passes its Node flags to the shards (a test file sees them in
+ * process.execArgv under `node --max-semi-space-size=128 --test`, checked on 22.23).
+ * `--max-semi-space-size=128` in package.json (MB, each of the young generation's
+ * semi-spaces) gives V8 room for what a whole-program run allocates and drops (a
+ * render's objects, their JSON text, the SDK's promises), which a scavenge would
+ * otherwise copy and promote many times per run: on the 2-core machine the suites took
+ * 91 s of CPU with it and 114 s without, for about 1.2 GB per shard.
  */
 import * as fs from "node:fs";
 import * as nodeModule from "node:module";
