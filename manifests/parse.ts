@@ -53,8 +53,9 @@ export function parseManifests(text: string, source: string): KubeObject[] {
 
 /**
  * The documents of a text written by toYamlText, read with JSON.parse (a JSON document
- * is a YAML document, and js-yaml takes ten times as long over it); undefined for any
- * other text, which js-yaml then reads. JSON has no raw line break inside a string, so
+ * is a YAML document: YAML 1.2 spec, section 1.3; and js-yaml takes ten times as long
+ * over it); undefined for any other text, which js-yaml then reads. JSON has no raw
+ * line break inside a string (RFC 8259 section 7: control characters are escaped), so
  * the separator line cannot occur within a document.
  */
 function jsonDocuments(text: string): unknown[] | undefined {

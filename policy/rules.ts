@@ -120,8 +120,8 @@ function flattenDocument(doc: unknown, where: string, out: FoundObject[], proble
 /**
  * A group text of JSON documents separated by `---` lines, as the program writes them
  * (manifests/parse.ts toYamlText), read with JSON.parse; undefined for any other text,
- * which js-yaml reads. JSON has no raw line break inside a string, so the separator
- * line cannot occur within a document.
+ * which js-yaml reads. JSON has no raw line break inside a string (RFC 8259 section 7:
+ * control characters are escaped), so the separator line cannot occur within a document.
  */
 function jsonDocuments(text: string): unknown[] | undefined {
     if (!text.startsWith("{")) {
