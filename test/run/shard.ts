@@ -36,19 +36,20 @@ process.env.NODE_COMPILE_CACHE ??= COMPILE_CACHE;
  * DEFAULT_SECONDS.
  */
 const SECONDS: Readonly<Record<string, number>> = {
-    "policy.test.ts": 20,
-    "program.test.ts": 17,
-    "profiles-program.test.ts": 16,
-    "language-host.test.ts": 15,
-    "plan.test.ts": 14,
-    "identity.test.ts": 13,
-    "ordering.test.ts": 2,
+    "program.test.ts": 15,
+    "profiles-program.test.ts": 14,
+    "language-host.test.ts": 14,
+    "policy.test.ts": 13,
+    "identity.test.ts": 12,
+    "plan.test.ts": 11,
+    "bench.test.ts": 4,
     "transforms.test.ts": 2,
-    "istio-gateway.test.ts": 2,
-    "authservice-component.test.ts": 2,
-    "profiles.test.ts": 2,
-    "verify.test.ts": 2,
     "authservice.test.ts": 2,
+    "ordering.test.ts": 2,
+    "authservice-component.test.ts": 2,
+    "verify.test.ts": 2,
+    "istio-gateway.test.ts": 1,
+    "profiles.test.ts": 1,
 };
 const DEFAULT_SECONDS = 1;
 
