@@ -1,0 +1,371 @@
+/**
+ * Sends what the program registered to a real API server, the way the Kubernetes
+ * provider would: server-side apply under one field manager, each resource after
+ * everything it depends on, a CustomResourceDefinition awaited until Established.
+ *
+ * The order is read from the recorded registrations (tools/recording-runtime.ts), not
+ * derived again: every Kubernetes resource of the program is a unit (a yaml/v2 group, or
+ * a typed resource such as a Secret), and a unit waits for the units its recorded
+ * dependencies name; a dependency on a component stands for every resource under it.
+ * Inside a group, the objects wait for what yaml/v2 makes them wait for (see
+ * groupEdges). Nothing is retried: the first refusal of an object is what is reported,
+ * since a create that needs a retry is an order that only works by luck.
+ */
+import * as k8s from "@kubernetes/client-node";
+import { isRecord } from "../manifests/kube";
+import { parseManifests } from "../manifests/parse";
+import { KubeObject, apiGroup, dependsOnRef, objectKey } from "../manifests/types";
+import { RecordedResource, isSecretValue } from "./recording-runtime";
+
+/** The provider's type token of a yaml/v2 group. */
+export const CONFIG_GROUP = "kubernetes:yaml/v2:ConfigGroup";
+/** yaml/v2's in-group ordering annotation (manifests/profiles.ts writes it). */
+const DEPENDS_ON = "config.kubernetes.io/depends-on";
+
+/**
+ * The field manager the provider applies under: `pulumi-kubernetes-<random>`... is not
+ * what it uses; see FIELD_MANAGER_SOURCE. One name for every apply, so an upgrade's
+ * apply takes over the fields of the previous one as the provider's would.
+ */
+export const FIELD_MANAGER = "pulumi-kubernetes";
+
+/** What the program asks to be applied together, and what it waits for first. */
+export interface ApplyUnit {
+    readonly urn: string;
+    /** The resource's name, for messages. */
+    readonly name: string;
+    readonly objects: readonly KubeObject[];
+    /** URNs of the units applied before this one. */
+    readonly after: readonly string[];
+}
+
+/** A value with every Pulumi secret wrapper replaced by what it wraps. */
+export function unwrapSecrets(value: unknown): unknown {
+    if (isSecretValue(value)) {
+        return unwrapSecrets(value.value);
+    }
+    if (Array.isArray(value)) {
+        return value.map(unwrapSecrets);
+    }
+    if (isRecord(value)) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
+    }
+    return value;
+}
+
+function isKubernetesResource(r: RecordedResource): boolean {
+    return r.type === CONFIG_GROUP || (r.custom && r.type.startsWith("kubernetes:"));
+}
+
+/** The object a typed resource applies: its inputs, named as the provider names it when metadata.name is absent. */
+function typedObject(r: RecordedResource): KubeObject {
+    const o = unwrapSecrets(r.inputs) as KubeObject;
+    if (typeof o.apiVersion !== "string" || typeof o.kind !== "string") {
+        throw new Error(`${r.type} ${r.name}: no apiVersion/kind among its inputs`);
+    }
+    // Auto-naming: the resource name plus a random suffix (the provider's metadata.name
+    // default); a fixed suffix here, since only acceptance is being shown.
+    const metadata = { ...(o.metadata ?? {}), name: o.metadata?.name ?? `${r.name}-0000000` };
+    return { ...o, metadata };
+}
+
+/**
+ * The program's Kubernetes resources as apply units, in registration order, each with
+ * the units it waits for. Resources of other providers (Azure, random) are taken as
+ * done: they are not this server's to decide.
+ */
+export function programUnits(resources: readonly RecordedResource[]): ApplyUnit[] {
+    const children = new Map<string, RecordedResource[]>();
+    for (const r of resources) {
+        const list = children.get(r.parent);
+        if (list) {
+            list.push(r);
+        } else {
+            children.set(r.parent, [r]);
+        }
+    }
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const units = new Map<string, ApplyUnit>();
+    const unitsOf = (urn: string, seen = new Set<string>()): string[] => {
+        const r = byUrn.get(urn);
+        if (!r || seen.has(urn)) {
+            return [];
+        }
+        seen.add(urn);
+        if (isKubernetesResource(r)) {
+            return [urn];
+        }
+        // A component: everything under it.
+        return r.custom ? [] : (children.get(urn) ?? []).flatMap((c) => unitsOf(c.urn, seen));
+    };
+    for (const r of resources.filter(isKubernetesResource)) {
+        const objects = r.type === CONFIG_GROUP ? groupText(r) : [typedObject(r)];
+        const after = [...new Set(r.dependencies.flatMap((d) => unitsOf(d)))].filter((u) => u !== r.urn);
+        units.set(r.urn, { urn: r.urn, name: r.name, objects, after });
+    }
+    return [...units.values()];
+}
+
+function groupText(r: RecordedResource): KubeObject[] {
+    const text = unwrapSecrets(r.inputs.yaml);
+    if (typeof text !== "string") {
+        throw new Error(`${r.name}: a yaml/v2 group without a known yaml text`);
+    }
+    return parseManifests(text, r.name);
+}
+
+/**
+ * The waits yaml/v2 puts between the objects of one group: an object waits for the
+ * objects its `config.kubernetes.io/depends-on` annotation names, a namespaced object for
+ * its Namespace and a custom resource for its CustomResourceDefinition when the group
+ * holds them (pulumi-kubernetes provider/pkg/provider/yaml/v2/yaml.go). Keys are objectKey.
+ */
+export function groupEdges(objects: readonly KubeObject[]): Map<string, string[]> {
+    const byRef = new Map(objects.map((o) => [dependsOnRef(o), objectKey(o)]));
+    const namespaces = new Map(objects.filter((o) => o.kind === "Namespace" && o.apiVersion === "v1").map((o) => [o.metadata.name, objectKey(o)]));
+    const crds = new Map<string, string>();
+    for (const o of objects) {
+        const spec = o.kind === "CustomResourceDefinition" && isRecord(o.spec) ? o.spec : undefined;
+        if (spec && typeof spec.group === "string" && isRecord(spec.names) && typeof spec.names.kind === "string") {
+            crds.set(`${spec.group}/${spec.names.kind}`, objectKey(o));
+        }
+    }
+    const edges = new Map<string, string[]>();
+    for (const o of objects) {
+        const deps = new Set<string>();
+        const refs = o.metadata.annotations?.[DEPENDS_ON];
+        for (const ref of refs ? refs.split(",").map((s) => s.trim()) : []) {
+            const key = byRef.get(ref);
+            if (key) {
+                deps.add(key);
+            }
+        }
+        const ns = o.metadata.namespace ? namespaces.get(o.metadata.namespace) : undefined;
+        if (ns) {
+            deps.add(ns);
+        }
+        const crd = crds.get(`${apiGroup(o.apiVersion)}/${o.kind}`);
+        if (crd) {
+            deps.add(crd);
+        }
+        deps.delete(objectKey(o));
+        edges.set(objectKey(o), [...deps]);
+    }
+    return edges;
+}
+
+/** An object the server refused, with its own words. */
+export interface Refusal {
+    readonly unit: string;
+    readonly object: string;
+    readonly code: number | undefined;
+    readonly message: string;
+}
+
+export interface ApplyReport {
+    /** Objects the server accepted, per `apiVersion Kind`. */
+    readonly accepted: Map<string, number>;
+    readonly refusals: Refusal[];
+    /** Objects not sent, with the reason (admission webhooks, which cannot answer here). */
+    readonly leftOut: { readonly object: string; readonly reason: string }[];
+    /** Requests the server answered, refusals included. */
+    requests: number;
+}
+
+export interface ApplyOptions {
+    /** A reason to leave an object out, or undefined to apply it. */
+    readonly leaveOut?: (o: KubeObject) => string | undefined;
+    /** Objects applied at once (the engine's parallelism); 16 by default. */
+    readonly concurrency?: number;
+    /** Called after an object is accepted: stands in for a controller that acts on it. */
+    readonly afterAccepted?: (o: KubeObject) => Promise<void>;
+    /** How long a CustomResourceDefinition may take to become Established. */
+    readonly establishedTimeoutMs?: number;
+}
+
+/** Human name of an object: `Kind namespace/name`. */
+export function describe(o: KubeObject): string {
+    return `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata.name}`;
+}
+
+/** The server's message in an error of the client (the Status body's message when there is one). */
+export function serverMessage(e: unknown): { code: number | undefined; message: string } {
+    if (e instanceof k8s.ApiException) {
+        const body: unknown = typeof e.body === "string" ? safeJson(e.body) : e.body;
+        const message = isRecord(body) && typeof body.message === "string" ? body.message : String(e.body);
+        return { code: e.code, message };
+    }
+    return { code: undefined, message: e instanceof Error ? e.message : String(e) };
+}
+
+function safeJson(text: string): unknown {
+    try {
+        return JSON.parse(text);
+    } catch {
+        return text;
+    }
+}
+
+class Limit {
+    private running = 0;
+    private readonly queue: (() => void)[] = [];
+    constructor(private readonly max: number) {}
+    async run<T>(f: () => Promise<T>): Promise<T> {
+        if (this.running >= this.max) {
+            await new Promise<void>((resolve) => this.queue.push(resolve));
+        }
+        this.running++;
+        try {
+            return await f();
+        } finally {
+            this.running--;
+            this.queue.shift()?.();
+        }
+    }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Server-side apply of objects exactly as the program wrote them. The client builds each
+ * request (discovery, URL, authentication, TLS, errors), but its `patch` passes a
+ * built-in kind through its typed models first (KubernetesObjectApi.patch ->
+ * ObjectSerializer.serialize), which loses what the models do not hold: a CRD's
+ * `x-kubernetes-*` schema keys among them, which the server then refuses as a schema
+ * without types. A middleware of the client's own configuration puts the program's
+ * exact JSON back as the body, found by the object's identity in the request.
+ */
+export class ServerSideApplier {
+    readonly client: k8s.KubernetesObjectApi;
+    private readonly bodies = new Map<string, string>();
+
+    constructor(config: k8s.KubeConfig) {
+        const cluster = config.getCurrentCluster();
+        if (!cluster) {
+            throw new Error("the client configuration has no current cluster");
+        }
+        const exactBody = {
+            pre: (context: k8s.RequestContext): k8s.Observable<k8s.RequestContext> => {
+                const sent: unknown = context.getHttpMethod() === k8s.HttpMethod.PATCH ? safeJson(String(context.getBody())) : undefined;
+                if (isRecord(sent) && isRecord(sent.metadata)) {
+                    const body = this.bodies.get(objectKey(sent as unknown as KubeObject));
+                    if (body !== undefined) {
+                        context.setBody(body);
+                    }
+                }
+                return new k8s.Observable(Promise.resolve(context));
+            },
+            post: (response: k8s.ResponseContext): k8s.Observable<k8s.ResponseContext> => new k8s.Observable(Promise.resolve(response)),
+        };
+        this.client = new k8s.KubernetesObjectApi(
+            k8s.createConfiguration({
+                baseServer: new k8s.ServerConfiguration(cluster.server, {}),
+                authMethods: { default: config },
+                middleware: [exactBody],
+            }),
+        );
+    }
+
+    /** Applies one object as the program's field manager, taking over conflicting fields. */
+    async apply(o: KubeObject): Promise<k8s.KubernetesObject> {
+        const key = objectKey(o);
+        this.bodies.set(key, JSON.stringify(o));
+        try {
+            // The client fills in defaults on the object it is given: a copy.
+            return await this.client.patch(structuredClone(o), undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply);
+        } finally {
+            this.bodies.delete(key);
+        }
+    }
+}
+
+/** Waits until the CRD reports Established=True; its conditions in the error otherwise. */
+export async function awaitEstablished(client: k8s.KubernetesObjectApi, crd: KubeObject, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+        const live = (await client.read({ apiVersion: crd.apiVersion, kind: crd.kind, metadata: { name: crd.metadata.name } })) as KubeObject;
+        const conditions = isRecord(live.status) && Array.isArray(live.status.conditions) ? live.status.conditions.filter(isRecord) : [];
+        if (conditions.some((c) => c.type === "Established" && c.status === "True")) {
+            return;
+        }
+        if (Date.now() > deadline) {
+            const said = conditions.map((c) => `${String(c.type)}=${String(c.status)} ${String(c.reason ?? "")}: ${String(c.message ?? "")}`).join("; ");
+            throw new Error(`not Established after ${timeoutMs} ms (${said || "no conditions"})`);
+        }
+        await sleep(50);
+    }
+}
+
+/**
+ * Applies the units in the program's order: a unit starts when every unit it waits for
+ * is done (as the engine runs independent resources at once), and inside a unit an
+ * object starts when the objects yaml/v2 makes it wait for are done. A refused object
+ * is reported and what waits on it still goes (the engine would stop there; going on
+ * shows every refusal of a run at once).
+ */
+export async function applyUnits(config: k8s.KubeConfig, units: readonly ApplyUnit[], options: ApplyOptions = {}): Promise<ApplyReport> {
+    const applier = new ServerSideApplier(config);
+    const client = applier.client;
+    const limit = new Limit(options.concurrency ?? 16);
+    const report: ApplyReport = { accepted: new Map(), refusals: [], leftOut: [], requests: 0 };
+    const byUrn = new Map(units.map((u) => [u.urn, u]));
+    const done = new Map<string, Promise<void>>();
+
+    const applyObject = async (unit: ApplyUnit, o: KubeObject): Promise<void> => {
+        const reason = options.leaveOut?.(o);
+        if (reason) {
+            report.leftOut.push({ object: describe(o), reason });
+            return;
+        }
+        try {
+            await limit.run(async () => {
+                report.requests++;
+                await applier.apply(o);
+                if (o.kind === "CustomResourceDefinition") {
+                    await awaitEstablished(client, o, options.establishedTimeoutMs ?? 30_000);
+                }
+            });
+        } catch (e) {
+            report.refusals.push({ unit: unit.name, object: describe(o), ...serverMessage(e) });
+            return;
+        }
+        const kind = `${o.apiVersion} ${o.kind}`;
+        report.accepted.set(kind, (report.accepted.get(kind) ?? 0) + 1);
+        await options.afterAccepted?.(o);
+    };
+
+    const applyUnit = async (unit: ApplyUnit): Promise<void> => {
+        const edges = groupEdges(unit.objects);
+        const started = new Map<string, Promise<void>>();
+        const byKey = new Map(unit.objects.map((o) => [objectKey(o), o]));
+        const start = (key: string): Promise<void> => {
+            let p = started.get(key);
+            if (!p) {
+                const o = byKey.get(key);
+                p = Promise.all((edges.get(key) ?? []).map(start)).then(() => (o ? applyObject(unit, o) : undefined));
+                started.set(key, p);
+            }
+            return p;
+        };
+        await Promise.all([...byKey.keys()].map(start));
+    };
+
+    const run = (urn: string): Promise<void> => {
+        let p = done.get(urn);
+        if (!p) {
+            const unit = byUrn.get(urn);
+            p = unit ? Promise.all(unit.after.map(run)).then(() => applyUnit(unit)) : Promise.resolve();
+            done.set(urn, p);
+        }
+        return p;
+    };
+    await Promise.all(units.map((u) => run(u.urn)));
+    return report;
+}
+
+/** Admission webhooks cannot answer on a server without pods: their configurations stay out. */
+export function leaveOutWebhooks(o: KubeObject): string | undefined {
+    return (o.kind === "MutatingWebhookConfiguration" || o.kind === "ValidatingWebhookConfiguration") && apiGroup(o.apiVersion) === "admissionregistration.k8s.io"
+        ? "admission webhook configuration: no webhook answers on a server without pods"
+        : undefined;
+}
