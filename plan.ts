@@ -14,6 +14,7 @@ import { prepareRelease, validateRequired } from "./manifests/transforms";
 import { dropExampleProfile, exampleUserProblems } from "./manifests/transforms/example-profile";
 import { setRegistrationFlow } from "./manifests/transforms/registration-flow";
 import { setDashboardLogout } from "./manifests/transforms/dashboard-logout";
+import { moveToServedVersions } from "./manifests/transforms/served-versions";
 import { KubeObject, formatProblems } from "./manifests/types";
 
 /**
@@ -46,13 +47,18 @@ export function planDeployment(cfg: Config, rendered: RenderedRelease, now = new
     // A render that lacks what the program needs, or that would keep dex or a default
     // credential, fails here; what follows builds on it.
     validateRequired(rendered.objects, release, rendered.origin);
+    // Every object at a version the cluster serves, or the release/version pair refused.
+    const served = moveToServedVersions(rendered.objects, cfg.kubernetesVersion, release.id);
+    if (served.problems.length > 0) {
+        throw new Error(formatProblems(`Kubeflow ${release.id} on Kubernetes ${cfg.kubernetesVersion}: nothing was created:`, served.problems));
+    }
     const flavour = release.authservice;
     // The configured profiles replace the release's example one; the dashboard's flag
     // is set before the hand-over, so whichever component deploys the dashboard has it.
     // "Log out" ends the Entra session too. The dashboard is a platform object, built
     // before any Output exists: an unconfigured tenant id signs out through `common`.
     const released = setDashboardLogout(
-        setRegistrationFlow(dropExampleProfile(rendered.objects), cfg.selfService),
+        setRegistrationFlow(dropExampleProfile(served.objects), cfg.selfService),
         flavour,
         cfg.tenantId ?? "common",
         cfg.hostname,

@@ -43,6 +43,25 @@ export function waitForCaBundle(webhookConfig: KubeObject): string | undefined {
     return "jsonpath={.webhooks[*].clientConfig.caBundle}";
 }
 
+/**
+ * The `pulumi.com/waitFor` value that makes the provider await a CustomResourceDefinition
+ * until the API server serves its kind (`Established`), so that the custom resources of a
+ * later phase are never sent before: the provider awaits no CRD by itself
+ * (pulumi-kubernetes v4.32.0 provider/pkg/await/awaiters.go has no CRD entry) and falls
+ * back to retrying a create refused with "no matches for kind" (await.go Creation). Left
+ * off a CRD whose conversion webhook's caBundle cert-manager injects: the server keeps
+ * such a CRD Established=False (InvalidCABundle) until cert-manager, a later phase, runs,
+ * so awaiting it in the first phase would never end. No render has custom resources of
+ * those kinds. Undefined for any other object.
+ */
+export function waitForEstablished(o: KubeObject): string | undefined {
+    if (o.kind !== "CustomResourceDefinition" || apiGroup(o.apiVersion) !== "apiextensions.k8s.io") {
+        return undefined;
+    }
+    const annotations = o.metadata.annotations ?? {};
+    return annotations[CA_FROM] !== undefined || annotations[CA_FROM_SECRET] !== undefined ? undefined : "condition=Established";
+}
+
 // ---------------------------------------------------------------------------
 // Phases
 

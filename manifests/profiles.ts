@@ -179,8 +179,26 @@ export function profileObject(p: ProfileConfig): KubeObject {
         spec.resourceQuotaSpec = { hard: { ...p.resourceQuota } };
     }
     // v1: the storage version of the CRD in every supported render (v1beta1 is served too).
-    return { apiVersion: "kubeflow.org/v1", kind: "Profile", metadata: { name: p.name }, spec };
+    return { apiVersion: "kubeflow.org/v1", kind: "Profile", metadata: { name: p.name, annotations: { [WAIT_FOR]: PROFILE_RECONCILED } }, spec };
 }
+
+/** The provider's await annotation (pulumi-kubernetes provider/pkg/metadata/annotations.go). */
+const WAIT_FOR = "pulumi.com/waitFor";
+
+/**
+ * What the provider awaits on a Profile before the objects in its namespace are sent:
+ * the profile controller's finalizer. The controller creates the namespace, its Istio
+ * policy, the default-editor and default-viewer accounts and bindings, the owner's
+ * `namespaceAdmin` binding and the quota, and adds `profile-finalizer` only after all of
+ * them succeeded; it writes no success condition, its only status write being a
+ * `Failed` condition (kubeflow/kubeflow components/profile-controller/controllers/
+ * profile_controller.go, Reconcile, the same from v1.7.0 to v1.10.0, the controllers the
+ * six releases pin; finalizer name at L57 of v1.10.0). Without the wait, the contributor
+ * bindings would race the controller for the namespace and rely on the provider's retry
+ * of a NotFound create (pulumi-kubernetes v4.32.0 provider/pkg/await/await.go Creation).
+ * The filter form `[?@=="..."]` is the provider's JSONPath (provider/pkg/jsonpath).
+ */
+export const PROFILE_RECONCILED = 'jsonpath={.metadata.finalizers[?@=="profile-finalizer"]}';
 
 export interface ComputeOptions {
     /** A GPU pool exists (tainted with GPU_TAINT). */

@@ -23,11 +23,20 @@ export const CONFIG_GROUP = "kubernetes:yaml/v2:ConfigGroup";
 const DEPENDS_ON = "config.kubernetes.io/depends-on";
 
 /**
- * The field manager the provider applies under: `pulumi-kubernetes-<random>`... is not
- * what it uses; see FIELD_MANAGER_SOURCE. One name for every apply, so an upgrade's
- * apply takes over the fields of the previous one as the provider's would.
+ * The field manager of every apply. The provider creates an object with a plain create
+ * under `pulumi-kubernetes`, then on its first update hands those fields to its
+ * server-side-apply manager (`pulumi-kubernetes-<random>`, kept in the stack's state) and
+ * applies under that one without forcing conflicts (pulumi-kubernetes v4.32.0
+ * provider/pkg/await/await.go Creation, fixCSAFieldManagers, patchForce;
+ * provider/pkg/provider/provider.go fieldManagerName, enablePatchForce false by
+ * default). Applying under one manager throughout, unforced, gives the same ownership:
+ * the program's fields are its own, and a field another manager (a controller) took
+ * is a conflict here as it is there.
  */
-export const FIELD_MANAGER = "pulumi-kubernetes";
+export const FIELD_MANAGER = "pulumi-kubernetes-test";
+
+/** The provider's await annotation (provider/pkg/metadata/annotations.go). */
+export const WAIT_FOR = "pulumi.com/waitFor";
 
 /** What the program asks to be applied together, and what it waits for first. */
 export interface ApplyUnit {
@@ -166,6 +175,8 @@ export interface ApplyReport {
     /** Objects the server accepted, per `apiVersion Kind`. */
     readonly accepted: Map<string, number>;
     readonly refusals: Refusal[];
+    /** Accepted objects whose `pulumi.com/waitFor` never held: the provider would fail them after its timeout. */
+    readonly waitsFailed: Refusal[];
     /** Objects not sent, with the reason (admission webhooks, which cannot answer here). */
     readonly leftOut: { readonly object: string; readonly reason: string }[];
     /** Requests the server answered, refusals included. */
@@ -179,8 +190,8 @@ export interface ApplyOptions {
     readonly concurrency?: number;
     /** Called after an object is accepted: stands in for a controller that acts on it. */
     readonly afterAccepted?: (o: KubeObject) => Promise<void>;
-    /** How long a CustomResourceDefinition may take to become Established. */
-    readonly establishedTimeoutMs?: number;
+    /** How long a `pulumi.com/waitFor` may take to hold (the provider's default is 10 minutes). */
+    readonly waitTimeoutMs?: number;
 }
 
 /** Human name of an object: `Kind namespace/name`. */
@@ -237,21 +248,30 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  */
 export class ServerSideApplier {
     readonly client: k8s.KubernetesObjectApi;
-    private readonly bodies = new Map<string, string>();
+    private readonly bodies = new Map<string, { readonly body: string; readonly name: string }>();
 
-    constructor(config: k8s.KubeConfig) {
+    constructor(
+        config: k8s.KubeConfig,
+        private readonly fieldManager = FIELD_MANAGER,
+    ) {
         const cluster = config.getCurrentCluster();
         if (!cluster) {
             throw new Error("the client configuration has no current cluster");
         }
         const exactBody = {
             pre: (context: k8s.RequestContext): k8s.Observable<k8s.RequestContext> => {
-                const sent: unknown = context.getHttpMethod() === k8s.HttpMethod.PATCH ? safeJson(String(context.getBody())) : undefined;
-                if (isRecord(sent) && isRecord(sent.metadata)) {
-                    const body = this.bodies.get(objectKey(sent as unknown as KubeObject));
-                    if (body !== undefined) {
-                        context.setBody(body);
-                    }
+                const body = context.getBody();
+                const sent: unknown = typeof body === "string" ? safeJson(body) : undefined;
+                const exact = isRecord(sent) && isRecord(sent.metadata) ? this.bodies.get(objectKey(sent as unknown as KubeObject)) : undefined;
+                if (exact) {
+                    context.setBody(exact.body);
+                    // The client lower-cases the whole path it builds (KubernetesObjectApi
+                    // specUriPath), the object's name included: RBAC names may hold capitals.
+                    const url = new URL(context.getUrl());
+                    const segments = url.pathname.split("/");
+                    segments[segments.length - 1] = encodeURIComponent(exact.name);
+                    url.pathname = segments.join("/");
+                    context.setUrl(url.toString());
                 }
                 return new k8s.Observable(Promise.resolve(context));
             },
@@ -266,34 +286,93 @@ export class ServerSideApplier {
         );
     }
 
-    /** Applies one object as the program's field manager, taking over conflicting fields. */
+    /** Applies one object as the program's field manager; a field another manager owns with another value is a conflict. */
     async apply(o: KubeObject): Promise<k8s.KubernetesObject> {
         const key = objectKey(o);
-        this.bodies.set(key, JSON.stringify(o));
+        this.bodies.set(key, { body: JSON.stringify(o), name: o.metadata.name });
         try {
             // The client fills in defaults on the object it is given: a copy.
-            return await this.client.patch(structuredClone(o), undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply);
+            return await this.client.patch(structuredClone(o), undefined, undefined, this.fieldManager, false, k8s.PatchStrategy.ServerSideApply);
         } finally {
             this.bodies.delete(key);
         }
     }
 }
 
-/** Waits until the CRD reports Established=True; its conditions in the error otherwise. */
-export async function awaitEstablished(client: k8s.KubernetesObjectApi, crd: KubeObject, timeoutMs: number): Promise<void> {
+/**
+ * Waits until a `pulumi.com/waitFor` value holds on the live object, as the provider
+ * would (provider/pkg/metadata/overrides.go ReadyCondition): one condition or a JSON
+ * array of them, all to hold; `condition=Type[=Status]` (Status defaults to True) or
+ * `jsonpath={path}[=value]` (without a value: the path selects something).
+ */
+export async function awaitWaitFor(client: k8s.KubernetesObjectApi, o: KubeObject, waitFor: string, timeoutMs: number): Promise<void> {
+    const conditions = waitFor.trim().startsWith("[") ? (JSON.parse(waitFor) as string[]) : [waitFor];
     const deadline = Date.now() + timeoutMs;
-    for (;;) {
-        const live = (await client.read({ apiVersion: crd.apiVersion, kind: crd.kind, metadata: { name: crd.metadata.name } })) as KubeObject;
-        const conditions = isRecord(live.status) && Array.isArray(live.status.conditions) ? live.status.conditions.filter(isRecord) : [];
-        if (conditions.some((c) => c.type === "Established" && c.status === "True")) {
+    // Each read of a CRD is the whole schema: poll gently (0.1 s, growing to 1 s).
+    for (let pause = 100; ; pause = Math.min(pause * 1.5, 1000)) {
+        const live = (await client.read({
+            apiVersion: o.apiVersion,
+            kind: o.kind,
+            metadata: { name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) },
+        })) as unknown as Record<string, unknown>;
+        if (conditions.every((c) => waitForHolds(c, live))) {
             return;
         }
         if (Date.now() > deadline) {
-            const said = conditions.map((c) => `${String(c.type)}=${String(c.status)} ${String(c.reason ?? "")}: ${String(c.message ?? "")}`).join("; ");
-            throw new Error(`not Established after ${timeoutMs} ms (${said || "no conditions"})`);
+            const status = isRecord(live.status) ? JSON.stringify(live.status).slice(0, 400) : "no status";
+            throw new Error(`${WAIT_FOR} ${waitFor} did not hold after ${timeoutMs} ms (${status})`);
         }
-        await sleep(50);
+        await sleep(pause);
     }
+}
+
+/** Whether one waitFor condition holds on an object. */
+export function waitForHolds(condition: string, live: Record<string, unknown>): boolean {
+    if (condition.startsWith("condition=")) {
+        const [type, status = "True"] = condition.slice("condition=".length).split("=");
+        const list = isRecord(live.status) && Array.isArray(live.status.conditions) ? live.status.conditions.filter(isRecord) : [];
+        return list.some((c) => c.type === type && c.status === status);
+    }
+    const m = /^jsonpath=\{(.*)\}(?:=(.*))?$/.exec(condition);
+    if (!m) {
+        throw new Error(`${WAIT_FOR}: ${condition}: neither condition= nor jsonpath={...}`);
+    }
+    const found = selectPath(live, m[1]);
+    return m[2] === undefined ? found.length > 0 : found.length > 0 && String(found[0]) === m[2];
+}
+
+/**
+ * The values a JSONPath selects, for the subset the program's waitFor values use:
+ * `.name` members, `[*]` and `[n]` elements, and `[?@=="literal"]` or
+ * `[?@.member=="literal"]` filters (RFC 9535 syntax, which the provider's
+ * theory/jsonpath parses).
+ */
+export function selectPath(root: unknown, path: string): unknown[] {
+    let nodes: unknown[] = [root];
+    const segment = /^(?:\.([A-Za-z0-9_-]+)|\[\*\]|\[(\d+)\]|\[\?@((?:\.[A-Za-z0-9_-]+)*)\s*==\s*"([^"]*)"\])/;
+    let rest = path.trim();
+    while (rest.length > 0) {
+        const m = segment.exec(rest);
+        if (!m) {
+            throw new Error(`JSONPath ${path}: cannot read ${rest}`);
+        }
+        rest = rest.slice(m[0].length);
+        const [token, member, index, filterPath, literal] = m;
+        nodes = nodes.flatMap((n): unknown[] => {
+            if (member !== undefined) {
+                return isRecord(n) && member in n ? [n[member]] : [];
+            }
+            const items = Array.isArray(n) ? n : isRecord(n) && token === "[*]" ? Object.values(n) : [];
+            if (token === "[*]") {
+                return items;
+            }
+            if (index !== undefined) {
+                return Array.isArray(n) && Number(index) < n.length ? [n[Number(index)]] : [];
+            }
+            return items.filter((item) => selectPath(item, filterPath ?? "").some((v) => v === literal));
+        });
+    }
+    return nodes;
 }
 
 /**
@@ -307,7 +386,7 @@ export async function applyUnits(config: k8s.KubeConfig, units: readonly ApplyUn
     const applier = new ServerSideApplier(config);
     const client = applier.client;
     const limit = new Limit(options.concurrency ?? 16);
-    const report: ApplyReport = { accepted: new Map(), refusals: [], leftOut: [], requests: 0 };
+    const report: ApplyReport = { accepted: new Map(), refusals: [], waitsFailed: [], leftOut: [], requests: 0 };
     const byUrn = new Map(units.map((u) => [u.urn, u]));
     const done = new Map<string, Promise<void>>();
 
@@ -321,9 +400,6 @@ export async function applyUnits(config: k8s.KubeConfig, units: readonly ApplyUn
             await limit.run(async () => {
                 report.requests++;
                 await applier.apply(o);
-                if (o.kind === "CustomResourceDefinition") {
-                    await awaitEstablished(client, o, options.establishedTimeoutMs ?? 30_000);
-                }
             });
         } catch (e) {
             report.refusals.push({ unit: unit.name, object: describe(o), ...serverMessage(e) });
@@ -332,6 +408,14 @@ export async function applyUnits(config: k8s.KubeConfig, units: readonly ApplyUn
         const kind = `${o.apiVersion} ${o.kind}`;
         report.accepted.set(kind, (report.accepted.get(kind) ?? 0) + 1);
         await options.afterAccepted?.(o);
+        const waitFor = o.metadata.annotations?.[WAIT_FOR];
+        if (waitFor !== undefined) {
+            try {
+                await awaitWaitFor(client, o, waitFor, options.waitTimeoutMs ?? 30_000);
+            } catch (e) {
+                report.waitsFailed.push({ unit: unit.name, object: describe(o), code: undefined, message: e instanceof Error ? e.message : String(e) });
+            }
+        }
     };
 
     const applyUnit = async (unit: ApplyUnit): Promise<void> => {
@@ -365,7 +449,8 @@ export async function applyUnits(config: k8s.KubeConfig, units: readonly ApplyUn
 
 /** Admission webhooks cannot answer on a server without pods: their configurations stay out. */
 export function leaveOutWebhooks(o: KubeObject): string | undefined {
-    return (o.kind === "MutatingWebhookConfiguration" || o.kind === "ValidatingWebhookConfiguration") && apiGroup(o.apiVersion) === "admissionregistration.k8s.io"
+    return (o.kind === "MutatingWebhookConfiguration" || o.kind === "ValidatingWebhookConfiguration") &&
+        apiGroup(o.apiVersion) === "admissionregistration.k8s.io"
         ? "admission webhook configuration: no webhook answers on a server without pods"
         : undefined;
 }

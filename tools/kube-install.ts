@@ -1,0 +1,35 @@
+/**
+ * The program's Kubernetes half, as the program registered it, sent to a real API server
+ * with the controllers that act between its steps (tools/kube-controllers.ts): what the
+ * suites and the bench run.
+ */
+import type * as k8s from "@kubernetes/client-node";
+import { ApplyReport, ApplyUnit, applyUnits, leaveOutWebhooks } from "./kube-apply";
+import { ProfileController, aggregateClusterRoles } from "./kube-controllers";
+
+export interface InstallResult {
+    readonly report: ApplyReport;
+    /** Milliseconds from the first request to the last accepted object (controllers included). */
+    readonly ms: number;
+    /** What the emulated profile controller could not do (empty when all went well). */
+    readonly controllerErrors: readonly string[];
+}
+
+/**
+ * Applies the units (admission webhook configurations left out), lets the profile
+ * controller finish, then fills the aggregated ClusterRoles as kube-controller-manager
+ * would, so that RBAC can be asked about afterwards.
+ */
+export async function installUnits(config: k8s.KubeConfig, units: readonly ApplyUnit[]): Promise<InstallResult> {
+    const start = Date.now();
+    const profiles = new ProfileController(config);
+    const report = await applyUnits(config, units, { leaveOut: leaveOutWebhooks, afterAccepted: profiles.observe });
+    await profiles.settle();
+    await aggregateClusterRoles(config);
+    return { report, ms: Date.now() - start, controllerErrors: profiles.errors };
+}
+
+/** `apiVersion Kind: count` lines, most first. */
+export function countsByKind(report: ApplyReport): string[] {
+    return [...report.accepted.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([kind, n]) => `${kind}: ${n}`);
+}
