@@ -10,17 +10,22 @@
  * - baseline: one resource per object with nested inputs (yaml v1 style).
  * Prints the program's time over the floor's per render, wall and CPU (the target is 1.2x
  * on 26.03; CPU time is the steadier figure on a shared machine),
- * and the baseline's over the program's. Prints figures; asserts nothing.
+ * and the baseline's over the program's. Then, on a real kube-apiserver (when its
+ * binaries are found, tools/kube-server.ts), the time until every object of 26.03 (or the
+ * release given) is accepted in the program's order and by upstream's retry loop, with
+ * the refusals on the way (scripts/bench-apply.ts). Prints figures; asserts nothing.
  *
- *   npm run bench [-- --release 26.03] [-- --runs N] [-- --skip-baseline]
+ *   npm run bench [-- --release 26.03] [-- --runs N] [-- --skip-baseline] [-- --skip-apply]
  */
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { KUSTOMIZATION_PATH, MANIFESTS_REPOSITORY, RELEASES } from "../manifests/catalog";
+import { KUSTOMIZATION_PATH, MANIFESTS_REPOSITORY, RELEASES, Release } from "../manifests/catalog";
+// Types only: the children that measure the program and the floor must not load the Kubernetes client.
+import type { ApplyBench } from "./bench-apply";
 import { availableRenders, renderPath, upstreamDir } from "../tools/renders";
 
-type Mode = "program" | "floor" | "baseline";
-const MODES: readonly Mode[] = ["program", "floor", "baseline"];
+type Mode = "program" | "floor" | "baseline" | "apply";
+const MODES: readonly Mode[] = ["program", "floor", "baseline", "apply"];
 
 /** What a child reports; `seconds` (spawn to exit) is the parent's. */
 interface ChildFigures {
@@ -33,7 +38,7 @@ interface Figures extends ChildFigures {
     seconds: number;
 }
 
-function measureInChild(mode: Mode, release: string): Figures {
+function runChild(mode: Mode, release: string): { stdout: string; seconds: number } {
     const start = process.hrtime.bigint();
     const result = spawnSync(process.execPath, ["--import", "tsx", __filename, "--child", mode, release], {
         encoding: "utf8",
@@ -44,8 +49,12 @@ function measureInChild(mode: Mode, release: string): Figures {
     if (result.status !== 0) {
         throw new Error(`${mode} ${release} failed:\n${result.stderr}`);
     }
-    const figures = JSON.parse(result.stdout.trim().split("\n").pop() ?? "{}") as ChildFigures;
-    return { ...figures, seconds };
+    return { stdout: result.stdout.trim().split("\n").pop() ?? "{}", seconds };
+}
+
+function measureInChild(mode: Mode, release: string): Figures {
+    const { stdout, seconds } = runChild(mode, release);
+    return { ...(JSON.parse(stdout) as ChildFigures), seconds };
 }
 
 async function child(mode: Mode, release: string): Promise<void> {
@@ -57,6 +66,10 @@ async function child(mode: Mode, release: string): Promise<void> {
         throw new Error(`unknown release ${release}`);
     }
     let objects: number;
+    if (mode === "apply") {
+        await applyChild(rel, release);
+        return;
+    }
     if (mode === "program") {
         const { readRendered } = await import("../manifests/source");
         const { resolveConfig } = await import("../config");
@@ -97,6 +110,47 @@ async function child(mode: Mode, release: string): Promise<void> {
     );
 }
 
+/** The program's units for the release (dev stack), then both installs on a real server (scripts/bench-apply.ts). */
+async function applyChild(rel: Release, release: string): Promise<void> {
+    const { installRecordingRuntime } = await import("../tools/recording-runtime");
+    const runtime = await installRecordingRuntime({ stack: "bench" });
+    const { readRendered } = await import("../manifests/source");
+    const { resolveConfig } = await import("../config");
+    const { deploy } = await import("../program");
+    const { CONTEXT, releaseConfig, stackConfig } = await import("../tools/stack-files");
+    const { programUnits } = await import("../tools/kube-apply");
+    const { benchApply } = await import("./bench-apply");
+    const rendered = readRendered(renderPath(release));
+    deploy(resolveConfig(stackConfig("dev", releaseConfig(rel)), "dev", CONTEXT), { release: rel, objects: rendered, origin: release });
+    await runtime.settle();
+    console.log(JSON.stringify(await benchApply(programUnits(runtime.resources), readRendered(renderPath(release)))));
+}
+
+/** The apply table: the program's order against upstream's loop on a real server. */
+function printApply(release: string): void {
+    const { stdout } = runChild("apply", release);
+    const result = JSON.parse(stdout) as ApplyBench | string;
+    if (typeof result === "string") {
+        console.log(`\napply on a real kube-apiserver: skipped, ${result}`);
+        return;
+    }
+    const { program, upstream, pauseSeconds } = result;
+    console.log(`\napply on a real kube-apiserver v1.32 (${release}; admission webhook configurations left out of both: no webhook answers without pods)`);
+    console.log("                           objects  until all accepted s  requests  refused  passes");
+    for (const [name, f] of [
+        ["program's order", program],
+        ["upstream's retry loop", upstream],
+    ] as const) {
+        console.log(
+            `${name.padEnd(26)} ${String(f.objects).padStart(7)} ${f.seconds.toFixed(1).padStart(21)} ${String(f.requests).padStart(9)} ${String(f.refused).padStart(8)} ${String(f.passes).padStart(7)}`,
+        );
+    }
+    console.log(
+        `upstream/program: ${(upstream.seconds / program.seconds).toFixed(1)}x the time, ${upstream.requests - program.requests} more requests, ${upstream.refused} refused against ${program.refused}`,
+    );
+    console.log(`upstream's loop pauses ${pauseSeconds} s between passes, as its README's does; the program's order waits only on what it declares.`);
+}
+
 function range(values: readonly number[], digits: number): string {
     const [lo, hi] = [Math.min(...values), Math.max(...values)];
     return lo.toFixed(digits) === hi.toFixed(digits) ? lo.toFixed(digits) : `${lo.toFixed(digits)}-${hi.toFixed(digits)}`;
@@ -115,6 +169,7 @@ function main(): void {
     const only = args.includes("--release") ? args[args.indexOf("--release") + 1] : undefined;
     const runs = args.includes("--runs") ? Number(args[args.indexOf("--runs") + 1]) : 3;
     const skipBaseline = args.includes("--skip-baseline");
+    const skipApply = args.includes("--skip-apply");
     if (!Number.isInteger(runs) || runs < 1) {
         console.error("--runs takes a whole number from 1");
         process.exitCode = 2;
@@ -170,6 +225,9 @@ function main(): void {
     console.log("program: the whole program as `pulumi up` evaluates it, under the recording runtime.");
     console.log("floor: the SDKs loaded, the render parsed with js-yaml, handed over as one string in one ConfigGroup.");
     console.log("baseline: one resource per object with nested inputs (yaml v1 style), same runtime.");
+    if (!skipApply) {
+        printApply(only ?? (releases.includes("26.03") ? "26.03" : releases[0]));
+    }
 }
 
 /** What to do when there is nothing to measure: the commands that make the renders. */

@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { GPU_TAINT, SPOT_TAINT, taintText, tolerationOf } from "../manifests/compute";
 import {
     DEPENDS_ON,
+    PROFILE_RECONCILED,
     KfamSettings,
     ProfileConfig,
     SYSTEM_NAMESPACES,
@@ -222,7 +223,7 @@ describe("Profile and PodDefaults", () => {
         assert.deepEqual(profileObject(team), {
             apiVersion: "kubeflow.org/v1",
             kind: "Profile",
-            metadata: { name: "team-a" },
+            metadata: { name: "team-a", annotations: { "pulumi.com/waitFor": 'jsonpath={.metadata.finalizers[?@=="profile-finalizer"]}' } },
             spec: { owner: { kind: "User", name: "alice@contoso.com" } },
         });
         assert.deepEqual(rec(profileObject({ ...team, resourceQuota: { "requests.cpu": "8" } }).spec, "spec").resourceQuotaSpec, {
@@ -297,7 +298,8 @@ describe("planProfiles", () => {
         for (const o of plan.objects.slice(1)) {
             assert.equal(o.metadata.annotations?.[DEPENDS_ON], "kubeflow.org/Profile/team-a", objectKey(o));
         }
-        assert.equal(plan.objects[0].metadata.annotations, undefined);
+        // The Profile itself waits for nothing in the group; the provider awaits the profile controller's finalizer on it.
+        assert.deepEqual(plan.objects[0].metadata.annotations, { "pulumi.com/waitFor": PROFILE_RECONCILED });
     });
 
     it("refuses, all at once, profiles on namespaces the release creates or fills", () => {

@@ -253,6 +253,8 @@ export class ServerSideApplier {
     constructor(
         config: k8s.KubeConfig,
         private readonly fieldManager = FIELD_MANAGER,
+        /** Take over fields other managers own (`kubectl apply --force-conflicts`); the provider does not. */
+        private readonly force = false,
     ) {
         const cluster = config.getCurrentCluster();
         if (!cluster) {
@@ -292,7 +294,7 @@ export class ServerSideApplier {
         this.bodies.set(key, { body: JSON.stringify(o), name: o.metadata.name });
         try {
             // The client fills in defaults on the object it is given: a copy.
-            return await this.client.patch(structuredClone(o), undefined, undefined, this.fieldManager, false, k8s.PatchStrategy.ServerSideApply);
+            return await this.client.patch(structuredClone(o), undefined, undefined, this.fieldManager, this.force, k8s.PatchStrategy.ServerSideApply);
         } finally {
             this.bodies.delete(key);
         }

@@ -84,8 +84,9 @@ export interface ServedVersions {
 
 /**
  * Every object at a version Kubernetes `kubernetesVersion` serves: moved to the guide's
- * successor when it has one that this version serves, a problem naming the object, the
- * release and the version otherwise. An unparsable version is config.ts's to report.
+ * successor whenever this version serves it, left as it is while this version still
+ * serves the old one, a problem naming the object, the release and the version
+ * otherwise. An unparsable version is config.ts's to report.
  */
 export function moveToServedVersions(objects: readonly KubeObject[], kubernetesVersion: string, release: string): ServedVersions {
     const minor = minorOf(kubernetesVersion);
@@ -93,12 +94,17 @@ export function moveToServedVersions(objects: readonly KubeObject[], kubernetesV
     const problems: Problem[] = [];
     const out = objects.map((o) => {
         const removal = minor === undefined ? undefined : removalOf(o);
-        if (!removal || minor === undefined || minor < removal.removedIn) {
+        if (!removal || minor === undefined) {
             return o;
         }
+        // Moved as soon as the successor is served, not only once the old version is gone:
+        // AKS upgrades a cluster's minor by itself, and the next `pulumi up` must still hold.
         if (removal.successor && minor >= removal.successor.since) {
             moved.push(`${objectKey(o)}: ${o.apiVersion} -> ${removal.successor.apiVersion}`);
             return { ...o, apiVersion: removal.successor.apiVersion };
+        }
+        if (minor < removal.removedIn) {
+            return o;
         }
         problems.push({
             where: objectKey(o),

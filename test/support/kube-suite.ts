@@ -41,14 +41,28 @@ export function releasesOfHalf(half: 0 | 1): string[] {
     return availableRenders().filter((_, i) => i % 2 === half);
 }
 
-/** The program's units for a release on the prod stack with the suite's profiles. */
-export async function programUnitsFor(id: string): Promise<ApplyUnit[]> {
+/**
+ * The program's units for a release on the prod stack with the suite's profiles, for a
+ * cluster of the given Kubernetes version (`1.32`: the server's, not the release's own
+ * range, which for the older releases names versions AKS no longer offers).
+ */
+export async function programUnitsFor(id: string, kubernetesVersion: string): Promise<ApplyUnit[]> {
     const mocks = await installMocks({ stack: "prod" });
     const catalog = await import("../../manifests/catalog");
     const release: Release | undefined = catalog.findRelease(id);
     assert.ok(release, id);
-    await runProgram(mocks, { stack: "prod", rendered: realRelease(release), overrides: { ...releaseConfig(release), ...OVERRIDES } });
+    await runProgram(mocks, {
+        stack: "prod",
+        rendered: realRelease(release),
+        overrides: { ...releaseConfig(release), "kubeflow-azure:kubernetesVersion": kubernetesVersion, ...OVERRIDES },
+    });
     return programUnits(mocks.resources);
+}
+
+/** The server's `major.minor`, as the program's kubernetesVersion takes it. */
+export async function serverVersion(server: KubeServer): Promise<string> {
+    const info = await server.config.makeApiClient(k8s.VersionApi).getCode();
+    return `${info.major}.${info.minor.replace(/\D+$/, "")}`;
 }
 
 interface Installed {
@@ -81,9 +95,9 @@ export function describeRelease(id: string): void {
 
         before(async () => {
             assert.ok(typeof binaries !== "string");
-            const units = await programUnitsFor(id);
             const server = await startKubeServer(binaries);
             try {
+                const units = await programUnitsFor(id, await serverVersion(server));
                 installed = { server, units, result: await installUnits(server.config, units) };
             } catch (e) {
                 await server.stop();
