@@ -3,6 +3,7 @@
  * Kubernetes objects inside yaml/v2 ConfigGroups down to theirs (with the changes that
  * make the provider replace an object), and the stack outputs.
  */
+import { forceNewFields, forcesReplacement } from "../manifests/upgrades/replacement";
 import { Json, SECRET, canonicalJson, compare, joinPath, pathKey } from "./plan-json";
 import type { Plan, PlanResource } from "./plan-model";
 
@@ -111,36 +112,12 @@ function diffObjects(
     return { added, removed, changed };
 }
 
-/**
- * Fields whose change makes the Kubernetes provider replace the object instead of
- * updating it (pulumi-kubernetes v4.32.0 provider/pkg/provider/diff.go forceNew; a
- * ConfigMap's and a Secret's data count because enableConfigMapMutable and
- * enableSecretMutable default to false, provider.go, and this program leaves them so).
- */
-const SELECTOR = ["spec.selector"];
-const FORCE_NEW: Readonly<Record<string, readonly string[]>> = {
-    "apps Deployment": SELECTOR,
-    "apps DaemonSet": SELECTOR,
-    "apps StatefulSet": ["spec.podManagementPolicy", "spec.revisionHistoryLimit", "spec.selector", "spec.serviceName", "spec.volumeClaimTemplates"],
-    "batch Job": ["spec.completions", "spec.parallelism", "spec.selector", "spec.template"],
-    "rbac.authorization.k8s.io RoleBinding": ["roleRef"],
-    "rbac.authorization.k8s.io ClusterRoleBinding": ["roleRef"],
-    "storage.k8s.io StorageClass": ["parameters", "provisioner"],
-    "core PersistentVolumeClaim": ["spec.accessModes", "spec.selector", "spec.storageClassName", "spec.volumeName"],
-    "core Service": ["spec.clusterIP"],
-    "core Secret": ["type", "data", "stringData"],
-    "core ConfigMap": ["data", "binaryData"],
-};
-
 function replacingPaths(obj: Json | undefined, changes: readonly Change[]): string[] {
     if (!isObject(obj)) {
         return [];
     }
-    const apiVersion = typeof obj.apiVersion === "string" ? obj.apiVersion : "";
-    const group = apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "core";
-    const fields = ["metadata.name", "metadata.namespace", ...(FORCE_NEW[`${group} ${typeof obj.kind === "string" ? obj.kind : ""}`] ?? [])];
-    const forces = (p: string): boolean => fields.some((f) => p === f || p.startsWith(`${f}.`) || p.startsWith(`${f}[`));
-    return [...new Set(changes.map((c) => c.path).filter(forces))];
+    const fields = forceNewFields(typeof obj.apiVersion === "string" ? obj.apiVersion : "", typeof obj.kind === "string" ? obj.kind : "");
+    return [...new Set(changes.map((c) => c.path).filter((p) => forcesReplacement(fields, p)))];
 }
 
 /** Dependencies and providers compare as sets of URNs; the rest as values. */

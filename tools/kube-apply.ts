@@ -15,6 +15,7 @@ import * as k8s from "@kubernetes/client-node";
 import { isRecord } from "../manifests/kube";
 import { parseManifests } from "../manifests/parse";
 import { KubeObject, apiGroup, dependsOnRef, objectKey } from "../manifests/types";
+import { replacementFields } from "../manifests/upgrades/replacement";
 import { RecordedResource, isSecretValue } from "./recording-runtime";
 
 /** The provider's type token of a yaml/v2 group. */
@@ -46,6 +47,8 @@ export interface ApplyUnit {
     readonly objects: readonly KubeObject[];
     /** URNs of the units applied before this one. */
     readonly after: readonly string[];
+    /** The program asked to keep the objects when it drops them (retainOnDelete). */
+    readonly retainOnDelete?: boolean;
 }
 
 /** A value with every Pulumi secret wrapper replaced by what it wraps. */
@@ -110,7 +113,7 @@ export function programUnits(resources: readonly RecordedResource[]): ApplyUnit[
     for (const r of resources.filter(isKubernetesResource)) {
         const objects = r.type === CONFIG_GROUP ? groupText(r) : [typedObject(r)];
         const after = [...new Set(r.dependencies.flatMap((d) => unitsOf(d)))].filter((u) => u !== r.urn);
-        units.set(r.urn, { urn: r.urn, name: r.name, objects, after });
+        units.set(r.urn, { urn: r.urn, name: r.name, objects, after, retainOnDelete: r.retainOnDelete });
     }
     return [...units.values()];
 }
@@ -181,6 +184,8 @@ export interface ApplyReport {
     readonly leftOut: { readonly object: string; readonly reason: string }[];
     /** Requests the server answered, refusals included. */
     requests: number;
+    /** Objects replaced (deleted, then created) because a field the provider replaces for changed. */
+    readonly replaced: string[];
 }
 
 export interface ApplyOptions {
@@ -190,6 +195,12 @@ export interface ApplyOptions {
     readonly concurrency?: number;
     /** Called after an object is accepted: stands in for a controller that acts on it. */
     readonly afterAccepted?: (o: KubeObject) => Promise<void>;
+    /**
+     * The objects the server holds from the previous apply, by objectKey: an object whose
+     * force-new fields changed is replaced, deleted and then created, as the provider does
+     * for an object with a fixed name (manifests/upgrades/replacement.ts); the others update.
+     */
+    readonly previous?: ReadonlyMap<string, KubeObject>;
     /** How long a `pulumi.com/waitFor` may take to hold (the provider's default is 10 minutes). */
     readonly waitTimeoutMs?: number;
 }
@@ -388,7 +399,7 @@ export async function applyUnits(config: k8s.KubeConfig, units: readonly ApplyUn
     const applier = new ServerSideApplier(config);
     const client = applier.client;
     const limit = new Limit(options.concurrency ?? 16);
-    const report: ApplyReport = { accepted: new Map(), refusals: [], waitsFailed: [], leftOut: [], requests: 0 };
+    const report: ApplyReport = { accepted: new Map(), refusals: [], waitsFailed: [], leftOut: [], requests: 0, replaced: [] };
     const byUrn = new Map(units.map((u) => [u.urn, u]));
     const done = new Map<string, Promise<void>>();
 
@@ -400,6 +411,13 @@ export async function applyUnits(config: k8s.KubeConfig, units: readonly ApplyUn
         }
         try {
             await limit.run(async () => {
+                const before = options.previous?.get(objectKey(o));
+                const replace = before ? replacementFields(before, o) : [];
+                if (replace.length > 0) {
+                    report.requests++;
+                    await deleteAndWait(client, before as KubeObject);
+                    report.replaced.push(`${describe(o)} (${replace.join(", ")})`);
+                }
                 report.requests++;
                 await applier.apply(o);
             });
@@ -447,6 +465,68 @@ export async function applyUnits(config: k8s.KubeConfig, units: readonly ApplyUn
     };
     await Promise.all(units.map((u) => run(u.urn)));
     return report;
+}
+
+/** Deletes an object and waits until the server no longer has it (a replacement creates it again). */
+async function deleteAndWait(client: k8s.KubernetesObjectApi, o: KubeObject): Promise<void> {
+    const header = {
+        apiVersion: o.apiVersion,
+        kind: o.kind,
+        metadata: { name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) },
+    };
+    await client.delete(header);
+    for (let pause = 50; ; pause = Math.min(pause * 2, 1000)) {
+        try {
+            await client.read(header);
+        } catch (e) {
+            if (e instanceof k8s.ApiException && e.code === 404) {
+                return;
+            }
+            throw e;
+        }
+        await sleep(pause);
+    }
+}
+
+/** What an upgrade's apply deleted, and what it kept because the program asked to. */
+export interface Removal {
+    readonly deleted: string[];
+    readonly retained: string[];
+    readonly refusals: Refusal[];
+}
+
+/**
+ * The engine's last step of an update: every object of the previous units that the new
+ * ones no longer hold is deleted, dependents first (the previous order reversed), except
+ * those of a unit registered with retainOnDelete. A Namespace is asked to go and not
+ * awaited: no namespace controller runs here to empty it.
+ */
+export async function deleteRemoved(config: k8s.KubeConfig, previous: readonly ApplyUnit[], current: readonly ApplyUnit[]): Promise<Removal> {
+    const client = k8s.KubernetesObjectApi.makeApiClient(config);
+    const kept = new Set(current.flatMap((u) => u.objects.map(objectKey)));
+    const removal: Removal = { deleted: [], retained: [], refusals: [] };
+    for (const unit of [...previous].reverse()) {
+        for (const o of [...unit.objects].reverse().filter((x) => !kept.has(objectKey(x)) && !leaveOutWebhooks(x))) {
+            if (unit.retainOnDelete) {
+                removal.retained.push(describe(o));
+                continue;
+            }
+            try {
+                await client.delete({
+                    apiVersion: o.apiVersion,
+                    kind: o.kind,
+                    metadata: { name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) },
+                });
+                removal.deleted.push(describe(o));
+            } catch (e) {
+                const said = serverMessage(e);
+                if (said.code !== 404) {
+                    removal.refusals.push({ unit: unit.name, object: describe(o), ...said });
+                }
+            }
+        }
+    }
+    return removal;
 }
 
 /** Admission webhooks cannot answer on a server without pods: their configurations stay out. */

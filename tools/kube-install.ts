@@ -4,7 +4,8 @@
  * suites and the bench run.
  */
 import type * as k8s from "@kubernetes/client-node";
-import { ApplyReport, ApplyUnit, applyUnits, leaveOutWebhooks } from "./kube-apply";
+import { objectKey } from "../manifests/types";
+import { ApplyReport, ApplyUnit, Removal, applyUnits, deleteRemoved, leaveOutWebhooks } from "./kube-apply";
 import { ProfileController, aggregateClusterRoles } from "./kube-controllers";
 
 export interface InstallResult {
@@ -32,4 +33,25 @@ export async function installUnits(config: k8s.KubeConfig, units: readonly Apply
 /** `apiVersion Kind: count` lines, most first. */
 export function countsByKind(report: ApplyReport): string[] {
     return [...report.accepted.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([kind, n]) => `${kind}: ${n}`);
+}
+
+export interface UpgradeResult extends InstallResult {
+    /** What the engine's delete step removed or kept. */
+    readonly removal: Removal;
+}
+
+/**
+ * A release change as `pulumi up` makes it: the new units applied over the server's
+ * state (objects whose force-new fields changed replaced, the others updated), then the
+ * objects the new units no longer hold deleted, then the aggregated roles refilled.
+ */
+export async function upgradeUnits(config: k8s.KubeConfig, from: readonly ApplyUnit[], to: readonly ApplyUnit[]): Promise<UpgradeResult> {
+    const start = Date.now();
+    const previous = new Map(from.flatMap((u) => u.objects.map((o) => [objectKey(o), o] as const)));
+    const profiles = new ProfileController(config);
+    const report = await applyUnits(config, to, { leaveOut: leaveOutWebhooks, afterAccepted: profiles.observe, previous });
+    await profiles.settle();
+    const removal = await deleteRemoved(config, from, to);
+    await aggregateClusterRoles(config);
+    return { report, removal, ms: Date.now() - start, controllerErrors: profiles.errors };
 }
