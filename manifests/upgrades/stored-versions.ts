@@ -43,11 +43,12 @@ export function keepDroppedVersions(objects: readonly KubeObject[]): KubeObject[
     return objects.map((o) => {
         const dropped = o.kind === "CustomResourceDefinition" ? DROPPED_VERSIONS[o.metadata.name] : undefined;
         const spec = isRecord(o.spec) ? o.spec : undefined;
-        if (!dropped || !spec || !Array.isArray(spec.versions)) {
+        const versions: unknown[] | undefined = spec && Array.isArray(spec.versions) ? spec.versions : undefined;
+        if (!dropped || !spec || !versions) {
             return o;
         }
-        const listed = new Set(spec.versions.filter(isRecord).map((v) => v.name));
+        const listed = new Set(versions.filter(isRecord).map((v) => v.name));
         const kept = dropped.filter((v) => !listed.has(v)).map((name) => ({ name, served: false, storage: false, schema: ANY_OBJECT }));
-        return kept.length === 0 ? o : { ...o, spec: { ...spec, versions: [...spec.versions, ...kept] } };
+        return kept.length === 0 ? o : { ...o, spec: { ...spec, versions: [...versions, ...kept] } };
     });
 }
