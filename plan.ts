@@ -16,6 +16,7 @@ import { setRegistrationFlow } from "./manifests/transforms/registration-flow";
 import { setDashboardLogout } from "./manifests/transforms/dashboard-logout";
 import { moveToServedVersions } from "./manifests/transforms/served-versions";
 import { keepDroppedVersions } from "./manifests/upgrades/stored-versions";
+import { dropAggregatedRules } from "./manifests/transforms/aggregated-roles";
 import { KubeObject, formatProblems } from "./manifests/types";
 
 /**
@@ -59,8 +60,9 @@ export function planDeployment(cfg: Config, rendered: RenderedRelease, now = new
     // "Log out" ends the Entra session too. The dashboard is a platform object, built
     // before any Output exists: an unconfigured tenant id signs out through `common`.
     const released = setDashboardLogout(
-        // A CRD keeps, unserved, a version an older release stored objects at (upgrades).
-        setRegistrationFlow(dropExampleProfile(keepDroppedVersions(served.objects)), cfg.selfService),
+        // A CRD keeps, unserved, a version an older release stored objects at, and an
+        // aggregated ClusterRole leaves its rules to the aggregation controller (upgrades).
+        setRegistrationFlow(dropExampleProfile(keepDroppedVersions(dropAggregatedRules(served.objects))), cfg.selfService),
         flavour,
         cfg.tenantId ?? "common",
         cfg.hostname,

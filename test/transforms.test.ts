@@ -6,6 +6,7 @@ import {
     Owners,
     Prepared,
     admissionsEnforcer,
+    dropAggregatedRules,
     completeNamespaces,
     configMapCredentials,
     defaultCredentials,
@@ -483,4 +484,25 @@ describe("prepareRelease on the real renders", { skip: skipWithoutRenders() }, (
             );
         });
     }
+});
+
+describe("aggregated ClusterRoles leave their rules to the aggregation controller", () => {
+    const aggregated: KubeObject = {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRole",
+        metadata: { name: "kubeflow-edit" },
+        aggregationRule: { clusterRoleSelectors: [{ matchLabels: { "rbac.authorization.kubeflow.org/aggregate-to-kubeflow-edit": "true" } }] },
+        rules: [],
+    };
+    it("drops `rules` from a ClusterRole with an aggregationRule, the input untouched", () => {
+        const [out] = dropAggregatedRules([aggregated]);
+        assert.equal("rules" in out, false);
+        assert.deepEqual(out.aggregationRule, aggregated.aggregationRule);
+        assert.deepEqual(aggregated.rules, []);
+    });
+    it("keeps the rules of a plain ClusterRole and of a Role", () => {
+        const plain: KubeObject = { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: "p" }, rules: [{ verbs: ["get"] }] };
+        const role: KubeObject = { ...aggregated, kind: "Role", metadata: { name: "r", namespace: "kubeflow" } };
+        assert.deepEqual(dropAggregatedRules([plain, role]), [plain, role]);
+    });
 });

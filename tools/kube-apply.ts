@@ -186,6 +186,8 @@ export interface ApplyReport {
     requests: number;
     /** Objects replaced (deleted, then created) because a field the provider replaces for changed. */
     readonly replaced: string[];
+    /** Objects left alone because the previous apply sent the same (an upgrade's unchanged objects). */
+    unchanged: number;
 }
 
 export interface ApplyOptions {
@@ -399,7 +401,7 @@ export async function applyUnits(config: k8s.KubeConfig, units: readonly ApplyUn
     const applier = new ServerSideApplier(config);
     const client = applier.client;
     const limit = new Limit(options.concurrency ?? 16);
-    const report: ApplyReport = { accepted: new Map(), refusals: [], waitsFailed: [], leftOut: [], requests: 0, replaced: [] };
+    const report: ApplyReport = { accepted: new Map(), refusals: [], waitsFailed: [], leftOut: [], requests: 0, replaced: [], unchanged: 0 };
     const byUrn = new Map(units.map((u) => [u.urn, u]));
     const done = new Map<string, Promise<void>>();
 
@@ -412,6 +414,11 @@ export async function applyUnits(config: k8s.KubeConfig, units: readonly ApplyUn
         try {
             await limit.run(async () => {
                 const before = options.previous?.get(objectKey(o));
+                if (before && JSON.stringify(before) === JSON.stringify(o)) {
+                    // The engine's "same" step: the provider is not asked to change it.
+                    report.unchanged++;
+                    return;
+                }
                 const replace = before ? replacementFields(before, o) : [];
                 if (replace.length > 0) {
                     report.requests++;

@@ -5,6 +5,7 @@
  * comparison. prepareRelease runs them in order.
  */
 export { ADMISSIONS_ENFORCER_ANNOTATION, admissionsEnforcer } from "./admissions-enforcer";
+export { dropAggregatedRules } from "./aggregated-roles";
 export { type CredentialSecret, configMapCredentials, defaultCredentials } from "./credentials";
 export { dropDex, mentionsDex } from "./dex";
 export { EXAMPLE_USER, dropExampleProfile, exampleUserProblems, isExampleProfileObject } from "./example-profile";

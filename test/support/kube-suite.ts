@@ -8,11 +8,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import * as k8s from "@kubernetes/client-node";
-import type { Release } from "../../manifests/catalog";
+import { RELEASES, Release } from "../../manifests/catalog";
 import { KubeObject, apiGroup, objectKey } from "../../manifests/types";
-import { ApplyUnit, WAIT_FOR, applyUnits, groupEdges, programUnits } from "../../tools/kube-apply";
+import { ApplyUnit, ServerSideApplier, WAIT_FOR, applyUnits, groupEdges, programUnits } from "../../tools/kube-apply";
 import { ProfileController } from "../../tools/kube-controllers";
-import { InstallResult, countsByKind, installUnits } from "../../tools/kube-install";
+import { InstallResult, countsByKind, installUnits, upgradeUnits } from "../../tools/kube-install";
 import { KubeServer, startKubeServer } from "../../tools/kube-server";
 import { installMocks } from "../mocks";
 import { releaseConfig } from "../stack-files";
@@ -212,7 +212,97 @@ export function describeRelease(id: string): void {
                 }
             },
         );
+
+        const next = newerRelease(id);
+        it(
+            `upgrade to ${next ?? "(none: the newest release)"}: the server accepts the newer plan over this one, and what users made is still there and readable`,
+            {
+                skip: next ? false : "the newest release of the catalog",
+            },
+            async (t) => {
+                // Last in the describe: it changes the server the tests above read.
+                const { server, units } = state();
+                assert.ok(next);
+                const seeded = await seedUserData(server, units);
+                const nextUnits = await programUnitsFor(next, await serverVersion(server));
+                const result = await upgradeUnits(server.config, units, nextUnits);
+                const said = (list: typeof result.report.refusals): string[] => list.map((r) => `${r.object} (${r.unit}): ${r.code ?? ""} ${r.message}`);
+                t.diagnostic(
+                    `${id} -> ${next} in ${result.ms} ms: ${result.report.replaced.length} replaced, ${result.removal.deleted.length} deleted, ${result.removal.retained.length} kept by retainOnDelete`,
+                );
+                for (const line of result.report.replaced) {
+                    t.diagnostic(`  replaced ${line}`);
+                }
+                const crds = result.removal.deleted.filter((d) => d.startsWith("CustomResourceDefinition "));
+                if (crds.length > 0) {
+                    t.diagnostic(`  CRDs deleted with every object of their kinds: ${crds.map((d) => d.slice("CustomResourceDefinition ".length)).join(", ")}`);
+                }
+                assert.deepEqual(said(result.report.refusals), [], "refused by the server");
+                assert.deepEqual(said(result.removal.refusals), [], "deletes refused");
+                assert.deepEqual(said(result.report.waitsFailed), [], "awaited and never ready");
+                assert.deepEqual(result.controllerErrors, []);
+                // Every seeded object, read back at a version the newer plan serves.
+                const client = k8s.KubernetesObjectApi.makeApiClient(server.config);
+                for (const o of seeded) {
+                    const apiVersion = servedVersion(nextUnits, o) ?? o.apiVersion;
+                    const live = await client.read({ apiVersion, kind: o.kind, metadata: { name: o.metadata.name, namespace: o.metadata.namespace } });
+                    assert.equal(live.metadata?.name, o.metadata.name, `${o.kind} ${o.metadata.name} at ${apiVersion}`);
+                }
+            },
+        );
     });
+}
+
+/** The next newer release of the catalog with a render here, or undefined. */
+function newerRelease(id: string): string | undefined {
+    const ids = RELEASES.map((r) => r.id).filter((r) => availableRenders().includes(r));
+    const i = ids.indexOf(id);
+    return i > 0 ? ids[i - 1] : undefined;
+}
+
+/** The storage version the plan's CRD gives an object's kind (undefined for a built-in kind). */
+function servedVersion(units: readonly ApplyUnit[], o: KubeObject): string | undefined {
+    for (const u of units) {
+        for (const c of u.objects) {
+            const spec = c.spec as { group?: string; names?: { kind?: string }; versions?: { name: string; storage?: boolean }[] } | undefined;
+            if (c.kind === "CustomResourceDefinition" && spec?.group === apiGroup(o.apiVersion) && spec.names?.kind === o.kind) {
+                const storage = spec.versions?.find((v) => v.storage);
+                return storage ? `${spec.group}/${storage.name}` : undefined;
+            }
+        }
+    }
+    return undefined;
+}
+
+/**
+ * What a user of team-a makes before an upgrade: a ConfigMap, a volume claim, and where the
+ * release serves them, a DomainMapping at its storage version (the kind whose stored
+ * version v1.9.1 drops).
+ */
+async function seedUserData(server: KubeServer, units: readonly ApplyUnit[]): Promise<KubeObject[]> {
+    const objects: KubeObject[] = [
+        { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "user-notes", namespace: "team-a" }, data: { note: "made before the upgrade" } },
+        {
+            apiVersion: "v1",
+            kind: "PersistentVolumeClaim",
+            metadata: { name: "user-volume", namespace: "team-a" },
+            spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } },
+        },
+    ];
+    const domainMapping: KubeObject = {
+        apiVersion: "serving.knative.dev/v1",
+        kind: "DomainMapping",
+        metadata: { name: "models.contoso.com", namespace: "team-a" },
+    };
+    const dmVersion = servedVersion(units, domainMapping);
+    if (dmVersion) {
+        objects.push({ ...domainMapping, apiVersion: dmVersion, spec: { ref: { apiVersion: "serving.knative.dev/v1", kind: "Service", name: "model" } } });
+    }
+    const user = new ServerSideApplier(server.config, "kubectl");
+    for (const o of objects) {
+        await user.apply(o);
+    }
+    return objects;
 }
 
 function withoutProfileWait(o: KubeObject): KubeObject {
