@@ -9,6 +9,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_RELEASE, findRelease, releaseIds, supportsKubernetes } from "./manifests/catalog";
 import { ProfileConfig, validateProfiles } from "./manifests/profiles";
+import { ADMISSION_POLICY_SINCE } from "./manifests/authorization/profile-creation";
 import { USER_ID_CLAIMS, UserIdClaim, defaultUserIdClaim, supportedUserIdClaims } from "./manifests/authservice";
 import { Problem, formatProblems } from "./manifests/types";
 import { isDnsLabel, isEmailAddress, isGuid, isHostName } from "./manifests/validators";
@@ -503,6 +504,13 @@ export function resolveConfig(raw: RawConfig, stack: string, context: Deployment
         bad("selfService", rawSelfService, "true or false");
     }
     const selfService = rawSelfService === undefined ? DEFAULTS.selfService : rawSelfService === "true";
+    const minor = /^v?1\.(\d+)/.exec(kubernetesVersion)?.[1];
+    if (!selfService && minor !== undefined && Number(minor) < ADMISSION_POLICY_SINCE) {
+        warnings.push(
+            `${NAMESPACE}:selfService is false, but Kubernetes ${kubernetesVersion} serves no ValidatingAdmissionPolicy (1.${ADMISSION_POLICY_SINCE} and newer do): ` +
+                "only the dashboard's button is hidden, and a signed-in user can still create a profile through its API.",
+        );
+    }
 
     if (problems.length > 0) {
         throw new ConfigError(problems);

@@ -17,6 +17,7 @@ import { setDashboardLogout } from "./manifests/transforms/dashboard-logout";
 import { moveToServedVersions } from "./manifests/transforms/served-versions";
 import { keepDroppedVersions } from "./manifests/upgrades/stored-versions";
 import { dropAggregatedRules } from "./manifests/transforms/aggregated-roles";
+import { ADMISSION_POLICY_SINCE, kfamUsername, profileCreationPolicy } from "./manifests/authorization/profile-creation";
 import { KubeObject, formatProblems } from "./manifests/types";
 
 /**
@@ -44,6 +45,13 @@ export function authserviceName(cfg: Pick<Config, "name">): string {
     return `${cfg.name}-auth`;
 }
 
+/** The admission policy that refuses kfam's Profiles, when self-service is off and the cluster serves such policies. */
+function profileCreationGuard(cfg: Config, objects: readonly KubeObject[]): KubeObject[] {
+    const minor = /^v?1\.(\d+)/.exec(cfg.kubernetesVersion)?.[1];
+    const kfam = kfamUsername(objects);
+    return cfg.selfService || !kfam || minor === undefined || Number(minor) < ADMISSION_POLICY_SINCE ? [] : profileCreationPolicy(kfam);
+}
+
 export function planDeployment(cfg: Config, rendered: RenderedRelease, now = new Date()): DeploymentPlan {
     const release = rendered.release;
     // A render that lacks what the program needs, or that would keep dex or a default
@@ -59,14 +67,18 @@ export function planDeployment(cfg: Config, rendered: RenderedRelease, now = new
     // is set before the hand-over, so whichever component deploys the dashboard has it.
     // "Log out" ends the Entra session too. The dashboard is a platform object, built
     // before any Output exists: an unconfigured tenant id signs out through `common`.
-    const released = setDashboardLogout(
-        // A CRD keeps, unserved, a version an older release stored objects at, and an
-        // aggregated ClusterRole leaves its rules to the aggregation controller (upgrades).
-        setRegistrationFlow(dropExampleProfile(keepDroppedVersions(dropAggregatedRules(served.objects))), cfg.selfService),
-        flavour,
-        cfg.tenantId ?? "common",
-        cfg.hostname,
-    );
+    const released = [
+        ...setDashboardLogout(
+            // A CRD keeps, unserved, a version an older release stored objects at, and an
+            // aggregated ClusterRole leaves its rules to the aggregation controller (upgrades).
+            setRegistrationFlow(dropExampleProfile(keepDroppedVersions(dropAggregatedRules(served.objects))), cfg.selfService),
+            flavour,
+            cfg.tenantId ?? "common",
+            cfg.hostname,
+        ),
+        // Without self-service, the API server refuses kfam's Profiles (config.ts warns below 1.30).
+        ...profileCreationGuard(cfg, served.objects),
+    ];
     const prepared = prepareRelease(released, {
         owners: {
             authservice: (o) => isAuthserviceObject(o, flavour),

@@ -253,11 +253,19 @@ describe("config rules", () => {
     }
 
     it("warns, without refusing, about a Kubernetes version outside the release's tested range", () => {
-        const cfg = resolveConfig(withKeys({ kubernetesVersion: "1.20" }), "dev", CONTEXT);
+        const cfg = resolveConfig(withKeys({ kubernetesVersion: "1.20", selfService: "true" }), "dev", CONTEXT);
         assert.equal(cfg.kubernetesVersion, "1.20");
         assert.equal(cfg.warnings.length, 1);
         assert.match(cfg.warnings[0], /kubernetesVersion 1\.20 is outside the range Kubeflow 26\.03 is tested on \(1\.34 to 1\.35\)/);
         assert.deepEqual(resolveConfig(base, "dev", CONTEXT).warnings, []);
+    });
+
+    it("warns that selfService: false is only a hidden button on a Kubernetes without ValidatingAdmissionPolicy (before 1.30)", () => {
+        const old = resolveConfig(withKeys({ kubernetesVersion: "1.29", kubeflowRelease: "v1.9.1" }), "dev", CONTEXT);
+        assert.deepEqual(old.warnings.length, 1);
+        assert.match(old.warnings[0], /selfService is false, but Kubernetes 1\.29 serves no ValidatingAdmissionPolicy \(1\.30 and newer do\)/);
+        assert.deepEqual(resolveConfig(withKeys({ kubernetesVersion: "1.29", kubeflowRelease: "v1.9.1", selfService: "true" }), "dev", CONTEXT).warnings, []);
+        assert.deepEqual(resolveConfig(withKeys({ kubernetesVersion: "1.32", kubeflowRelease: "v1.10.2" }), "dev", CONTEXT).warnings, []);
     });
 
     it("requires azure-native:location", () => {

@@ -290,7 +290,7 @@ describe("plan: --against", () => {
     });
 
     it("prints the warnings pulumi up would print, with the plan and with the diff", async () => {
-        const warned = await evaluate("kubeflow-azure:kubernetesVersion=1.20");
+        const warned = await evaluate("kubeflow-azure:kubernetesVersion=1.20", "kubeflow-azure:selfService=true");
         assert.equal(warned.warnings.length, 1);
         assert.match(plan.formatPlan(warned), /\nwarning: kubeflow-azure:kubernetesVersion 1\.20 is outside the range Kubeflow 26\.03 is tested on/);
         assert.match(plan.formatDiff(plan.diffPlans(base, warned), "a.json"), /\nwarning: kubeflow-azure:kubernetesVersion 1\.20 is outside/);

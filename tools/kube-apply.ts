@@ -203,7 +203,11 @@ export interface ApplyOptions {
      * for an object with a fixed name (manifests/upgrades/replacement.ts); the others update.
      */
     readonly previous?: ReadonlyMap<string, KubeObject>;
-    /** How long a `pulumi.com/waitFor` may take to hold (the provider's default is 10 minutes). */
+    /**
+     * How long a `pulumi.com/waitFor` may take to hold: 5 minutes by default (the provider's
+     * is 10). A CRD's Established comes when the server has digested it, which on a loaded
+     * 2-core machine with 70-odd CRDs in flight takes tens of seconds.
+     */
     readonly waitTimeoutMs?: number;
 }
 
@@ -438,7 +442,7 @@ export async function applyUnits(config: k8s.KubeConfig, units: readonly ApplyUn
         const waitFor = o.metadata.annotations?.[WAIT_FOR];
         if (waitFor !== undefined) {
             try {
-                await awaitWaitFor(client, o, waitFor, options.waitTimeoutMs ?? 30_000);
+                await awaitWaitFor(client, o, waitFor, options.waitTimeoutMs ?? 300_000);
             } catch (e) {
                 report.waitsFailed.push({ unit: unit.name, object: describe(o), code: undefined, message: e instanceof Error ? e.message : String(e) });
             }

@@ -10,7 +10,8 @@ import { after, before, describe, it } from "node:test";
 import * as k8s from "@kubernetes/client-node";
 import { RELEASES, Release } from "../../manifests/catalog";
 import { KubeObject, apiGroup, objectKey } from "../../manifests/types";
-import { ApplyUnit, ServerSideApplier, WAIT_FOR, applyUnits, groupEdges, programUnits } from "../../tools/kube-apply";
+import { kfamUsername } from "../../manifests/authorization/profile-creation";
+import { ApplyUnit, ServerSideApplier, WAIT_FOR, applyUnits, groupEdges, programUnits, serverMessage } from "../../tools/kube-apply";
 import { ProfileController } from "../../tools/kube-controllers";
 import { InstallResult, countsByKind, installUnits, upgradeUnits } from "../../tools/kube-install";
 import { KubeServer, startKubeServer } from "../../tools/kube-server";
@@ -180,6 +181,42 @@ export function describeRelease(id: string): void {
             assert.deepEqual(await rulesOf(server, OTHER_OWNER, "team-a"), baseline);
             // The comparison can tell: an owner's rules in their own namespace are more.
             assert.notDeepEqual(await rulesOf(server, OWNER, "team-a"), baseline);
+        });
+
+        it("authorization: with selfService off, the API server refuses a Profile created by kfam's account (which RBAC allows), the deployer's are accepted", async () => {
+            const { server, units } = state();
+            const kfam = kfamUsername(units.flatMap((u) => u.objects));
+            assert.ok(kfam, "the render has kfam");
+            // RBAC alone lets kfam create any Profile (cluster-admin): the refusal below is the policy's.
+            const rbac = await server.config.makeApiClient(k8s.AuthorizationV1Api).createSubjectAccessReview({
+                body: {
+                    spec: {
+                        user: kfam,
+                        groups: ["system:serviceaccounts"],
+                        resourceAttributes: { verb: "create", group: "kubeflow.org", resource: "profiles" },
+                    },
+                },
+            });
+            assert.equal(rbac.status?.allowed, true);
+            const squatter = {
+                apiVersion: "kubeflow.org/v1",
+                kind: "Profile",
+                metadata: { name: "team-c" },
+                spec: { owner: { kind: "User", name: OUTSIDER } },
+            };
+            const asKfam = k8s.KubernetesObjectApi.makeApiClient(server.impersonate(kfam));
+            await assert.rejects(asKfam.create(squatter), (e: unknown) => {
+                const said = serverMessage(e);
+                assert.equal(said.code, 403, said.message);
+                assert.match(said.message, /ValidatingAdmissionPolicy '.*' .*denied request: Profiles are created by the platform team/);
+                return true;
+            });
+            // The configured ones, created by the deployer, are there.
+            const admin = k8s.KubernetesObjectApi.makeApiClient(server.config);
+            for (const name of ["team-a", "team-b"]) {
+                const live = await admin.read({ apiVersion: "kubeflow.org/v1", kind: "Profile", metadata: { name } });
+                assert.equal(live.metadata?.name, name);
+            }
         });
 
         it(
