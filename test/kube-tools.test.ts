@@ -15,27 +15,11 @@ import { KubeObject } from "../manifests/types";
 import { ApplyUnit, CONFIG_GROUP, groupEdges, programUnits, selectPath, waitForHolds } from "../tools/kube-apply";
 import { OWNER_BINDING, aggregatedRules, profileControllerObjects } from "../tools/kube-controllers";
 import { findKubeBinaries } from "../tools/kube-server";
-import type { RecordedResource } from "../tools/recording-runtime";
 import { kubeBinariesOrSkip } from "./support/kube";
+import { recordedResource } from "./support/recorded";
 import { orderProblems } from "./support/kube-suite";
 
-function recorded(partial: Partial<RecordedResource> & Pick<RecordedResource, "urn" | "type">): RecordedResource {
-    return {
-        name: partial.urn.split("::").pop() ?? "",
-        inputs: {},
-        parent: "",
-        provider: "",
-        providers: {},
-        dependencies: [],
-        custom: true,
-        protect: false,
-        retainOnDelete: false,
-        deleteBeforeReplace: false,
-        ignoreChanges: [],
-        additionalSecretOutputs: [],
-        ...partial,
-    };
-}
+const recorded = recordedResource;
 
 const crd = (group: string, kind: string, waitFor?: string): KubeObject => ({
     apiVersion: "apiextensions.k8s.io/v1",

@@ -16,6 +16,7 @@ import { CONTEXT, projectDir } from "./stack-files";
 import { stackSuffix } from "../config";
 import { KubeObject } from "../manifests/types";
 import { specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
+import { recordedResource } from "./support/recorded";
 
 type PlanModule = typeof import("../scripts/plan");
 type Plan = import("../scripts/plan").Plan;
@@ -400,22 +401,7 @@ describe("plan: configuration and sources", () => {
 const meta = { project: "kubeflow-azure", stack: "dev", releaseId: "26.03", renderedObjects: 0 };
 
 function recorded(type: string, name: string, inputs: Record<string, unknown>): import("./mocks").RecordedResource {
-    return {
-        urn: `urn:pulumi:dev::kubeflow-azure::${type}::${name}`,
-        type,
-        name,
-        inputs,
-        parent: "",
-        provider: "",
-        providers: {},
-        dependencies: [],
-        custom: true,
-        protect: false,
-        retainOnDelete: false,
-        deleteBeforeReplace: false,
-        ignoreChanges: [],
-        additionalSecretOutputs: [],
-    };
+    return recordedResource({ urn: `urn:pulumi:dev::kubeflow-azure::${type}::${name}`, type, name, inputs });
 }
 
 function withImage(o: KubeObject, image: string): KubeObject {
