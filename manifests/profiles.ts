@@ -17,6 +17,7 @@ import { SPOT_TAINT, GPU_TAINT, Toleration, tolerationOf } from "./compute";
 import { KubeObject, Problem, dependsOnRef, formatProblems } from "./types";
 import { contributorBindingName, contributorObjects, readKfamSettings } from "./kfam";
 import { isDnsLabel, isUserId } from "./validators";
+import { WAIT_FOR } from "./platform";
 
 export { CONTRIBUTOR_CLUSTER_ROLE, CONTRIBUTOR_ROLE, KfamSettings, contributorBindingName, contributorObjects, readKfamSettings } from "./kfam";
 
@@ -181,9 +182,6 @@ export function profileObject(p: ProfileConfig): KubeObject {
     // v1: the storage version of the CRD in every supported render (v1beta1 is served too).
     return { apiVersion: "kubeflow.org/v1", kind: "Profile", metadata: { name: p.name, annotations: { [WAIT_FOR]: PROFILE_RECONCILED } }, spec };
 }
-
-/** The provider's await annotation (pulumi-kubernetes provider/pkg/metadata/annotations.go). */
-const WAIT_FOR = "pulumi.com/waitFor";
 
 /**
  * What the provider awaits on a Profile before the objects in its namespace are sent:

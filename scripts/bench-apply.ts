@@ -15,7 +15,8 @@
  */
 import type * as k8s from "@kubernetes/client-node";
 import { KubeObject } from "../manifests/types";
-import { ApplyUnit, ServerSideApplier, leaveOutWebhooks } from "../tools/kube-apply";
+import { ServerSideApplier, leaveOutWebhooks } from "../tools/kube-apply";
+import { ApplyUnit } from "../tools/kube-units";
 import { ProfileController } from "../tools/kube-controllers";
 import { installUnits } from "../tools/kube-install";
 import { HOW_TO_GET_BINARIES, findKubeBinaries, startKubeServer } from "../tools/kube-server";

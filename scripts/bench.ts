@@ -118,7 +118,7 @@ async function applyChild(rel: Release, release: string): Promise<void> {
     const { resolveConfig } = await import("../config");
     const { deploy } = await import("../program");
     const { CONTEXT, releaseConfig, stackConfig } = await import("../tools/stack-files");
-    const { programUnits } = await import("../tools/kube-apply");
+    const { programUnits } = await import("../tools/kube-units");
     const { benchApply } = await import("./bench-apply");
     const rendered = readRendered(renderPath(release));
     deploy(resolveConfig(stackConfig("dev", releaseConfig(rel)), "dev", CONTEXT), { release: rel, objects: rendered, origin: release });

@@ -5,7 +5,8 @@
  */
 import type * as k8s from "@kubernetes/client-node";
 import { objectKey } from "../manifests/types";
-import { ApplyReport, ApplyUnit, Removal, applyUnits, deleteRemoved, leaveOutWebhooks } from "./kube-apply";
+import { ApplyReport, Removal, applyUnits, deleteRemoved, leaveOutWebhooks } from "./kube-apply";
+import { ApplyUnit } from "./kube-units";
 import { ProfileController, aggregateClusterRoles } from "./kube-controllers";
 
 export interface InstallResult {
