@@ -234,8 +234,14 @@ export function describeRelease(id: string): void {
                 const crds = units.find((u) => u.objects.some((o) => o.kind === "CustomResourceDefinition"));
                 const profiles = units.find((u) => u.objects.some((o) => o.kind === "Profile"));
                 assert.ok(crds && profiles);
+                // Only the CRDs of the kinds the profiles group holds: the server digests each CRD for a while.
+                const kinds = new Set(profiles.objects.map((o) => `${apiGroup(o.apiVersion)}/${o.kind}`));
+                const served = (o: KubeObject): boolean => {
+                    const spec = o.spec as { group?: string; names?: { kind?: string } } | undefined;
+                    return o.kind === "CustomResourceDefinition" && kinds.has(`${spec?.group ?? ""}/${spec?.names?.kind ?? ""}`);
+                };
                 const control: ApplyUnit[] = [
-                    { ...crds, objects: crds.objects.filter((o) => o.kind === "CustomResourceDefinition"), after: [] },
+                    { ...crds, objects: crds.objects.filter(served), after: [] },
                     { ...profiles, objects: profiles.objects.map(withoutProfileWait), after: [crds.urn] },
                 ];
                 const server = await startKubeServer(binaries as Exclude<typeof binaries, string>);
