@@ -8,6 +8,8 @@ import { defaultCredentials } from "../manifests/transforms";
 import { KubeObject } from "../manifests/types";
 import { needsVersionAliases } from "../manifests/api-versions";
 import { versionAliases } from "./version-aliases";
+import { retainCustomResourceDefinitions } from "./retain-crds";
+import { retainedWhenDropped } from "../manifests/upgrades/retained";
 
 export interface KubeflowPlatformArgs {
     /** The release's objects after the transforms, in phases (manifests/platform.ts planPlatform). */
@@ -62,9 +64,13 @@ export class KubeflowPlatform extends pulumi.ComponentResource {
                     provider,
                     dependsOn: i === 0 ? [] : [this.phases[i - 1], ...early],
                     // An object whose apiVersion changes between releases keeps its URN
-                    // through aliases; the engine calls a group's transform for each child,
-                    // so the CRD phase (most of the render's bytes) goes without one.
-                    transforms: needsVersionAliases(phase.objects) ? [versionAliases] : [],
+                    // through aliases; a CRD stays on the cluster when a release drops it.
+                    // The engine calls a group's transforms for each child, so a group gets
+                    // only those it needs.
+                    transforms: [
+                        ...(needsVersionAliases(phase.objects) ? [versionAliases] : []),
+                        ...(phase.objects.some(retainedWhenDropped) ? [retainCustomResourceDefinitions] : []),
+                    ],
                 },
             );
             this.phases.push(group);

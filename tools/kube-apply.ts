@@ -13,6 +13,7 @@ import { isRecord } from "../manifests/kube";
 import { WAIT_FOR } from "../manifests/platform";
 import { KubeObject, apiGroup, objectKey } from "../manifests/types";
 import { replacementFields } from "../manifests/upgrades/replacement";
+import { retainedWhenDropped } from "../manifests/upgrades/retained";
 import { awaitWaitFor } from "./kube-await";
 import { ApplyUnit, groupEdges } from "./kube-units";
 
@@ -296,7 +297,7 @@ export interface Removal {
 /**
  * The engine's last step of an update: every object of the previous units that the new
  * ones no longer hold is deleted, dependents first (the previous order reversed), except
- * those of a unit registered with retainOnDelete. A Namespace is asked to go and not
+ * those of a unit registered with retainOnDelete and CRDs (their group's transform). A Namespace is asked to go and not
  * awaited: no namespace controller runs here to empty it.
  */
 export async function deleteRemoved(config: k8s.KubeConfig, previous: readonly ApplyUnit[], current: readonly ApplyUnit[]): Promise<Removal> {
@@ -305,7 +306,10 @@ export async function deleteRemoved(config: k8s.KubeConfig, previous: readonly A
     const removal: Removal = { deleted: [], retained: [], refusals: [] };
     for (const unit of [...previous].reverse()) {
         for (const o of [...unit.objects].reverse().filter((x) => !kept.has(objectKey(x)) && !leaveOutWebhooks(x))) {
-            if (unit.retainOnDelete) {
+            // A unit's own retainOnDelete is recorded; a group child's comes from the
+            // group's transform (components/retain-crds.ts), which runs in the engine, not
+            // under the mocks: the same predicate stands in for it.
+            if (unit.retainOnDelete || retainedWhenDropped(o)) {
                 removal.retained.push(describe(o));
                 continue;
             }

@@ -268,8 +268,9 @@ export function describeRelease(id: string): void {
                 // Last in the describe: it changes the server the tests above read.
                 const { server, units } = state();
                 assert.ok(next);
-                const seeded = await seedUserData(server, units);
                 const nextUnits = await programUnitsFor(next, await serverVersion(server));
+                const { seeded, dropped } = await seedUserData(server, units, nextUnits);
+                t.diagnostic(`seeded in team-a: ${seeded.map((o) => `${o.kind} ${o.metadata.name}`).join(", ")}`);
                 const result = await upgradeUnits(server.config, units, nextUnits);
                 const said = (list: typeof result.report.refusals): string[] => list.map((r) => `${r.object} (${r.unit}): ${r.code ?? ""} ${r.message}`);
                 t.diagnostic(
@@ -278,10 +279,13 @@ export function describeRelease(id: string): void {
                 for (const line of result.report.replaced) {
                     t.diagnostic(`  replaced ${line}`);
                 }
-                const crds = result.removal.deleted.filter((d) => d.startsWith("CustomResourceDefinition "));
-                if (crds.length > 0) {
-                    t.diagnostic(`  CRDs deleted with every object of their kinds: ${crds.map((d) => d.slice("CustomResourceDefinition ".length)).join(", ")}`);
+                const crds = (list: readonly string[]): string[] =>
+                    list.filter((d) => d.startsWith("CustomResourceDefinition ")).map((d) => d.slice("CustomResourceDefinition ".length));
+                if (crds(result.removal.retained).length > 0) {
+                    t.diagnostic(`  CRDs the newer release no longer ships, kept with their objects: ${crds(result.removal.retained).join(", ")}`);
                 }
+                assert.deepEqual(crds(result.removal.deleted), [], "no CRD is deleted");
+                assert.deepEqual(crds(result.removal.retained).sort(), [...dropped].sort());
                 assert.deepEqual(said(result.report.refusals), [], "refused by the server");
                 assert.deepEqual(said(result.removal.refusals), [], "deletes refused");
                 assert.deepEqual(said(result.report.waitsFailed), [], "awaited and never ready");
@@ -324,7 +328,11 @@ function servedVersion(units: readonly ApplyUnit[], o: KubeObject): string | und
  * release serves them, a DomainMapping at its storage version (the kind whose stored
  * version v1.9.1 drops).
  */
-async function seedUserData(server: KubeServer, units: readonly ApplyUnit[]): Promise<KubeObject[]> {
+async function seedUserData(
+    server: KubeServer,
+    units: readonly ApplyUnit[],
+    nextUnits: readonly ApplyUnit[],
+): Promise<{ seeded: KubeObject[]; dropped: string[] }> {
     const objects: KubeObject[] = [
         { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "user-notes", namespace: "team-a" }, data: { note: "made before the upgrade" } },
         {
@@ -343,11 +351,69 @@ async function seedUserData(server: KubeServer, units: readonly ApplyUnit[]): Pr
     if (dmVersion) {
         objects.push({ ...domainMapping, apiVersion: dmVersion, spec: { ref: { apiVersion: "serving.knative.dev/v1", kind: "Service", name: "model" } } });
     }
+    // One object of every namespaced kind whose CRD the newer release no longer ships.
+    const crdsOf = (list: readonly ApplyUnit[]): KubeObject[] => list.flatMap((u) => u.objects.filter((o) => o.kind === "CustomResourceDefinition"));
+    const shipped = new Set(crdsOf(nextUnits).map((c) => c.metadata.name));
+    const dropped = crdsOf(units).filter((c) => !shipped.has(c.metadata.name));
+    for (const crd of dropped) {
+        const spec = crd.spec as {
+            group: string;
+            scope?: string;
+            names: { kind: string };
+            versions: { name: string; storage?: boolean; schema?: { openAPIV3Schema?: Schema } }[];
+        };
+        const storage = spec.versions.find((v) => v.storage);
+        if (spec.scope === "Namespaced" && storage) {
+            const body = minimalValue(storage.schema?.openAPIV3Schema?.properties?.spec ?? { type: "object" });
+            objects.push({
+                apiVersion: `${spec.group}/${storage.name}`,
+                kind: spec.names.kind,
+                metadata: { name: "made-before-upgrade", namespace: "team-a" },
+                spec: body,
+            });
+        }
+    }
     const user = new ServerSideApplier(server.config, "kubectl");
     for (const o of objects) {
         await user.apply(o);
     }
-    return objects;
+    return { seeded: objects, dropped: dropped.map((c) => c.metadata.name) };
+}
+
+interface Schema {
+    type?: string;
+    properties?: Record<string, Schema>;
+    required?: string[];
+    items?: Schema;
+    minItems?: number;
+    enum?: unknown[];
+    minimum?: number;
+    "x-kubernetes-int-or-string"?: boolean;
+}
+
+/** The smallest value a structural schema admits: its required properties, each at its smallest. */
+function minimalValue(schema: Schema): unknown {
+    if (schema.enum && schema.enum.length > 0) {
+        return schema.enum[0];
+    }
+    if (schema["x-kubernetes-int-or-string"]) {
+        return 1;
+    }
+    switch (schema.type) {
+        case "object":
+            return Object.fromEntries((schema.required ?? []).map((k) => [k, minimalValue(schema.properties?.[k] ?? { type: "object" })]));
+        case "array":
+            return Array.from({ length: schema.minItems ?? 0 }, () => minimalValue(schema.items ?? { type: "object" }));
+        case "string":
+            return "made-before-upgrade";
+        case "integer":
+        case "number":
+            return Math.max(schema.minimum ?? 1, 1);
+        case "boolean":
+            return false;
+        default:
+            return {};
+    }
 }
 
 function withoutProfileWait(o: KubeObject): KubeObject {
