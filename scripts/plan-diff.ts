@@ -4,6 +4,7 @@
  * make the provider replace an object), and the stack outputs.
  */
 import { forceNewFields, forcesReplacement } from "../manifests/upgrades/replacement";
+import { retainedWhenDropped } from "../manifests/upgrades/retained";
 import { Json, SECRET, canonicalJson, compare, joinPath, pathKey } from "./plan-json";
 import type { Plan, PlanResource } from "./plan-model";
 
@@ -85,7 +86,40 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
         }
     }
     const outputs = diffValues(before.outputs, after.outputs, "", "", {}, {});
-    return { added, removed, modified, outputs, warnings: after.warnings };
+    return { added, removed, modified, outputs, warnings: [...after.warnings, ...upgradeWarnings(before, modified, removed)] };
+}
+
+/**
+ * What a reviewer must know of an upgrade before it is applied: every CRD the new plan
+ * drops, which stays on the cluster with its objects (manifests/upgrades/retained.ts), and
+ * every volume claim the new plan drops, kept or deleted with its data.
+ */
+function upgradeWarnings(before: Plan, modified: readonly ModifiedResource[], removed: readonly ResourceRef[]): string[] {
+    const old = new Map(before.resources.map((r) => [r.urn, r]));
+    const warnings: string[] = [];
+    for (const m of modified) {
+        for (const key of m.objects?.removed ?? []) {
+            const o = old.get(m.urn)?.objects?.[key];
+            const kind = isObject(o) && typeof o.kind === "string" ? o.kind : "";
+            const apiVersion = isObject(o) && typeof o.apiVersion === "string" ? o.apiVersion : "";
+            if (retainedWhenDropped({ apiVersion, kind })) {
+                const metadata = isObject(o) ? o.metadata : undefined;
+                const name = isObject(metadata) && typeof metadata.name === "string" ? metadata.name : key;
+                warnings.push(
+                    `${key}: the new release no longer ships it; it stays on the cluster with every object of its kind, no longer managed. Once they are moved or deleted: kubectl delete crd ${name}`,
+                );
+            }
+        }
+    }
+    for (const r of removed.filter((x) => x.type === "kubernetes:core/v1:PersistentVolumeClaim")) {
+        const kept = old.get(r.urn)?.options.retainOnDelete === true;
+        warnings.push(
+            kept
+                ? `volume claim ${r.name}: the new plan drops it; it is kept on the cluster with its data (retainOnDelete), no longer managed`
+                : `volume claim ${r.name}: the new plan drops it, and its volume and data are deleted (protect is off)`,
+        );
+    }
+    return warnings;
 }
 
 function diffObjects(

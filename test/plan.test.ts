@@ -409,3 +409,28 @@ function withImage(o: KubeObject, image: string): KubeObject {
     copy.spec.template.spec.containers[0].image = image;
     return copy;
 }
+
+describe("plan: --against, what an upgrade keeps and drops", () => {
+    const crd = (name: string): Record<string, unknown> => ({ apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", metadata: { name } });
+    const group = (...objects: Record<string, unknown>[]) =>
+        recorded("kubernetes:yaml/v2:ConfigGroup", "phase-0", { yaml: objects.map((o) => JSON.stringify(o)).join("\n---\n") });
+    const claim = (name: string, retainOnDelete: boolean) => ({
+        ...recorded("kubernetes:core/v1:PersistentVolumeClaim", name, { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name } }),
+        retainOnDelete,
+    });
+
+    it("warns of every CRD the new release drops (kept with its objects) and every volume claim it drops (kept or deleted)", () => {
+        const a = plan.buildPlan([group(crd("tfjobs.kubeflow.org"), crd("notebooks.kubeflow.org")), claim("minio-pvc", true), claim("scratch", false)], meta);
+        const b = plan.buildPlan([group(crd("notebooks.kubeflow.org"))], meta);
+        const warnings = plan.diffPlans(a, b).warnings;
+        assert.equal(warnings.length, 3, warnings.join("\n"));
+        assert.match(
+            warnings[0],
+            /^CustomResourceDefinition tfjobs\.kubeflow\.org: the new release no longer ships it; it stays on the cluster .* kubectl delete crd tfjobs\.kubeflow\.org$/,
+        );
+        assert.match(warnings[1], /^volume claim minio-pvc: .* kept on the cluster with its data/);
+        assert.match(warnings[2], /^volume claim scratch: .* its volume and data are deleted/);
+        assert.match(plan.formatDiff(plan.diffPlans(a, b), "a.json"), /\nwarning: CustomResourceDefinition tfjobs\.kubeflow\.org: /);
+        assert.deepEqual(plan.diffPlans(b, b).warnings, []);
+    });
+});
