@@ -18,7 +18,7 @@ import { OWNER_BINDING, aggregatedRules, profileControllerObjects } from "../too
 import { findKubeBinaries } from "../tools/kube-server";
 import { kubeBinariesOrSkip } from "./support/kube";
 import { recordedResource } from "./support/recorded";
-import { orderProblems } from "./support/kube-suite";
+import { orderProblems } from "./support/kube-order";
 
 const recorded = recordedResource;
 

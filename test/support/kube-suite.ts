@@ -9,11 +9,11 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import * as k8s from "@kubernetes/client-node";
 import { RELEASES, Release } from "../../manifests/catalog";
-import { KubeObject, apiGroup, objectKey } from "../../manifests/types";
+import { KubeObject, apiGroup } from "../../manifests/types";
 import { kfamUsername } from "../../manifests/authorization/profile-creation";
 import { WAIT_FOR } from "../../manifests/platform";
-import { ServerSideApplier, applyUnits, serverMessage } from "../../tools/kube-apply";
-import { ApplyUnit, groupEdges, programUnits } from "../../tools/kube-units";
+import { applyUnits, serverMessage } from "../../tools/kube-apply";
+import { ApplyUnit, programUnits } from "../../tools/kube-units";
 import { ProfileController } from "../../tools/kube-controllers";
 import { InstallResult, countsByKind, installUnits, upgradeUnits } from "../../tools/kube-install";
 import { KubeServer, startKubeServer } from "../../tools/kube-server";
@@ -21,6 +21,8 @@ import { installMocks } from "../mocks";
 import { releaseConfig } from "../stack-files";
 import { availableRenders } from "../upstream";
 import { kubeBinariesOrSkip } from "./kube";
+import { orderProblems } from "./kube-order";
+import { seedUserData, servedVersion } from "./kube-seed";
 import { realRelease, runProgram } from "./program-run";
 
 export const OWNER = "alice@contoso.com";
@@ -309,203 +311,10 @@ function newerRelease(id: string): string | undefined {
     return i > 0 ? ids[i - 1] : undefined;
 }
 
-/** The storage version the plan's CRD gives an object's kind (undefined for a built-in kind). */
-function servedVersion(units: readonly ApplyUnit[], o: KubeObject): string | undefined {
-    for (const u of units) {
-        for (const c of u.objects) {
-            const spec = c.spec as { group?: string; names?: { kind?: string }; versions?: { name: string; storage?: boolean }[] } | undefined;
-            if (c.kind === "CustomResourceDefinition" && spec?.group === apiGroup(o.apiVersion) && spec.names?.kind === o.kind) {
-                const storage = spec.versions?.find((v) => v.storage);
-                return storage ? `${spec.group}/${storage.name}` : undefined;
-            }
-        }
-    }
-    return undefined;
-}
-
-/**
- * What a user of team-a makes before an upgrade: a ConfigMap, a volume claim, and where the
- * release serves them, a DomainMapping at its storage version (the kind whose stored
- * version v1.9.1 drops).
- */
-async function seedUserData(
-    server: KubeServer,
-    units: readonly ApplyUnit[],
-    nextUnits: readonly ApplyUnit[],
-): Promise<{ seeded: KubeObject[]; dropped: string[] }> {
-    const objects: KubeObject[] = [
-        { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "user-notes", namespace: "team-a" }, data: { note: "made before the upgrade" } },
-        {
-            apiVersion: "v1",
-            kind: "PersistentVolumeClaim",
-            metadata: { name: "user-volume", namespace: "team-a" },
-            spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } },
-        },
-    ];
-    const domainMapping: KubeObject = {
-        apiVersion: "serving.knative.dev/v1",
-        kind: "DomainMapping",
-        metadata: { name: "models.contoso.com", namespace: "team-a" },
-    };
-    const dmVersion = servedVersion(units, domainMapping);
-    if (dmVersion) {
-        objects.push({ ...domainMapping, apiVersion: dmVersion, spec: { ref: { apiVersion: "serving.knative.dev/v1", kind: "Service", name: "model" } } });
-    }
-    // One object of every namespaced kind whose CRD the newer release no longer ships.
-    const crdsOf = (list: readonly ApplyUnit[]): KubeObject[] => list.flatMap((u) => u.objects.filter((o) => o.kind === "CustomResourceDefinition"));
-    const shipped = new Set(crdsOf(nextUnits).map((c) => c.metadata.name));
-    const dropped = crdsOf(units).filter((c) => !shipped.has(c.metadata.name));
-    for (const crd of dropped) {
-        const spec = crd.spec as {
-            group: string;
-            scope?: string;
-            names: { kind: string };
-            versions: { name: string; storage?: boolean; schema?: { openAPIV3Schema?: Schema } }[];
-        };
-        const storage = spec.versions.find((v) => v.storage);
-        if (spec.scope === "Namespaced" && storage) {
-            const body = minimalValue(storage.schema?.openAPIV3Schema?.properties?.spec ?? { type: "object" });
-            objects.push({
-                apiVersion: `${spec.group}/${storage.name}`,
-                kind: spec.names.kind,
-                metadata: { name: "made-before-upgrade", namespace: "team-a" },
-                spec: body,
-            });
-        }
-    }
-    const user = new ServerSideApplier(server.config, "kubectl");
-    for (const o of objects) {
-        await user.apply(o);
-    }
-    return { seeded: objects, dropped: dropped.map((c) => c.metadata.name) };
-}
-
-interface Schema {
-    type?: string;
-    properties?: Record<string, Schema>;
-    required?: string[];
-    items?: Schema;
-    minItems?: number;
-    enum?: unknown[];
-    minimum?: number;
-    "x-kubernetes-int-or-string"?: boolean;
-}
-
-/** The smallest value a structural schema admits: its required properties, each at its smallest. */
-function minimalValue(schema: Schema): unknown {
-    if (schema.enum && schema.enum.length > 0) {
-        return schema.enum[0];
-    }
-    if (schema["x-kubernetes-int-or-string"]) {
-        return 1;
-    }
-    switch (schema.type) {
-        case "object":
-            return Object.fromEntries((schema.required ?? []).map((k) => [k, minimalValue(schema.properties?.[k] ?? { type: "object" })]));
-        case "array":
-            return Array.from({ length: schema.minItems ?? 0 }, () => minimalValue(schema.items ?? { type: "object" }));
-        case "string":
-            return "made-before-upgrade";
-        case "integer":
-        case "number":
-            return Math.max(schema.minimum ?? 1, 1);
-        case "boolean":
-            return false;
-        default:
-            return {};
-    }
-}
-
 function withoutProfileWait(o: KubeObject): KubeObject {
     if (o.kind !== "Profile" || !o.metadata.annotations?.[WAIT_FOR]) {
         return o;
     }
     const { [WAIT_FOR]: _dropped, ...annotations } = o.metadata.annotations;
     return { ...o, metadata: { ...o.metadata, annotations } };
-}
-
-/**
- * Orders the program's graph cannot guarantee, read from the units: a custom resource
- * whose CRD is not in a unit it waits for (or before it in its own group) or not awaited
- * Established; a namespaced object whose Namespace (or Profile, for a profile namespace)
- * is not. Namespaces that exist on every cluster (default, kube-system, kube-public,
- * kube-node-lease) need no creator.
- */
-export function orderProblems(units: readonly ApplyUnit[]): string[] {
-    const byUrn = new Map(units.map((u) => [u.urn, u]));
-    const upstream = (u: ApplyUnit): Set<string> => {
-        const seen = new Set<string>();
-        const stack = [...u.after];
-        while (stack.length > 0) {
-            const next = stack.pop() as string;
-            if (!seen.has(next)) {
-                seen.add(next);
-                stack.push(...(byUrn.get(next)?.after ?? []));
-            }
-        }
-        return seen;
-    };
-    const builtInNamespaces = new Set(["default", "kube-system", "kube-public", "kube-node-lease"]);
-    const crdOf = new Map<string, { unit: string; crd: KubeObject }>();
-    const namespaceOf = new Map<string, { unit: string; object: KubeObject }>();
-    const profileOf = new Map<string, { unit: string; profile: KubeObject }>();
-    const clusterScoped = new Set<string>();
-    for (const u of units) {
-        for (const o of u.objects) {
-            const spec = o.spec as { group?: string; names?: { kind?: string }; scope?: string } | undefined;
-            if (o.kind === "CustomResourceDefinition" && spec?.group && spec.names?.kind) {
-                crdOf.set(`${spec.group}/${spec.names.kind}`, { unit: u.urn, crd: o });
-                if (spec.scope === "Cluster") {
-                    clusterScoped.add(spec.names.kind);
-                }
-            }
-            if (o.kind === "Namespace" && o.apiVersion === "v1") {
-                namespaceOf.set(o.metadata.name, { unit: u.urn, object: o });
-            }
-            if (o.kind === "Profile" && apiGroup(o.apiVersion) === "kubeflow.org") {
-                profileOf.set(o.metadata.name, { unit: u.urn, profile: o });
-            }
-        }
-    }
-    const problems: string[] = [];
-    for (const u of units) {
-        const before = upstream(u);
-        const edges = groupEdges(u.objects);
-        const inGroupBefore = (o: KubeObject): Set<string> => {
-            const seen = new Set<string>();
-            const stack = [...(edges.get(objectKey(o)) ?? [])];
-            while (stack.length > 0) {
-                const next = stack.pop() as string;
-                if (!seen.has(next)) {
-                    seen.add(next);
-                    stack.push(...(edges.get(next) ?? []));
-                }
-            }
-            return seen;
-        };
-        for (const o of u.objects) {
-            const mine = inGroupBefore(o);
-            const waitsFor = (unit: string, target: KubeObject): boolean => before.has(unit) || (unit === u.urn && mine.has(objectKey(target)));
-            const crd = crdOf.get(`${apiGroup(o.apiVersion)}/${o.kind}`);
-            if (crd) {
-                if (!waitsFor(crd.unit, crd.crd)) {
-                    problems.push(`${o.kind} ${o.metadata.name} (${u.name}): does not wait for CRD ${crd.crd.metadata.name}`);
-                } else if (crd.crd.metadata.annotations?.[WAIT_FOR] !== "condition=Established") {
-                    problems.push(`${o.kind} ${o.metadata.name} (${u.name}): CRD ${crd.crd.metadata.name} is not awaited Established`);
-                }
-            }
-            const ns = o.metadata.namespace;
-            if (ns && !clusterScoped.has(o.kind) && !builtInNamespaces.has(ns)) {
-                const namespace = namespaceOf.get(ns);
-                const profile = profileOf.get(ns);
-                const ok =
-                    (namespace !== undefined && waitsFor(namespace.unit, namespace.object)) ||
-                    (profile !== undefined && waitsFor(profile.unit, profile.profile) && profile.profile.metadata.annotations?.[WAIT_FOR] !== undefined);
-                if (!ok) {
-                    problems.push(`${o.kind} ${ns}/${o.metadata.name} (${u.name}): does not wait for namespace ${ns}`);
-                }
-            }
-        }
-    }
-    return problems;
 }
