@@ -248,7 +248,9 @@ export function describeRelease(id: string): void {
                 ];
                 const server = await startKubeServer(binaries as Exclude<typeof binaries, string>);
                 try {
-                    const controller = new ProfileController(server.config);
+                    // The controller acts 5 s after the Profile, far longer than the group's few
+                    // requests take even on a loaded machine: the refusal does not depend on a race.
+                    const controller = new ProfileController(server.config, 5000);
                     const report = await applyUnits(server.config, control, { afterAccepted: controller.observe });
                     await controller.settle();
                     const refused = report.refusals.filter((r) => / team-a\//.test(r.object) && r.code === 404);
