@@ -12,7 +12,7 @@
  * knative-serving/webhook is refused as it is and accepted once moved
  * (test/kube-install.test.ts).
  */
-import { KubeObject, Problem, apiGroup, objectKey } from "../types";
+import { KubeObject, Problem, objectKey } from "../types";
 
 interface Removal {
     readonly apiVersion: string;
@@ -64,14 +64,9 @@ function minorOf(version: string): number | undefined {
     return m ? Number(m[1]) : undefined;
 }
 
+/** The table's row for an object: its own kind's first, else its group version's `*` row (the order of REMOVALS). */
 function removalOf(o: KubeObject): Removal | undefined {
-    return REMOVALS.find(
-        (r) =>
-            r.apiVersion === o.apiVersion &&
-            (r.kind === o.kind ||
-                // The v1.22 rows stand for every kind of the group except the ones listed apart.
-                (r.kind === "*" && !REMOVALS.some((s) => s.kind === o.kind && apiGroup(s.apiVersion) === apiGroup(o.apiVersion) && s !== r))),
-    );
+    return REMOVALS.find((r) => r.apiVersion === o.apiVersion && (r.kind === o.kind || r.kind === "*"));
 }
 
 export interface ServedVersions {
