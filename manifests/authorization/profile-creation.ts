@@ -1,8 +1,10 @@
 /**
  * Who may create a Profile when `selfService` is off. The dashboard's registration flow
  * is only a button: its `POST /api/workgroup/create` does not check
- * `registrationFlowAllowed` (kubeflow/kubeflow components/centraldashboard/app/
- * api_workgroup.ts, v1.7.0 to v1.10.0) and hands the request to kfam, whose CreateProfile
+ * `registrationFlowAllowed`, and takes the new Profile's owner from the request body when
+ * one is given (kubeflow/kubeflow components/centraldashboard/app/api_workgroup.ts,
+ * WorkgroupApi.routes `.post('/create')`, read at commit 0146848; the flag only feeds
+ * `/exists`), and hands the request to kfam, whose CreateProfile
  * checks no permission (components/access-management/kfam/api_default.go) and creates
  * the Profile as its own service account, which the render binds to cluster-admin
  * (`profiles-cluster-rolebinding`). So the refusal goes where it cannot be bypassed: a
