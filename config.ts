@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_RELEASE, findRelease, releaseIds, supportsKubernetes } from "./manifests/catalog";
+import { DEFAULT_RELEASE, findRelease, kubernetesMinor, releaseIds, supportsKubernetes } from "./manifests/catalog";
 import { ProfileConfig, validateProfiles } from "./manifests/profiles";
 import { ADMISSION_POLICY_SINCE } from "./manifests/authorization/profile-creation";
 import { USER_ID_CLAIMS, UserIdClaim, defaultUserIdClaim, supportedUserIdClaims } from "./manifests/authservice";
@@ -504,8 +504,8 @@ export function resolveConfig(raw: RawConfig, stack: string, context: Deployment
         bad("selfService", rawSelfService, "true or false");
     }
     const selfService = rawSelfService === undefined ? DEFAULTS.selfService : rawSelfService === "true";
-    const minor = /^v?1\.(\d+)/.exec(kubernetesVersion)?.[1];
-    if (!selfService && minor !== undefined && Number(minor) < ADMISSION_POLICY_SINCE) {
+    const minor = kubernetesMinor(kubernetesVersion);
+    if (!selfService && minor !== undefined && minor < ADMISSION_POLICY_SINCE) {
         warnings.push(
             `${NAMESPACE}:selfService is false, but Kubernetes ${kubernetesVersion} serves no ValidatingAdmissionPolicy (1.${ADMISSION_POLICY_SINCE} and newer do): ` +
                 "only the dashboard's button is hidden, and a signed-in user can still create a profile through its API.",

@@ -18,6 +18,7 @@ import { moveToServedVersions } from "./manifests/transforms/served-versions";
 import { keepDroppedVersions } from "./manifests/upgrades/stored-versions";
 import { dropAggregatedRules } from "./manifests/transforms/aggregated-roles";
 import { ADMISSION_POLICY_SINCE, kfamUsername, profileCreationPolicy } from "./manifests/authorization/profile-creation";
+import { kubernetesMinor } from "./manifests/catalog";
 import { KubeObject, formatProblems } from "./manifests/types";
 
 /**
@@ -47,9 +48,9 @@ export function authserviceName(cfg: Pick<Config, "name">): string {
 
 /** The admission policy that refuses kfam's Profiles, when self-service is off and the cluster serves such policies. */
 function profileCreationGuard(cfg: Config, objects: readonly KubeObject[]): KubeObject[] {
-    const minor = /^v?1\.(\d+)/.exec(cfg.kubernetesVersion)?.[1];
+    const minor = kubernetesMinor(cfg.kubernetesVersion);
     const kfam = kfamUsername(objects);
-    return cfg.selfService || !kfam || minor === undefined || Number(minor) < ADMISSION_POLICY_SINCE ? [] : profileCreationPolicy(kfam);
+    return cfg.selfService || !kfam || minor === undefined || minor < ADMISSION_POLICY_SINCE ? [] : profileCreationPolicy(kfam);
 }
 
 export function planDeployment(cfg: Config, rendered: RenderedRelease, now = new Date()): DeploymentPlan {

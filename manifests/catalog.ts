@@ -89,16 +89,17 @@ export function findRelease(id: string): Release | undefined {
 
 /** Whether a Kubernetes version ("1.33" or "1.33.2") lies in the release's documented range. */
 export function supportsKubernetes(release: Release, version: string): boolean {
-    const v = minor(version);
+    const v = kubernetesMinor(version);
     if (v === undefined) {
         return false;
     }
-    const lo = minor(release.kubernetes.min);
-    const hi = minor(release.kubernetes.max);
+    const lo = kubernetesMinor(release.kubernetes.min);
+    const hi = kubernetesMinor(release.kubernetes.max);
     return lo !== undefined && hi !== undefined && v >= lo && v <= hi;
 }
 
-function minor(version: string): number | undefined {
+/** The minor of a Kubernetes 1.x version ("1.33", "v1.33.2" -> 33), undefined when it is not one. */
+export function kubernetesMinor(version: string): number | undefined {
     const m = /^v?1\.(\d+)(?:\.\d+)?$/.exec(version.trim());
     return m ? Number(m[1]) : undefined;
 }

@@ -1,21 +1,22 @@
 /**
  * Sends what the program registered to a real API server, the way the Kubernetes
  * provider would: server-side apply under one field manager, each resource after
- * everything it depends on, a CustomResourceDefinition awaited until Established.
+ * everything it depends on, each `pulumi.com/waitFor` awaited.
  *
  * The order is the program's as recorded (tools/kube-units.ts), the awaits its
  * `pulumi.com/waitFor` annotations (tools/kube-await.ts). Nothing is retried: the first
  * refusal of an object is what is reported, since a create that needs a retry is an
  * order that only works by luck.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import * as k8s from "@kubernetes/client-node";
-import { isRecord } from "../manifests/kube";
+import { describeObject, isRecord } from "../manifests/kube";
 import { WAIT_FOR } from "../manifests/platform";
 import { KubeObject, apiGroup, objectKey } from "../manifests/types";
 import { replacementFields } from "../manifests/upgrades/replacement";
 import { retainedWhenDropped } from "../manifests/upgrades/retained";
 import { awaitWaitFor } from "./kube-await";
-import { ApplyUnit, groupEdges } from "./kube-units";
+import { ApplyUnit, groupEdges, objectHeader } from "./kube-units";
 
 /**
  * The field manager of every apply. The provider creates an object with a plain create
@@ -75,11 +76,6 @@ export interface ApplyOptions {
     readonly waitTimeoutMs?: number;
 }
 
-/** Human name of an object: `Kind namespace/name`. */
-export function describe(o: KubeObject): string {
-    return `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata.name}`;
-}
-
 /** The server's message in an error of the client (the Status body's message when there is one). */
 export function serverMessage(e: unknown): { code: number | undefined; message: string } {
     if (e instanceof k8s.ApiException) {
@@ -115,8 +111,6 @@ class Limit {
         }
     }
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Server-side apply of objects exactly as the program wrote them. The client builds each
@@ -200,7 +194,7 @@ export async function applyUnits(config: k8s.KubeConfig, units: readonly ApplyUn
     const applyObject = async (unit: ApplyUnit, o: KubeObject): Promise<void> => {
         const reason = options.leaveOut?.(o);
         if (reason) {
-            report.leftOut.push({ object: describe(o), reason });
+            report.leftOut.push({ object: describeObject(o), reason });
             return;
         }
         try {
@@ -215,13 +209,13 @@ export async function applyUnits(config: k8s.KubeConfig, units: readonly ApplyUn
                 if (replace.length > 0) {
                     report.requests++;
                     await deleteAndWait(client, before as KubeObject);
-                    report.replaced.push(`${describe(o)} (${replace.join(", ")})`);
+                    report.replaced.push(`${describeObject(o)} (${replace.join(", ")})`);
                 }
                 report.requests++;
                 await applier.apply(o);
             });
         } catch (e) {
-            report.refusals.push({ unit: unit.name, object: describe(o), ...serverMessage(e) });
+            report.refusals.push({ unit: unit.name, object: describeObject(o), ...serverMessage(e) });
             return;
         }
         const kind = `${o.apiVersion} ${o.kind}`;
@@ -232,7 +226,7 @@ export async function applyUnits(config: k8s.KubeConfig, units: readonly ApplyUn
             try {
                 await awaitWaitFor(client, o, waitFor, options.waitTimeoutMs ?? 300_000);
             } catch (e) {
-                report.waitsFailed.push({ unit: unit.name, object: describe(o), code: undefined, message: e instanceof Error ? e.message : String(e) });
+                report.waitsFailed.push({ unit: unit.name, object: describeObject(o), code: undefined, message: e instanceof Error ? e.message : String(e) });
             }
         }
     };
@@ -268,11 +262,7 @@ export async function applyUnits(config: k8s.KubeConfig, units: readonly ApplyUn
 
 /** Deletes an object and waits until the server no longer has it (a replacement creates it again). */
 async function deleteAndWait(client: k8s.KubernetesObjectApi, o: KubeObject): Promise<void> {
-    const header = {
-        apiVersion: o.apiVersion,
-        kind: o.kind,
-        metadata: { name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) },
-    };
+    const header = objectHeader(o);
     await client.delete(header);
     for (let pause = 50; ; pause = Math.min(pause * 2, 1000)) {
         try {
@@ -310,20 +300,16 @@ export async function deleteRemoved(config: k8s.KubeConfig, previous: readonly A
             // group's transform (components/retain-crds.ts), which runs in the engine, not
             // under the mocks: the same predicate stands in for it.
             if (unit.retainOnDelete || retainedWhenDropped(o)) {
-                removal.retained.push(describe(o));
+                removal.retained.push(describeObject(o));
                 continue;
             }
             try {
-                await client.delete({
-                    apiVersion: o.apiVersion,
-                    kind: o.kind,
-                    metadata: { name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) },
-                });
-                removal.deleted.push(describe(o));
+                await client.delete(objectHeader(o));
+                removal.deleted.push(describeObject(o));
             } catch (e) {
                 const said = serverMessage(e);
                 if (said.code !== 404) {
-                    removal.refusals.push({ unit: unit.name, object: describe(o), ...said });
+                    removal.refusals.push({ unit: unit.name, object: describeObject(o), ...said });
                 }
             }
         }

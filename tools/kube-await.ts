@@ -1,12 +1,12 @@
 /**
  * The provider's `pulumi.com/waitFor` awaits, evaluated against a real API server.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import * as k8s from "@kubernetes/client-node";
 import { isRecord } from "../manifests/kube";
 import { WAIT_FOR } from "../manifests/platform";
 import { KubeObject } from "../manifests/types";
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+import { objectHeader } from "./kube-units";
 
 /**
  * Waits until a `pulumi.com/waitFor` value holds on the live object, as the provider
@@ -19,11 +19,7 @@ export async function awaitWaitFor(client: k8s.KubernetesObjectApi, o: KubeObjec
     const deadline = Date.now() + timeoutMs;
     // Each read of a CRD is the whole schema: poll gently (0.1 s, growing to 1 s).
     for (let pause = 100; ; pause = Math.min(pause * 1.5, 1000)) {
-        const live = (await client.read({
-            apiVersion: o.apiVersion,
-            kind: o.kind,
-            metadata: { name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) },
-        })) as unknown as Record<string, unknown>;
+        const live = (await client.read(objectHeader(o))) as unknown as Record<string, unknown>;
         if (conditions.every((c) => waitForHolds(c, live))) {
             return;
         }

@@ -22,6 +22,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import * as k8s from "@kubernetes/client-node";
 
 /** Where the binaries were found, and by which rule. */
@@ -98,8 +99,6 @@ function logTail(file: string, lines = 20): string {
         return "(no log)";
     }
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function kubeConfig(url: string, caFile: string, token: string, impersonateUser?: string): k8s.KubeConfig {
     const user = impersonateUser ? `as-${impersonateUser}` : "admin";

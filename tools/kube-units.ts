@@ -12,6 +12,15 @@ import { DEPENDS_ON } from "../manifests/profiles";
 import { KubeObject, apiGroup, dependsOnRef, objectKey } from "../manifests/types";
 import { RecordedResource, isSecretValue } from "./recording-runtime";
 
+/** What the client needs to read or delete an object: its apiVersion, kind, name and namespace. */
+export function objectHeader(o: KubeObject): KubeObject {
+    return {
+        apiVersion: o.apiVersion,
+        kind: o.kind,
+        metadata: { name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) },
+    };
+}
+
 /** The provider's type token of a yaml/v2 group. */
 export const CONFIG_GROUP = "kubernetes:yaml/v2:ConfigGroup";
 

@@ -12,6 +12,7 @@
  * knative-serving/webhook is refused as it is and accepted once moved
  * (test/kube-install.test.ts).
  */
+import { kubernetesMinor } from "../catalog";
 import { KubeObject, Problem, objectKey } from "../types";
 
 interface Removal {
@@ -59,11 +60,6 @@ const REMOVALS: readonly Removal[] = [
     ].map((apiVersion) => ({ apiVersion, kind: "*", removedIn: 22 })),
 ];
 
-function minorOf(version: string): number | undefined {
-    const m = /^v?1\.(\d+)(?:\.\d+)?$/.exec(version.trim());
-    return m ? Number(m[1]) : undefined;
-}
-
 /** The table's row for an object: its own kind's first, else its group version's `*` row (the order of REMOVALS). */
 function removalOf(o: KubeObject): Removal | undefined {
     return REMOVALS.find((r) => r.apiVersion === o.apiVersion && (r.kind === o.kind || r.kind === "*"));
@@ -84,7 +80,7 @@ export interface ServedVersions {
  * otherwise. An unparsable version is config.ts's to report.
  */
 export function moveToServedVersions(objects: readonly KubeObject[], kubernetesVersion: string, release: string): ServedVersions {
-    const minor = minorOf(kubernetesVersion);
+    const minor = kubernetesMinor(kubernetesVersion);
     const moved: string[] = [];
     const problems: Problem[] = [];
     const out = objects.map((o) => {
