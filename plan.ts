@@ -9,6 +9,7 @@ import { AuthPlan, allowSessionRefresh, isAuthserviceObject, mitigateLargeTokens
 import { isEdgeObject } from "./manifests/edge";
 import { EdgePlan, planEdge } from "./manifests/edge-plan";
 import { PlatformPlan, planPlatform } from "./manifests/platform";
+import { rolloutOnConfigChange } from "./manifests/upgrades/config-rollout";
 import { ProfilesPlan, planProfiles } from "./manifests/profiles";
 import { prepareRelease, validateRequired } from "./manifests/transforms";
 import { dropExampleProfile, exampleUserProblems } from "./manifests/transforms/example-profile";
@@ -99,7 +100,8 @@ export function planDeployment(cfg: Config, rendered: RenderedRelease, now = new
             return undefined;
         }
     };
-    const platform = attempt(() => planPlatform(allowSessionRefresh(mitigateLargeTokens(prepared.objects), flavour)));
+    // Pods restart when what they read from the plan changes (ConfigMaps update in place).
+    const platform = attempt(() => planPlatform(rolloutOnConfigChange(allowSessionRefresh(mitigateLargeTokens(prepared.objects), flavour))));
     attempt(() => {
         const exampleUser = exampleUserProblems(deployed);
         if (exampleUser.length > 0) {

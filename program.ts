@@ -108,7 +108,6 @@ export function deploy(cfg: Config, rendered: RenderedRelease): Deployment {
         plan: plan.platform,
         credentials: plan.platformCredentials,
         provider: cluster.provider,
-        protect: cfg.protect,
     });
 
     const authservice = new Authservice(authserviceName(cfg), {

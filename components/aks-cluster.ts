@@ -323,6 +323,12 @@ export class AksCluster extends pulumi.ComponentResource {
             {
                 kubeconfig: this.kubeconfig,
                 enableServerSideApply: true,
+                // A ConfigMap's or Secret's new data is an update, not a delete and a
+                // create that leaves running pods without it for a moment (diff.go
+                // forceNewProperties); their readers roll through the digest on their pod
+                // templates (manifests/upgrades/config-rollout.ts).
+                enableConfigMapMutable: true,
+                enableSecretMutable: true,
             },
             { parent: this, dependsOn: [deployerRole] },
         );

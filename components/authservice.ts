@@ -4,6 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import { toYamlText } from "../manifests/parse";
 import { AuthPlan, bindAuthservice } from "../manifests/authservice";
+import { renamedObjects } from "./renamed-objects";
 import { versionAliases } from "./version-aliases";
 
 export interface AuthserviceArgs {
@@ -104,7 +105,7 @@ export class Authservice extends pulumi.ComponentResource {
         new k8s.yaml.v2.ConfigGroup(
             `${name}-objects`,
             { yaml, resourcePrefix: name },
-            { ...childOpts, dependsOn: [...args.after, secret], transforms: [versionAliases] },
+            { ...childOpts, dependsOn: [...args.after, secret], transforms: [versionAliases, renamedObjects] },
         );
         this.registerOutputs({ sessionCookieName: this.sessionCookieName });
     }

@@ -18,8 +18,6 @@ export interface KubeflowPlatformArgs {
     readonly credentials: readonly KubeObject[];
     /** The cluster's provider; nothing here uses another. */
     readonly provider: k8s.Provider;
-    /** Keep data volumes when the stack is destroyed or the release changes. */
-    readonly protect: boolean;
 }
 
 /**
@@ -88,7 +86,15 @@ export class KubeflowPlatform extends pulumi.ComponentResource {
                                     parent: this,
                                     provider,
                                     dependsOn: [group],
-                                    retainOnDelete: args.protect,
+                                    // Kept whatever `protect` says: a release that drops a
+                                    // claim (minio-pvc at v1.11.0) must not delete the data
+                                    // in it. Not `protect`: the engine refuses to delete a
+                                    // protected resource the program no longer declares,
+                                    // retained or not (pulumi v3.259.0
+                                    // pkg/resource/deploy/step.go DeleteStep.Apply checks
+                                    // protect before retainOnDelete), and the upgrade
+                                    // would stop there.
+                                    retainOnDelete: true,
                                 },
                             ),
                     ),

@@ -8,6 +8,7 @@ export interface ObjectMeta {
     namespace?: string;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
+    finalizers?: string[];
     [key: string]: unknown;
 }
 

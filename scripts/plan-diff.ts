@@ -4,7 +4,9 @@
  * make the provider replace an object), and the stack outputs.
  */
 import { forceNewFields, forcesReplacement } from "../manifests/upgrades/replacement";
+import { renameOf } from "../manifests/upgrades/renames";
 import { retainedWhenDropped } from "../manifests/upgrades/retained";
+import type { KubeObject } from "../manifests/types";
 import { Json, SECRET, canonicalJson, compare, joinPath, pathKey } from "./plan-json";
 import type { Plan, PlanResource } from "./plan-model";
 
@@ -86,18 +88,30 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
         }
     }
     const outputs = diffValues(before.outputs, after.outputs, "", "", {}, {});
-    return { added, removed, modified, outputs, warnings: [...after.warnings, ...upgradeWarnings(before, modified, removed)] };
+    return { added, removed, modified, outputs, warnings: [...after.warnings, ...upgradeWarnings(before, after, modified, removed)] };
 }
 
 /**
  * What a reviewer must know of an upgrade before it is applied: every CRD the new plan
- * drops, which stays on the cluster with its objects (manifests/upgrades/retained.ts), and
- * every volume claim the new plan drops, kept or deleted with its data.
+ * drops, which stays on the cluster with its objects (manifests/upgrades/retained.ts),
+ * every object renamed and replaced with its old one deleted first
+ * (manifests/upgrades/renames.ts), and every volume claim the new plan drops, kept or
+ * deleted with its data.
  */
-function upgradeWarnings(before: Plan, modified: readonly ModifiedResource[], removed: readonly ResourceRef[]): string[] {
+function upgradeWarnings(before: Plan, after: Plan, modified: readonly ModifiedResource[], removed: readonly ResourceRef[]): string[] {
     const old = new Map(before.resources.map((r) => [r.urn, r]));
+    const now = new Map(after.resources.map((r) => [r.urn, r]));
     const warnings: string[] = [];
     for (const m of modified) {
+        for (const key of m.objects?.added ?? []) {
+            const o = now.get(m.urn)?.objects?.[key];
+            const rename = isObject(o) ? renameOf(o as unknown as KubeObject) : undefined;
+            if (rename && (m.objects?.removed ?? []).includes(`${rename.kind} ${rename.namespace}/${rename.from}`)) {
+                warnings.push(
+                    `${key}: renamed from ${rename.from} (${rename.releases}); the old ${rename.kind} is deleted before the new one is created (deleteBeforeReplace), as both use the same volume`,
+                );
+            }
+        }
         for (const key of m.objects?.removed ?? []) {
             const o = old.get(m.urn)?.objects?.[key];
             const kind = isObject(o) && typeof o.kind === "string" ? o.kind : "";
@@ -116,7 +130,7 @@ function upgradeWarnings(before: Plan, modified: readonly ModifiedResource[], re
         warnings.push(
             kept
                 ? `volume claim ${r.name}: the new plan drops it; it is kept on the cluster with its data (retainOnDelete), no longer managed`
-                : `volume claim ${r.name}: the new plan drops it, and its volume and data are deleted (protect is off)`,
+                : `volume claim ${r.name}: the new plan drops it, and its volume and data are deleted (the older plan registered it without retainOnDelete)`,
         );
     }
     return warnings;
@@ -150,7 +164,11 @@ function replacingPaths(obj: Json | undefined, changes: readonly Change[]): stri
     if (!isObject(obj)) {
         return [];
     }
-    const fields = forceNewFields(typeof obj.apiVersion === "string" ? obj.apiVersion : "", typeof obj.kind === "string" ? obj.kind : "");
+    const fields = forceNewFields(
+        typeof obj.apiVersion === "string" ? obj.apiVersion : "",
+        typeof obj.kind === "string" ? obj.kind : "",
+        obj.immutable === true,
+    );
     return [...new Set(changes.map((c) => c.path).filter((p) => forcesReplacement(fields, p)))];
 }
 

@@ -19,6 +19,7 @@ import { findKubeBinaries } from "../tools/kube-server";
 import { kubeBinariesOrSkip } from "./support/kube";
 import { recordedResource } from "./support/recorded";
 import { orderProblems } from "./support/kube-order";
+import { takeovers } from "./support/kube-upgrade";
 
 const recorded = recordedResource;
 
@@ -210,6 +211,26 @@ describe("the controllers the harness stands in for", () => {
             role("unrelated", {}, [{ verbs: ["*"], apiGroups: ["*"], resources: ["*"] }]),
         ];
         assert.deepEqual(aggregatedRules(edit, all), [r1, r2]);
+    });
+});
+
+describe("the upgrade check's takeovers, read from the plans", () => {
+    const sts = (name: string, claim: string): KubeObject => ({
+        apiVersion: "apps/v1",
+        kind: "StatefulSet",
+        metadata: { name, namespace: "istio-system" },
+        spec: { template: { spec: { volumes: [{ name: "data", persistentVolumeClaim: { claimName: claim } }] } } },
+    });
+    const units = (...objects: KubeObject[]): ApplyUnit[] => [{ urn: "u", name: "u", objects, after: [] }];
+
+    it("a new workload on the claim of a dropped one is a takeover; the same workload, or another claim, is not", () => {
+        assert.deepEqual(takeovers(units(sts("authservice", "authservice-pvc")), units(sts("oidc-authservice", "authservice-pvc"))), [
+            { workload: "StatefulSet istio-system/oidc-authservice", claim: "istio-system/authservice-pvc" },
+        ]);
+        assert.deepEqual(takeovers(units(sts("authservice", "authservice-pvc")), units(sts("authservice", "authservice-pvc"))), []);
+        assert.deepEqual(takeovers(units(sts("authservice", "a")), units(sts("oidc-authservice", "b"))), []);
+        // The old one still there: both run, no takeover of a dropped workload.
+        assert.deepEqual(takeovers(units(sts("authservice", "a")), units(sts("authservice", "a"), sts("oidc-authservice", "a"))), []);
     });
 });
 

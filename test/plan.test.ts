@@ -229,15 +229,20 @@ describe("plan: --against", () => {
         assert.match(text, /^Changes since before\.json: 0 to create, 1 to update, 0 to replace, 1 to delete/);
     });
 
-    it("marks an object the Kubernetes provider replaces (ConfigMap data, a Deployment's selector) as +- replace (pulumi-kubernetes v4.32.0 provider/pkg/provider/diff.go forceNew)", () => {
+    it("marks an object the Kubernetes provider replaces (an immutable ConfigMap's data, a Deployment's selector) as +- replace, a mutable ConfigMap's data as an update (pulumi-kubernetes v4.32.0 provider/pkg/provider/diff.go forceNewProperties)", () => {
         const group = (obj: Record<string, unknown>) => plan.buildPlan([recorded("kubernetes:yaml/v2:ConfigGroup", "g", { yaml: JSON.stringify(obj) })], meta);
-        const configMap = (value: string) => ({
+        const configMap = (value: string, immutable?: boolean) => ({
             apiVersion: "v1",
             kind: "ConfigMap",
             metadata: { name: "c", namespace: "n", labels: { v: value } },
             data: { FORCE_HTTPS: value },
+            ...(immutable === undefined ? {} : { immutable }),
         });
-        const diff = plan.diffPlans(group(configMap("false")), group(configMap("true")));
+        // The program's provider has enableConfigMapMutable on: new data is an update in place.
+        const mutable = plan.diffPlans(group(configMap("false")), group(configMap("true")));
+        assert.equal(mutable.modified[0].objects?.changed[0].replaces, undefined);
+        assert.match(plan.formatDiff(mutable, "b.json"), /0 to create, 1 to update, 0 to replace, 0 to delete/);
+        const diff = plan.diffPlans(group(configMap("false", true)), group(configMap("true", true)));
         assert.deepEqual(diff.modified[0].objects?.changed[0].replaces, ["data.FORCE_HTTPS"]);
         assert.match(
             plan.formatDiff(diff, "b.json"),
@@ -432,5 +437,18 @@ describe("plan: --against, what an upgrade keeps and drops", () => {
         assert.match(warnings[2], /^volume claim scratch: .* its volume and data are deleted/);
         assert.match(plan.formatDiff(plan.diffPlans(a, b), "a.json"), /\nwarning: CustomResourceDefinition tfjobs\.kubeflow\.org: /);
         assert.deepEqual(plan.diffPlans(b, b).warnings, []);
+    });
+    it("warns of the authservice StatefulSet's rename, the old one deleted before the new one is created", () => {
+        const sts = (name: string) => ({ apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name, namespace: "istio-system" } });
+        const a = plan.buildPlan([group(sts("authservice"))], meta);
+        const b = plan.buildPlan([group(sts("oidc-authservice"))], meta);
+        const warnings = plan.diffPlans(a, b).warnings;
+        assert.deepEqual(warnings.length, 1, warnings.join("\n"));
+        assert.match(
+            warnings[0],
+            /^StatefulSet istio-system\/oidc-authservice: renamed from authservice \(v1\.7\.0 -> v1\.8\.1\); the old StatefulSet is deleted before the new one is created/,
+        );
+        // Another object appearing is no rename.
+        assert.deepEqual(plan.diffPlans(a, plan.buildPlan([group(sts("authservice"), sts("other"))], meta)).warnings, []);
     });
 });

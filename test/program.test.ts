@@ -258,6 +258,23 @@ describe("the Azure graph (dev stack)", () => {
         assert.equal(mocks.one(T.k8sProvider).inputs.deleteUnreachable, undefined);
     });
 
+    it("updates ConfigMaps and Secrets in place: the provider's enableConfigMapMutable and enableSecretMutable are on", () => {
+        const inputs = mocks.one(T.k8sProvider).inputs;
+        // Provider inputs travel as the provider's config: a boolean may arrive as its JSON text.
+        assert.equal(String(inputs.enableConfigMapMutable), "true");
+        assert.equal(String(inputs.enableSecretMutable), "true");
+    });
+
+    it("keeps data volumes when a release drops them, with protect off (dev): every PersistentVolumeClaim has retainOnDelete and no protect", () => {
+        const pvcs = mocks.ofType("kubernetes:core/v1:PersistentVolumeClaim");
+        assert.ok(pvcs.length > 0);
+        for (const p of pvcs) {
+            assert.equal(p.retainOnDelete, true, p.name);
+            // A protected resource the program stops declaring stops the update (pulumi step.go).
+            assert.equal(p.protect, false, p.name);
+        }
+    });
+
     it("builds exactly one Kubernetes provider, from the admin kubeconfig, as a secret", async () => {
         const providers = mocks.ofType(T.k8sProvider);
         assert.equal(providers.length, 1);
@@ -651,12 +668,12 @@ describe("the whole program on every real release", { skip: skipWithoutRenders()
             const text = JSON.stringify(applied);
             assert.doesNotMatch(text, /dex\.auth\.svc/);
             assert.doesNotMatch(text, /minio123/);
-            // Data volumes are their own resources, retained in prod.
+            // Data volumes are their own resources, retained and not protected.
             const pvcs = mocks.ofType("kubernetes:core/v1:PersistentVolumeClaim");
             assert.ok(pvcs.length > 0);
             assert.ok(
-                pvcs.every((p) => p.retainOnDelete),
-                "PVCs retained when protect is on",
+                pvcs.every((p) => p.retainOnDelete && !p.protect),
+                "PVCs retained, never protected",
             );
             for (const r of mocks.resources) {
                 assert.deepEqual(plaintextLeaks(r.inputs, SECRET_PLAINTEXTS), [], `${r.type} ${r.name}`);

@@ -5,6 +5,7 @@
  */
 import type * as k8s from "@kubernetes/client-node";
 import { objectKey } from "../manifests/types";
+import { beforeRename, renameOf } from "../manifests/upgrades/renames";
 import { ApplyReport, Removal, applyUnits, deleteRemoved, leaveOutWebhooks } from "./kube-apply";
 import { ApplyUnit } from "./kube-units";
 import { ProfileController, aggregateClusterRoles } from "./kube-controllers";
@@ -49,6 +50,16 @@ export interface UpgradeResult extends InstallResult {
 export async function upgradeUnits(config: k8s.KubeConfig, from: readonly ApplyUnit[], to: readonly ApplyUnit[]): Promise<UpgradeResult> {
     const start = Date.now();
     const previous = new Map(from.flatMap((u) => u.objects.map((o) => [objectKey(o), o] as const)));
+    // A renamed object is the old one under a new name (its alias): replaced, the old
+    // deleted first (deleteBeforeReplace, manifests/upgrades/renames.ts).
+    const next = new Set(to.flatMap((u) => u.objects.map(objectKey)));
+    for (const o of to.flatMap((u) => u.objects)) {
+        const rename = renameOf(o);
+        const old = rename && previous.get(objectKey(beforeRename(o, rename)));
+        if (rename && old && !next.has(objectKey(old)) && !previous.has(objectKey(o))) {
+            previous.set(objectKey(o), old);
+        }
+    }
     const profiles = new ProfileController(config);
     const report = await applyUnits(config, to, { leaveOut: leaveOutWebhooks, afterAccepted: profiles.observe, previous });
     await profiles.settle();

@@ -8,10 +8,11 @@ import { KubeObject, apiGroup } from "../types";
 
 /**
  * The fields whose change the provider replaces an object for (pulumi-kubernetes v4.32.0
- * provider/pkg/provider/diff.go forceNew; a ConfigMap's and a Secret's data count
- * because enableConfigMapMutable and enableSecretMutable default to false, provider.go,
- * and this program leaves them so), by `<group or core> <Kind>`; `metadata.name` and
- * `metadata.namespace` for every kind.
+ * provider/pkg/provider/diff.go forceNew and forceNewProperties), by `<group or core>
+ * <Kind>`; `metadata.name` and `metadata.namespace` for every kind. A ConfigMap's and a
+ * Secret's data are replace-only when the object is `immutable` or the provider's
+ * enableConfigMapMutable / enableSecretMutable is off; this program turns both on
+ * (components/aks-cluster.ts), so only immutable ones are replaced.
  */
 const SELECTOR = ["spec.selector"];
 const FORCE_NEW: Readonly<Record<string, readonly string[]>> = {
@@ -24,13 +25,18 @@ const FORCE_NEW: Readonly<Record<string, readonly string[]>> = {
     "storage.k8s.io StorageClass": ["parameters", "provisioner"],
     "core PersistentVolumeClaim": ["spec.accessModes", "spec.selector", "spec.storageClassName", "spec.volumeName"],
     "core Service": ["spec.clusterIP"],
+};
+
+/** What diff.go adds for a ConfigMap or Secret marked `immutable: true`. */
+const IMMUTABLE: Readonly<Record<string, readonly string[]>> = {
     "core Secret": ["type", "data", "stringData"],
     "core ConfigMap": ["data", "binaryData"],
 };
 
-/** The dotted paths whose change replaces an object of this apiVersion and kind. */
-export function forceNewFields(apiVersion: string, kind: string): string[] {
-    return ["metadata.name", "metadata.namespace", ...(FORCE_NEW[`${apiGroup(apiVersion) || "core"} ${kind}`] ?? [])];
+/** The dotted paths whose change replaces an object of this apiVersion and kind (`immutable`: the object's own field). */
+export function forceNewFields(apiVersion: string, kind: string, immutable = false): string[] {
+    const key = `${apiGroup(apiVersion) || "core"} ${kind}`;
+    return ["metadata.name", "metadata.namespace", ...(FORCE_NEW[key] ?? []), ...(immutable ? (IMMUTABLE[key] ?? []) : [])];
 }
 
 /** Whether a changed property path (`spec.selector.matchLabels.app`, `data[0]`) lies under one of the fields. */
@@ -53,5 +59,7 @@ function canonical(v: unknown): string {
 
 /** The force-new fields that differ between the applied object and its next version (empty: an update in place). */
 export function replacementFields(before: KubeObject, after: KubeObject): string[] {
-    return forceNewFields(after.apiVersion, after.kind).filter((f) => canonical(at(before, f)) !== canonical(at(after, f)));
+    return forceNewFields(after.apiVersion, after.kind, before.immutable === true || after.immutable === true).filter(
+        (f) => canonical(at(before, f)) !== canonical(at(after, f)),
+    );
 }

@@ -39,6 +39,8 @@ const SECONDS: Readonly<Record<string, number>> = {
     // Three releases each on a real kube-apiserver, most of it the server's own CPU.
     "kube-install-1.test.ts": 110,
     "kube-install-2.test.ts": 90,
+    // Six releases one after the other on one server.
+    "kube-upgrade-chain.test.ts": 85,
     "program.test.ts": 15,
     "profiles-program.test.ts": 14,
     "language-host.test.ts": 14,

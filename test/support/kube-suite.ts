@@ -15,14 +15,14 @@ import { WAIT_FOR } from "../../manifests/platform";
 import { applyUnits, serverMessage } from "../../tools/kube-apply";
 import { ApplyUnit, programUnits } from "../../tools/kube-units";
 import { ProfileController } from "../../tools/kube-controllers";
-import { InstallResult, countsByKind, installUnits, upgradeUnits } from "../../tools/kube-install";
+import { InstallResult, countsByKind, installUnits } from "../../tools/kube-install";
 import { KubeServer, startKubeServer } from "../../tools/kube-server";
 import { installMocks } from "../mocks";
 import { releaseConfig } from "../stack-files";
 import { availableRenders } from "../upstream";
 import { kubeBinariesOrSkip } from "./kube";
 import { orderProblems } from "./kube-order";
-import { seedUserData, servedVersion } from "./kube-seed";
+import { upgradeAndCheck } from "./kube-upgrade";
 import { realRelease, runProgram } from "./program-run";
 
 export const OWNER = "alice@contoso.com";
@@ -273,44 +273,24 @@ export function describeRelease(id: string): void {
                 const { server, units } = state();
                 assert.ok(next);
                 const nextUnits = await programUnitsFor(next, await serverVersion(server));
-                const { seeded, dropped } = await seedUserData(server, units, nextUnits);
-                t.diagnostic(`seeded in team-a: ${seeded.map((o) => `${o.kind} ${o.metadata.name}`).join(", ")}`);
-                const result = await upgradeUnits(server.config, units, nextUnits);
-                const said = (list: typeof result.report.refusals): string[] => list.map((r) => `${r.object} (${r.unit}): ${r.code ?? ""} ${r.message}`);
-                t.diagnostic(
-                    `${id} -> ${next} in ${result.ms} ms: ${result.report.replaced.length} replaced, ${result.removal.deleted.length} deleted, ${result.removal.retained.length} kept by retainOnDelete`,
-                );
-                for (const line of result.report.replaced) {
-                    t.diagnostic(`  replaced ${line}`);
-                }
-                const crds = (list: readonly string[]): string[] =>
-                    list.filter((d) => d.startsWith("CustomResourceDefinition ")).map((d) => d.slice("CustomResourceDefinition ".length));
-                if (crds(result.removal.retained).length > 0) {
-                    t.diagnostic(`  CRDs the newer release no longer ships, kept with their objects: ${crds(result.removal.retained).join(", ")}`);
-                }
-                assert.deepEqual(crds(result.removal.deleted), [], "no CRD is deleted");
-                assert.deepEqual(crds(result.removal.retained).sort(), [...dropped].sort());
-                assert.deepEqual(said(result.report.refusals), [], "refused by the server");
-                assert.deepEqual(said(result.removal.refusals), [], "deletes refused");
-                assert.deepEqual(said(result.report.waitsFailed), [], "awaited and never ready");
-                assert.deepEqual(result.controllerErrors, []);
-                // Every seeded object, read back at a version the newer plan serves.
-                const client = k8s.KubernetesObjectApi.makeApiClient(server.config);
-                for (const o of seeded) {
-                    const apiVersion = servedVersion(nextUnits, o) ?? o.apiVersion;
-                    const live = await client.read({ apiVersion, kind: o.kind, metadata: { name: o.metadata.name, namespace: o.metadata.namespace } });
-                    assert.equal(live.metadata?.name, o.metadata.name, `${o.kind} ${o.metadata.name} at ${apiVersion}`);
-                }
+                await upgradeAndCheck(t, server, { id, units }, { id: next, units: nextUnits });
             },
         );
     });
 }
 
+/** The releases of the catalog with a render here, oldest first. */
+export function chainOfReleases(): string[] {
+    return RELEASES.map((r) => r.id)
+        .filter((r) => availableRenders().includes(r))
+        .reverse();
+}
+
 /** The next newer release of the catalog with a render here, or undefined. */
 function newerRelease(id: string): string | undefined {
-    const ids = RELEASES.map((r) => r.id).filter((r) => availableRenders().includes(r));
+    const ids = chainOfReleases();
     const i = ids.indexOf(id);
-    return i > 0 ? ids[i - 1] : undefined;
+    return i >= 0 && i < ids.length - 1 ? ids[i + 1] : undefined;
 }
 
 function withoutProfileWait(o: KubeObject): KubeObject {
