@@ -8,7 +8,8 @@
  * each frame in the SDK then goes through its .js.map: a profile of the whole program on
  * the 26.03 render spent 0.4 s of 5 s formatting those traces. SDK frames now show their
  * JavaScript position, as they do under plain node. `module.setSourceMapsSupport` is in
- * Node 22 since v22.14 (doc/api/module.md), below the project's engines floor.
+ * Node 22 since v22.14 (doc/api/module.md), the project's engines floor
+ * (tools/node-check.mjs stops an older Node first).
  */
 import * as nodeModule from "node:module";
 
