@@ -474,8 +474,8 @@ describe("runners per stack", () => {
 describe("Node", () => {
     const engines = (JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { engines: { node: string } }).engines.node;
 
-    it("is 22 or newer in package.json and in every setup-node step", () => {
-        assert.equal(engines, ">=22");
+    it("is 22.14 or newer in package.json, and the newest 22 or 24 (which setup-node resolves a major to) in every setup-node step", () => {
+        assert.equal(engines, ">=22.14");
         let seen = 0;
         for (const [file, id, job] of allJobs()) {
             for (const node of usesOf(job, "actions/setup-node")) {
