@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import { loadConfig } from "./config";
 import { loadRelease } from "./components/release-source";
+import { deployedRelease } from "./components/deployed-release";
 import { deploy } from "./program";
 import { StackOutputValues } from "./outputs";
 
@@ -13,5 +14,6 @@ export = async (): Promise<StackOutputValues> => {
     const client = await authorization.getClientConfig();
     const cfg = loadConfig({ subscriptionId: client.subscriptionId, organization: pulumi.getOrganization(), project: pulumi.getProject() });
     const rendered = await loadRelease(cfg);
-    return deploy(cfg, rendered).outputs;
+    // What the stack runs now decides the upgrade's one-time steps (the artifacts' copy).
+    return deploy(cfg, rendered, { deployedRelease: await deployedRelease() }).outputs;
 };

@@ -19,7 +19,8 @@ import { moveToServedVersions } from "./manifests/transforms/served-versions";
 import { keepDroppedVersions } from "./manifests/upgrades/stored-versions";
 import { dropAggregatedRules } from "./manifests/transforms/aggregated-roles";
 import { ADMISSION_POLICY_SINCE, kfamUsername, profileCreationPolicy } from "./manifests/authorization/profile-creation";
-import { kubernetesMinor } from "./manifests/catalog";
+import { findRelease, kubernetesMinor } from "./manifests/catalog";
+import { ArtifactMigration, artifactMigration } from "./manifests/upgrades/artifacts";
 import { KubeObject, formatProblems } from "./manifests/types";
 
 /**
@@ -40,6 +41,14 @@ export interface DeploymentPlan {
     readonly edge: EdgePlan;
     readonly credentials: CredentialPlan;
     readonly profiles: ProfilesPlan;
+    /** The copy of the pipelines' artifacts when the stack crosses from MinIO to SeaweedFS, else undefined. */
+    readonly artifacts: ArtifactMigration | undefined;
+}
+
+export interface PlanOptions {
+    /** The release the stack runs now (its last `kubeflowRelease` output), undefined on a first deploy. */
+    readonly deployedRelease?: string;
+    readonly now?: Date;
 }
 
 /** The components' resource names that the plan must know: the authservice's Secret is named after its component. */
@@ -54,7 +63,8 @@ function profileCreationGuard(cfg: Config, objects: readonly KubeObject[]): Kube
     return cfg.selfService || !kfam || minor === undefined || minor < ADMISSION_POLICY_SINCE ? [] : profileCreationPolicy(kfam);
 }
 
-export function planDeployment(cfg: Config, rendered: RenderedRelease, now = new Date()): DeploymentPlan {
+export function planDeployment(cfg: Config, rendered: RenderedRelease, options: PlanOptions = {}): DeploymentPlan {
+    const now = options.now ?? new Date();
     const release = rendered.release;
     // A render that lacks what the program needs, or that would keep dex or a default
     // credential, fails here; what follows builds on it.
@@ -130,9 +140,12 @@ export function planDeployment(cfg: Config, rendered: RenderedRelease, now = new
         );
     // The public IP's fields are outputs of the address: the component checks them when they resolve.
     const edge = attempt(() => planEdge({ handed: handed.edge, hostname: cfg.hostname, tls: cfg.tls }));
+    // Crossing from MinIO to SeaweedFS, the artifacts are copied before MinIO goes.
+    const previous = options.deployedRelease === undefined ? undefined : findRelease(options.deployedRelease);
+    const artifacts = attempt(() => artifactMigration(previous, release, [...prepared.objects, ...prepared.credentials]));
 
     if (failures.length > 0 || !platform || !profiles || !auth || !credentials || !edge) {
         throw new Error(failures.length === 1 ? failures[0] : `${failures.length} problems before any resource:\n\n${failures.join("\n\n")}`);
     }
-    return { release, platform, platformCredentials: prepared.credentials, auth, edge, credentials, profiles };
+    return { release, platform, platformCredentials: prepared.credentials, auth, edge, credentials, profiles, artifacts };
 }

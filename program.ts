@@ -7,6 +7,7 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import { Config } from "./config";
 import * as k8s from "@pulumi/kubernetes";
 import { AksCluster } from "./components/aks-cluster";
+import { ArtifactMigrationCopy } from "./components/artifact-migration";
 import { GPU_POOL_LABEL, GPU_TAINT, SPOT_TAINT } from "./manifests/compute";
 import { Authservice } from "./components/authservice";
 import { EntraApp, EntraAppCredential } from "./components/entra-app";
@@ -31,9 +32,14 @@ export interface Deployment {
     readonly profiles: Profiles;
 }
 
-export function deploy(cfg: Config, rendered: RenderedRelease): Deployment {
+export interface DeployOptions {
+    /** The release the stack runs now (components/deployed-release.ts), undefined on a first deploy. */
+    readonly deployedRelease?: string;
+}
+
+export function deploy(cfg: Config, rendered: RenderedRelease, options: DeployOptions = {}): Deployment {
     // All pure work first, once: every problem is reported before any resource is registered.
-    const plan = planDeployment(cfg, rendered);
+    const plan = planDeployment(cfg, rendered, { deployedRelease: options.deployedRelease });
     const release = plan.release;
     const flavour = release.authservice;
 
@@ -136,6 +142,11 @@ export function deploy(cfg: Config, rendered: RenderedRelease): Deployment {
         provider: cluster.provider,
         after: platform.ready,
     });
+
+    if (plan.artifacts) {
+        // From MinIO to SeaweedFS: the artifacts are copied before the engine deletes MinIO.
+        new ArtifactMigrationCopy(`${cfg.name}-artifacts`, { plan: plan.artifacts, provider: cluster.provider, after: platform.ready });
+    }
 
     return {
         profiles,

@@ -13,6 +13,12 @@ export interface Release {
     commit: string;
     /** Which authservice the release's example kustomization deploys (and the auth component patches). */
     authservice: "oauth2-proxy" | "oidc-authservice";
+    /**
+     * The pipelines' object store behind `minio-service`: the Deployment `kubeflow/minio`
+     * up to v1.10.2, `kubeflow/seaweedfs` from v1.11.0 (an upgrade across copies the
+     * artifacts, manifests/upgrades/artifacts.ts).
+     */
+    objectStore: "minio" | "seaweedfs";
     /** Kubernetes minor versions the release documents as supported or tested (inclusive). */
     kubernetes: { min: string; max: string };
 }
@@ -36,6 +42,7 @@ const CATALOG: Release[] = [
         tag: "26.03",
         commit: "d68ebc7fab366ab40ddd1541d2ec22febb31bc83",
         authservice: "oauth2-proxy",
+        objectStore: "seaweedfs",
         kubernetes: { min: "1.34", max: "1.35" },
     },
     {
@@ -43,6 +50,7 @@ const CATALOG: Release[] = [
         tag: "v1.11.0",
         commit: "854bd3a21044f767204def71b2dcda83e376891f",
         authservice: "oauth2-proxy",
+        objectStore: "seaweedfs",
         kubernetes: { min: "1.31", max: "1.34" },
     },
     {
@@ -50,6 +58,7 @@ const CATALOG: Release[] = [
         tag: "v1.10.2",
         commit: "d8d643f1a736b28c525bd9b8ee5c9b2f4a661b39",
         authservice: "oauth2-proxy",
+        objectStore: "minio",
         kubernetes: { min: "1.29", max: "1.32" },
     },
     {
@@ -57,6 +66,7 @@ const CATALOG: Release[] = [
         tag: "v1.9.1",
         commit: "b68bb751c3e067f4a23bad6b9b2c6720645bf266",
         authservice: "oauth2-proxy",
+        objectStore: "minio",
         kubernetes: { min: "1.27", max: "1.29" },
     },
     {
@@ -64,6 +74,7 @@ const CATALOG: Release[] = [
         tag: "v1.8.1",
         commit: "a925b2968e68f3085092adc04e9af39d4f5045f3",
         authservice: "oidc-authservice",
+        objectStore: "minio",
         kubernetes: { min: "1.25", max: "1.26" },
     },
     {
@@ -71,6 +82,7 @@ const CATALOG: Release[] = [
         tag: "v1.7.0",
         commit: "14c0f9abe70c4d0ce3e021a5839a7cdd54dc572d",
         authservice: "oidc-authservice",
+        objectStore: "minio",
         kubernetes: { min: "1.24", max: "1.25" },
     },
 ];

@@ -4,6 +4,7 @@
  * make the provider replace an object), and the stack outputs.
  */
 import { forceNewFields, forcesReplacement } from "../manifests/upgrades/replacement";
+import { MIGRATION_JOB, MIGRATION_NAMESPACE } from "../manifests/upgrades/artifacts";
 import { renameOf } from "../manifests/upgrades/renames";
 import { retainedWhenDropped } from "../manifests/upgrades/retained";
 import type { KubeObject } from "../manifests/types";
@@ -95,7 +96,8 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
  * What a reviewer must know of an upgrade before it is applied: every CRD the new plan
  * drops, which stays on the cluster with its objects (manifests/upgrades/retained.ts),
  * every object renamed and replaced with its old one deleted first
- * (manifests/upgrades/renames.ts), and every volume claim the new plan drops, kept or
+ * (manifests/upgrades/renames.ts), the artifacts' copy of a move from MinIO to SeaweedFS
+ * (manifests/upgrades/artifacts.ts), and every volume claim the new plan drops, kept or
  * deleted with its data.
  */
 function upgradeWarnings(before: Plan, after: Plan, modified: readonly ModifiedResource[], removed: readonly ResourceRef[]): string[] {
@@ -123,6 +125,14 @@ function upgradeWarnings(before: Plan, after: Plan, modified: readonly ModifiedR
                     `${key}: the new release no longer ships it; it stays on the cluster with every object of its kind, no longer managed. Once they are moved or deleted: kubectl delete crd ${name}`,
                 );
             }
+        }
+    }
+    for (const r of after.resources.filter((x) => !old.has(x.urn))) {
+        const job = r.objects?.[`Job ${MIGRATION_NAMESPACE}/${MIGRATION_JOB}`];
+        if (job !== undefined) {
+            warnings.push(
+                `Job ${MIGRATION_NAMESPACE}/${MIGRATION_JOB}: the upgrade crosses from MinIO to SeaweedFS; this one-time Job copies the pipelines' artifacts into SeaweedFS (mc mirror) after the new release is up and before MinIO is deleted. The update waits for it; if it fails, the update stops and MinIO keeps running with its data`,
+            );
         }
     }
     for (const r of removed.filter((x) => x.type === "kubernetes:core/v1:PersistentVolumeClaim")) {

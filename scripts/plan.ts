@@ -42,6 +42,12 @@ export interface PlanOptions {
     readonly overrides?: readonly Override[];
     /** Renders a kustomization directory; default: kustomize or kubectl from PATH. */
     readonly render?: (directory: string) => KubeObject[];
+    /**
+     * The release the stack runs before this plan (what `pulumi up` reads from the stack's
+     * last outputs): with --against, the older plan's release, so that the plan shows the
+     * upgrade's one-time steps (the artifacts' copy).
+     */
+    readonly deployedRelease?: string;
 }
 
 export interface Evaluation {
@@ -77,7 +83,7 @@ export async function evaluatePlan(options: PlanOptions): Promise<Evaluation> {
     const rendered = await loadRelease(cfg, { render: options.render ?? renderWithCli, warn: (w) => warnings.push(w) });
 
     mocks.reset();
-    const deployment = deploy(cfg, rendered);
+    const deployment = deploy(cfg, rendered, { deployedRelease: options.deployedRelease });
     const outputs: Record<string, unknown> = {};
     await Promise.all(
         Object.entries(deployment.outputs).map(async ([name, o]) => {
@@ -200,7 +206,7 @@ async function main(argv: readonly string[], output: CliOutput): Promise<void> {
             throw new PlanError(`--against ${args.against}: ${err instanceof Error ? err.message : String(err)}`);
         }
     }
-    const { plan, origin } = await evaluatePlan({ stack: args.stack, overrides: args.overrides });
+    const { plan, origin } = await evaluatePlan({ stack: args.stack, overrides: args.overrides, deployedRelease: previous?.release.id });
     if (previous && args.against) {
         // Like `pulumi preview --diff`: only what changes, not the whole plan again.
         let diff: ReturnType<typeof diffPlans>;

@@ -47,7 +47,7 @@ describe(`the upgrade chain ${chain.join(" -> ")} on one real kube-apiserver v1.
             // A failed step stops the chain: the next one would start from the wrong release.
             current = undefined;
             assert.ok(server && from, "the chain got this far");
-            const to = { id: next, units: await programUnitsFor(next, await serverVersion(server)) };
+            const to = { id: next, units: await programUnitsFor(next, await serverVersion(server), from.id) };
             seeded.push(...(await upgradeAndCheck(t, server, from, to, seeded)));
             current = to;
         });

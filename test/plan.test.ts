@@ -438,6 +438,18 @@ describe("plan: --against, what an upgrade keeps and drops", () => {
         assert.match(plan.formatDiff(plan.diffPlans(a, b), "a.json"), /\nwarning: CustomResourceDefinition tfjobs\.kubeflow\.org: /);
         assert.deepEqual(plan.diffPlans(b, b).warnings, []);
     });
+    it("warns of the artifacts' copy when the new plan brings it (a move from MinIO to SeaweedFS)", () => {
+        const job = { apiVersion: "batch/v1", kind: "Job", metadata: { name: "artifact-migration", namespace: "kubeflow" } };
+        const copy = recorded("kubernetes:yaml/v2:ConfigGroup", "kf-dev-artifacts-objects", { yaml: JSON.stringify(job) });
+        const a = plan.buildPlan([group(crd("notebooks.kubeflow.org"))], meta);
+        const b = plan.buildPlan([group(crd("notebooks.kubeflow.org")), copy], meta);
+        const warnings = plan.diffPlans(a, b).warnings;
+        assert.equal(warnings.length, 1, warnings.join("\n"));
+        assert.match(warnings[0], /^Job kubeflow\/artifact-migration: the upgrade crosses from MinIO to SeaweedFS; .*before MinIO is deleted/);
+        // Once applied, the same Job in both plans is no news.
+        assert.deepEqual(plan.diffPlans(b, b).warnings, []);
+    });
+
     it("warns of the authservice StatefulSet's rename, the old one deleted before the new one is created", () => {
         const sts = (name: string) => ({ apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name, namespace: "istio-system" } });
         const a = plan.buildPlan([group(sts("authservice"))], meta);

@@ -51,7 +51,7 @@ export function releasesOfHalf(half: 0 | 1): string[] {
  * cluster of the given Kubernetes version (`1.32`: the server's, not the release's own
  * range, which for the older releases names versions AKS no longer offers).
  */
-export async function programUnitsFor(id: string, kubernetesVersion: string): Promise<ApplyUnit[]> {
+export async function programUnitsFor(id: string, kubernetesVersion: string, deployedRelease?: string): Promise<ApplyUnit[]> {
     const mocks = await installMocks({ stack: "prod" });
     const catalog = await import("../../manifests/catalog");
     const release: Release | undefined = catalog.findRelease(id);
@@ -60,6 +60,7 @@ export async function programUnitsFor(id: string, kubernetesVersion: string): Pr
         stack: "prod",
         rendered: realRelease(release),
         overrides: { ...releaseConfig(release), "kubeflow-azure:kubernetesVersion": kubernetesVersion, ...OVERRIDES },
+        deployedRelease,
     });
     return programUnits(mocks.resources);
 }
@@ -272,7 +273,8 @@ export function describeRelease(id: string): void {
                 // Last in the describe: it changes the server the tests above read.
                 const { server, units } = state();
                 assert.ok(next);
-                const nextUnits = await programUnitsFor(next, await serverVersion(server));
+                // The newer plan as the program makes it over a stack that runs this release.
+                const nextUnits = await programUnitsFor(next, await serverVersion(server), id);
                 await upgradeAndCheck(t, server, { id, units }, { id: next, units: nextUnits });
             },
         );

@@ -10,6 +10,7 @@ import type { TestContext } from "node:test";
 import * as k8s from "@kubernetes/client-node";
 import { KubeObject, objectKey } from "../../manifests/types";
 import { describeObject } from "../../manifests/kube";
+import { serverMessage } from "../../tools/kube-apply";
 import { upgradeUnits } from "../../tools/kube-install";
 import type { KubeServer } from "../../tools/kube-server";
 import type { ApplyUnit } from "../../tools/kube-units";
@@ -78,6 +79,7 @@ export async function upgradeAndCheck(
             `${workload} takes over ${claim} from a dropped workload: it must replace it, deleted first (${result.report.replaced.join("; ") || "nothing replaced"})`,
         );
     }
+    await checkArtifactCopy(t, server, from, to, result.removal.deleted);
     assert.deepEqual(crds(result.removal.retained).sort(), [...dropped].sort());
     assert.deepEqual(said(result.report.refusals), [], "refused by the server");
     assert.deepEqual(said(result.removal.refusals), [], "deletes refused");
@@ -136,4 +138,78 @@ export function takeovers(from: readonly ApplyUnit[], to: readonly ApplyUnit[]):
         }
     }
     return found;
+}
+
+const objectsOf = (units: readonly ApplyUnit[]): KubeObject[] => units.flatMap((u) => u.objects);
+const findIn = (units: readonly ApplyUnit[], kind: string, namespace: string, name: string): KubeObject | undefined =>
+    objectsOf(units).find((o) => o.kind === kind && o.metadata.namespace === namespace && o.metadata.name === name);
+
+/** Every unit a unit waits for, itself included. */
+function closure(units: readonly ApplyUnit[], urn: string): Set<string> {
+    const byUrn = new Map(units.map((u) => [u.urn, u]));
+    const seen = new Set<string>();
+    const visit = (u: string): void => {
+        if (!seen.has(u)) {
+            seen.add(u);
+            for (const a of byUrn.get(u)?.after ?? []) {
+                visit(a);
+            }
+        }
+    };
+    visit(urn);
+    return seen;
+}
+
+interface Template {
+    metadata?: { labels?: Record<string, string> };
+    spec: Record<string, unknown>;
+}
+
+/**
+ * Crossing from MinIO to SeaweedFS (manifests/upgrades/artifacts.ts): the copy is planned
+ * and ordered (after SeaweedFS, before MinIO is deleted), its Service reaches the older
+ * release's MinIO pods, and its pod passes the namespace's Pod Security level on this
+ * server (a dry-run Pod from the Job's template; no pod runs here). Nothing to check on
+ * other pairs, except that no copy is planned.
+ */
+async function checkArtifactCopy(t: TestContext, server: KubeServer, from: ReleaseUnits, to: ReleaseUnits, deleted: readonly string[]): Promise<void> {
+    const minio = findIn(from.units, "Deployment", "kubeflow", "minio");
+    const seaweedfs = findIn(to.units, "Deployment", "kubeflow", "seaweedfs");
+    const copyUnit = to.units.find((u) => u.objects.some((o) => o.kind === "Job" && o.metadata.name === "artifact-migration"));
+    if (!minio || !seaweedfs || findIn(from.units, "Deployment", "kubeflow", "seaweedfs")) {
+        assert.equal(copyUnit, undefined, "no copy of the artifacts between releases of the same store");
+        return;
+    }
+    assert.ok(copyUnit, `${from.id} -> ${to.id} crosses from MinIO to SeaweedFS: the copy is planned`);
+    const storeUnit = to.units.find((u) => u.objects.includes(seaweedfs));
+    assert.ok(storeUnit && closure(to.units, copyUnit.urn).has(storeUnit.urn), "the copy waits for SeaweedFS");
+    // The engine deletes what the newer plan drops after every registration: MinIO is deleted, after the copy.
+    assert.ok(deleted.includes("Deployment kubeflow/minio"), "the older MinIO Deployment is deleted at the end");
+    const client = k8s.KubernetesObjectApi.makeApiClient(server.config);
+    const job = await client.read({ apiVersion: "batch/v1", kind: "Job", metadata: { name: "artifact-migration", namespace: "kubeflow" } });
+    const service = copyUnit.objects.find((o) => o.kind === "Service");
+    const selector = (service?.spec as { selector?: Record<string, string> } | undefined)?.selector ?? {};
+    const minioLabels = (minio.spec as { template: Template }).template.metadata?.labels ?? {};
+    assert.ok(Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => minioLabels[k] === v), "the Service selects the older MinIO pods");
+    // The Job's pod, as the Job controller would create it, against the namespace's Pod Security level.
+    const template = (job as k8s.KubernetesObject & { spec: { template: Template } }).spec.template;
+    const core = server.config.makeApiClient(k8s.CoreV1Api);
+    const namespace = await core.readNamespace({ name: "kubeflow" });
+    const level = namespace.metadata?.labels?.["pod-security.kubernetes.io/enforce"];
+    const pod = (spec: Record<string, unknown>): k8s.V1Pod => ({
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "artifact-migration-dry-run", namespace: "kubeflow", labels: template.metadata?.labels },
+        spec: spec as unknown as k8s.V1PodSpec,
+    });
+    await core.createNamespacedPod({ namespace: "kubeflow", body: pod(template.spec), dryRun: "All" });
+    t.diagnostic(`  artifacts: ${copyUnit.name} copies after ${storeUnit.name}; its pod passes Pod Security "${level ?? "none"}" (dry run)`);
+    // Control: the same pod without its security context is refused, so the check can fail.
+    if (level === "restricted") {
+        const { securityContext: _dropped, ...loose } = template.spec;
+        await assert.rejects(core.createNamespacedPod({ namespace: "kubeflow", body: pod(loose), dryRun: "All" }), (e: unknown) => {
+            assert.match(serverMessage(e).message, /violates PodSecurity "restricted/);
+            return true;
+        });
+    }
 }

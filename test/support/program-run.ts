@@ -20,6 +20,8 @@ export interface ProgramRun {
     /** Config keys (`kubeflow-azure:...`) on top of the stack file. */
     readonly overrides?: Record<string, unknown>;
     readonly rendered: RenderedRelease;
+    /** The release the stack ran before (the program's deployedRelease), if any. */
+    readonly deployedRelease?: string;
 }
 
 /**
@@ -32,7 +34,9 @@ export async function runProgram(mocks: Mocks, run: ProgramRun): Promise<Deploym
     const config = await import("../../config");
     mocks.reset();
     const values = { ...templateValues(run.stack), ...run.overrides };
-    const deployment = program.deploy(config.resolveConfig(stackConfig(run.stack, values), run.stack, CONTEXT), run.rendered);
+    const deployment = program.deploy(config.resolveConfig(stackConfig(run.stack, values), run.stack, CONTEXT), run.rendered, {
+        deployedRelease: run.deployedRelease,
+    });
     await Promise.all(Object.values(deployment.outputs).map((o) => promiseOf(o as Output<unknown>)));
     await mocks.settle();
     return deployment;
