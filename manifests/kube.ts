@@ -59,6 +59,13 @@ export function onlyStrings(value: unknown): Record<string, string> | undefined 
     return out;
 }
 
+/** Canonical JSON: object keys sorted, so that two equal values print the same. */
+export function canonicalJson(v: unknown): string {
+    return JSON.stringify(v, (_key, value: unknown) =>
+        isRecord(value) ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : value,
+    );
+}
+
 /** Whether the object is of this group and kind and, when given, in this namespace with this name. */
 export function isKind(o: KubeObject, group: string, kind: string, namespace?: string, name?: string): boolean {
     return (

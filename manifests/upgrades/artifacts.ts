@@ -23,6 +23,7 @@
  * kubelet from `$(VAR)` references: no key is in the Job's spec. Pure: no Pulumi.
  */
 import { Release } from "../catalog";
+import { podTemplate, selectorMatches, templateLabels } from "../kube";
 import { KubeObject, Problem, formatProblems } from "../types";
 
 /** The MinIO client, pinned (minio/mc release tag). */
@@ -78,13 +79,13 @@ export function artifactMigration(previous: Release | undefined, current: Releas
         });
     }
     const store = find("Deployment", "seaweedfs");
-    const labels = (store?.spec as { template?: { metadata?: { labels?: Record<string, string> } } } | undefined)?.template?.metadata?.labels ?? {};
+    const labels = templateLabels((store && podTemplate(store)) ?? {});
     const services = objects.filter(
         (o): o is KubeObject & Service =>
             o.kind === "Service" &&
             o.metadata.namespace === MIGRATION_NAMESPACE &&
             Object.keys((o as Service).spec?.selector ?? {}).length > 0 &&
-            Object.entries((o as Service).spec?.selector ?? {}).every(([k, v]) => labels[k] === v) &&
+            selectorMatches({ matchLabels: (o as Service).spec?.selector }, labels) &&
             ((o as Service).spec?.ports ?? []).some((p) => p.port === SEAWEEDFS_S3_PORT || p.targetPort === SEAWEEDFS_S3_PORT),
     );
     const s3 = services.find((s) => s.metadata.name === "seaweedfs") ?? services[0];

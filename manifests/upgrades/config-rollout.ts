@@ -10,6 +10,7 @@
  * rolls the pods. Pure: no Pulumi.
  */
 import { createHash } from "node:crypto";
+import { canonicalJson, podReferences } from "../kube";
 import { KubeObject } from "../types";
 
 /** On a pod template: a digest of the plan's ConfigMaps and Secrets its pods read. */
@@ -18,63 +19,22 @@ export const CONFIG_DIGEST_ANNOTATION = "kubeflow-azure/config-digest";
 /** Workloads whose controllers roll their pods when the template changes (a Job's template is immutable). */
 const ROLLING = new Set(["apps/v1 Deployment", "apps/v1 StatefulSet", "apps/v1 DaemonSet"]);
 
-interface Container {
-    env?: { valueFrom?: { configMapKeyRef?: { name?: string }; secretKeyRef?: { name?: string } } }[];
-    envFrom?: { configMapRef?: { name?: string }; secretRef?: { name?: string } }[];
-}
-
-interface Volume {
-    configMap?: { name?: string };
-    secret?: { secretName?: string };
-    projected?: { sources?: { configMap?: { name?: string }; secret?: { name?: string } }[] };
-}
-
+/** The parts of a pod spec that name what its pods read (manifests/kube.ts podReferences reads them). */
 export interface PodSpec {
-    containers?: Container[];
-    initContainers?: Container[];
-    volumes?: Volume[];
+    [key: string]: unknown;
 }
 
-/** `ConfigMap <name>` and `Secret <name>` for everything a pod spec reads by name. */
+/**
+ * `ConfigMap <name>` and `Secret <name>` for everything a pod spec reads by name: what
+ * podReferences finds, less the image pull secrets (the kubelet's, not the pods' reading).
+ */
 export function readsOf(spec: PodSpec): string[] {
-    const names = new Set<string>();
-    const add = (kind: string, name: string | undefined): void => {
-        if (name) {
-            names.add(`${kind} ${name}`);
-        }
-    };
-    for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
-        for (const e of c.env ?? []) {
-            add("ConfigMap", e.valueFrom?.configMapKeyRef?.name);
-            add("Secret", e.valueFrom?.secretKeyRef?.name);
-        }
-        for (const e of c.envFrom ?? []) {
-            add("ConfigMap", e.configMapRef?.name);
-            add("Secret", e.secretRef?.name);
-        }
-    }
-    for (const v of spec.volumes ?? []) {
-        add("ConfigMap", v.configMap?.name);
-        add("Secret", v.secret?.secretName);
-        for (const s of v.projected?.sources ?? []) {
-            add("ConfigMap", s.configMap?.name);
-            add("Secret", s.secret?.name);
-        }
-    }
-    return [...names].sort();
+    const refs = podReferences({ spec: { ...spec, imagePullSecrets: [] } });
+    return [...new Set([...refs.configMaps.map((n) => `ConfigMap ${n}`), ...refs.secrets.map((n) => `Secret ${n}`)])].sort();
 }
 
 function contentOf(o: KubeObject): unknown {
     return { data: o.data ?? {}, binaryData: o.binaryData ?? {}, stringData: o.stringData ?? {} };
-}
-
-/** Canonical JSON: object keys sorted, so that equal content digests alike. */
-function canonical(v: unknown): string {
-    return JSON.stringify(v, (_key, value: unknown) =>
-        typeof value === "object" && value !== null && !Array.isArray(value)
-            ? Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-            : value,
-    );
 }
 
 /**
@@ -104,7 +64,7 @@ export function rolloutOnConfigChange(objects: readonly KubeObject[]): KubeObjec
         }
         const hash = createHash("sha256");
         for (const [ref, source] of read) {
-            hash.update(`${ref}\n${canonical(contentOf(source))}\n`);
+            hash.update(`${ref}\n${canonicalJson(contentOf(source))}\n`);
         }
         const annotations = { ...(template.metadata?.annotations ?? {}), [CONFIG_DIGEST_ANNOTATION]: hash.digest("hex").slice(0, 16) };
         return { ...o, spec: { ...spec, template: { ...template, metadata: { ...template.metadata, annotations } } } };

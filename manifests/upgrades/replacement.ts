@@ -4,6 +4,7 @@
  * diff (scripts/plan-diff.ts) and by the upgrade apply on the real API server
  * (tools/kube-apply.ts). Pure: no Pulumi.
  */
+import { canonicalJson } from "../kube";
 import { KubeObject, apiGroup } from "../types";
 
 /**
@@ -48,18 +49,9 @@ function at(o: unknown, dotted: string): unknown {
     return dotted.split(".").reduce<unknown>((v, k) => (typeof v === "object" && v !== null ? (v as Record<string, unknown>)[k] : undefined), o);
 }
 
-/** Canonical JSON: object keys sorted, so that two equal values print the same. */
-function canonical(v: unknown): string {
-    return JSON.stringify(v, (_key, value: unknown) =>
-        typeof value === "object" && value !== null && !Array.isArray(value)
-            ? Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-            : value,
-    );
-}
-
 /** The force-new fields that differ between the applied object and its next version (empty: an update in place). */
 export function replacementFields(before: KubeObject, after: KubeObject): string[] {
     return forceNewFields(after.apiVersion, after.kind, before.immutable === true || after.immutable === true).filter(
-        (f) => canonical(at(before, f)) !== canonical(at(after, f)),
+        (f) => canonicalJson(at(before, f)) !== canonicalJson(at(after, f)),
     );
 }

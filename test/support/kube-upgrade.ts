@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import type { TestContext } from "node:test";
 import * as k8s from "@kubernetes/client-node";
 import { KubeObject, objectKey } from "../../manifests/types";
-import { describeObject } from "../../manifests/kube";
+import { describeObject, podReferences, podTemplate, templateLabels } from "../../manifests/kube";
 import { serverMessage } from "../../tools/kube-apply";
 import { upgradeUnits } from "../../tools/kube-install";
 import type { KubeServer } from "../../tools/kube-server";
@@ -100,23 +100,14 @@ export async function upgradeAndCheck(
     return seeded;
 }
 
-interface PodTemplateOwner {
-    spec?: { template?: { spec?: { volumes?: { persistentVolumeClaim?: { claimName?: string } }[] } } };
-}
-
 /** Deployments and StatefulSets by `namespace/claim` they mount. */
 function workloadsByClaim(units: readonly ApplyUnit[]): Map<string, KubeObject[]> {
     const byClaim = new Map<string, KubeObject[]>();
     for (const o of units.flatMap((u) => u.objects)) {
-        if (o.apiVersion !== "apps/v1" || (o.kind !== "Deployment" && o.kind !== "StatefulSet")) {
-            continue;
-        }
-        for (const v of (o as PodTemplateOwner).spec?.template?.spec?.volumes ?? []) {
-            const claim = v.persistentVolumeClaim?.claimName;
-            if (claim) {
-                const key = `${o.metadata.namespace ?? ""}/${claim}`;
-                byClaim.set(key, [...(byClaim.get(key) ?? []), o]);
-            }
+        const template = o.apiVersion === "apps/v1" && (o.kind === "Deployment" || o.kind === "StatefulSet") ? podTemplate(o) : undefined;
+        for (const claim of template ? podReferences(template).claims : []) {
+            const key = `${o.metadata.namespace ?? ""}/${claim}`;
+            byClaim.set(key, [...(byClaim.get(key) ?? []), o]);
         }
     }
     return byClaim;
@@ -189,7 +180,7 @@ async function checkArtifactCopy(t: TestContext, server: KubeServer, from: Relea
     const job = await client.read({ apiVersion: "batch/v1", kind: "Job", metadata: { name: "artifact-migration", namespace: "kubeflow" } });
     const service = copyUnit.objects.find((o) => o.kind === "Service");
     const selector = (service?.spec as { selector?: Record<string, string> } | undefined)?.selector ?? {};
-    const minioLabels = (minio.spec as { template: Template }).template.metadata?.labels ?? {};
+    const minioLabels = templateLabels(podTemplate(minio) ?? {});
     assert.ok(Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => minioLabels[k] === v), "the Service selects the older MinIO pods");
     // The Job's pod, as the Job controller would create it, against the namespace's Pod Security level.
     const template = (job as k8s.KubernetesObject & { spec: { template: Template } }).spec.template;
