@@ -171,6 +171,9 @@ export const AZURE_NAME_LIMITS = { resourceGroup: 90, cluster: 63, nodeResourceG
 const AUTONAME_SUFFIX = 8;
 /** The documentation ranges of RFC 5737: nobody's address, so nobody reaches the API server. */
 const DOCUMENTATION_RANGES = ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"];
+
+/** The nil UUID: a template's placeholder for a group id, never an Entra object's id. */
+const NIL_GUID = "00000000-0000-0000-0000-000000000000";
 /** RFC 2606's example domains: Let's Encrypt refuses an account contact there. */
 const EXAMPLE_DOMAIN = /@([^@]+\.)?example\.(com|net|org)$/i;
 const WEEK_DAYS: readonly WeekDay[] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
@@ -387,9 +390,17 @@ export function resolveConfig(raw: RawConfig, stack: string, context: Deployment
         stringList(key, json(key, []), bad, (v, entry) => {
             if (!isGuid(v)) {
                 bad(entry, v, "an Entra group object id (a GUID)");
+            } else if (v === NIL_GUID) {
+                bad(entry, v, "the template's placeholder names no group: put the object ids of the Entra groups whose members may sign in");
             }
         });
     const allowedGroupIds = groupIds("allowedGroupIds");
+    if (allowedGroupIds.length === 0) {
+        warnings.push(
+            `${NAMESPACE}:allowedGroupIds is empty: every user of the tenant, guests included, may sign in to Kubeflow. ` +
+                "Set the object ids of the Entra groups whose members may (README: Who may sign in).",
+        );
+    }
     const adminGroupIds = groupIds("adminGroupIds");
     const localAccounts = booleanKey("localAccounts", get("localAccounts"), DEFAULTS.localAccounts, bad);
 

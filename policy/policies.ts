@@ -4,7 +4,7 @@
  * import this module and call the policies directly.
  */
 import type { Policies, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { RESOURCE_RULES, ResourceRule, protectInProd } from "./rules";
+import { RESOURCE_RULES, ResourceRule, protectInProd, restrictedSignInInProd } from "./rules";
 
 const DESCRIPTIONS: Readonly<Record<string, string>> = {
     "kubeflow-gateway-https-redirect": "The Kubeflow gateway (kubeflow/kubeflow-gateway) redirects HTTP to HTTPS and serves port 443 with TLS mode SIMPLE.",
@@ -59,6 +59,27 @@ export function protectPolicy(stackName: () => string): StackValidationPolicy {
 }
 
 /** Every policy of the pack. */
+/** restricted-sign-in-in-prod: the same prodStacks config as protect-in-prod. */
+export function restrictedSignInPolicy(stackName: () => string): StackValidationPolicy {
+    return {
+        name: "restricted-sign-in-in-prod",
+        description: "In a production stack, only members of assigned Entra groups may sign in (kubeflow-azure:allowedGroupIds).",
+        enforcementLevel: "mandatory",
+        configSchema: {
+            properties: {
+                prodStacks: { type: "array", items: { type: "string" }, default: [...DEFAULT_PROD_STACKS] },
+            },
+        },
+        validateStack: (args, reportViolation) => {
+            const prodStacks = args.getConfig<ProtectConfig>().prodStacks ?? DEFAULT_PROD_STACKS;
+            const resources = args.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, protect: r.opts.protect, props: r.props }));
+            for (const v of restrictedSignInInProd(resources, { stack: stackName(), prodStacks })) {
+                reportViolation(v.message, v.urn);
+            }
+        },
+    };
+}
+
 export function kubeflowAzurePolicies(stackName: () => string): Policies {
-    return [...Object.entries(RESOURCE_RULES).map(([name, rule]) => resourcePolicy(name, rule)), protectPolicy(stackName)];
+    return [...Object.entries(RESOURCE_RULES).map(([name, rule]) => resourcePolicy(name, rule)), protectPolicy(stackName), restrictedSignInPolicy(stackName)];
 }

@@ -48,6 +48,8 @@ export interface StackResource {
     readonly name: string;
     readonly urn: string;
     readonly protect: boolean;
+    /** The inputs, where a rule reads them. */
+    readonly props?: Record<string, unknown>;
 }
 
 export interface StackViolation {
@@ -391,6 +393,28 @@ export function protectInProd(resources: readonly StackResource[], settings: { s
         .filter((r) => PROTECTED_IN_PROD.includes(r.type) && !r.protect)
         .map((r) => ({
             message: `${r.type} ${r.name} is not protected in production stack ${settings.stack}; set kubeflow-azure:protect true (resource option protect)`,
+            urn: r.urn,
+        }));
+}
+
+export const SERVICE_PRINCIPAL = "azuread:index/servicePrincipal:ServicePrincipal";
+export const APP_ROLE_ASSIGNMENT = "azuread:index/appRoleAssignment:AppRoleAssignment";
+
+/**
+ * In a production stack, sign-in is restricted to groups (kubeflow-azure:allowedGroupIds):
+ * the Entra service principal requires assignment, and at least one group is assigned.
+ * Otherwise every user of the tenant, guests included, may sign in.
+ */
+export function restrictedSignInInProd(resources: readonly StackResource[], settings: { stack: string; prodStacks: readonly string[] }): StackViolation[] {
+    if (!isProdStack(settings.stack, settings.prodStacks)) {
+        return [];
+    }
+    const principals = resources.filter((r) => r.type === SERVICE_PRINCIPAL);
+    const assigned = resources.some((r) => r.type === APP_ROLE_ASSIGNMENT);
+    return principals
+        .filter((r) => r.props?.appRoleAssignmentRequired !== true || !assigned)
+        .map((r) => ({
+            message: `Entra service principal ${r.name} lets every user of the tenant sign in to production stack ${settings.stack}; set kubeflow-azure:allowedGroupIds (appRoleAssignmentRequired ${JSON.stringify(r.props?.appRoleAssignmentRequired ?? null)}, ${assigned ? "groups assigned" : "no group assigned"})`,
             urn: r.urn,
         }));
 }

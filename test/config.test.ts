@@ -5,6 +5,9 @@ import { CONTEXT, projectFile, stackConfig, templateValues } from "./stack-files
 
 const base: RawConfig = { "azure-native:location": "westeurope" };
 const ns = (key: string): string => `${NAMESPACE}:${key}`;
+/** The warnings other than the open sign-in one, which every stack without allowedGroupIds gets. */
+const others = (warnings: readonly string[]): string[] => warnings.filter((w) => !w.includes("allowedGroupIds is empty"));
+
 const withKeys = (values: Record<string, unknown>): RawConfig => {
     const raw: Record<string, string> = { ...base };
     for (const [k, v] of Object.entries(values)) {
@@ -159,10 +162,27 @@ describe("placeholders a template leaves are refused", () => {
         });
     }
 
-    it("refuses Pulumi.prod.yaml as committed, naming both placeholders", () => {
+    it("refuses Pulumi.prod.yaml as committed, naming its three placeholders", () => {
         const message = problemsOf(stackConfig("prod"), "prod");
+        assert.match(message, /kubeflow-azure:allowedGroupIds\[0\]: "00000000-0000-0000-0000-000000000000": the template's placeholder names no group/);
         assert.match(message, /kubeflow-azure:authorizedIpRanges\[0\]: "203\.0\.113\.0\/24": a documentation range/);
         assert.match(message, /kubeflow-azure:tls\.email: "platform-team@example\.com": an address at an example domain/);
+    });
+});
+
+describe("who may sign in", () => {
+    it("warns, at every preview, of a stack where every user of the tenant may sign in", () => {
+        const open = resolveConfig(withKeys({}), "dev", CONTEXT);
+        assert.ok(
+            open.warnings.some((w) => /kubeflow-azure:allowedGroupIds is empty: every user of the tenant, guests included, may sign in/.test(w)),
+            open.warnings.join("\n"),
+        );
+        const restricted = resolveConfig(withKeys({ allowedGroupIds: ["5c1f3b7e-2d4a-4e6b-8f0c-1a3e5b7d9f20"] }), "dev", CONTEXT);
+        assert.ok(!restricted.warnings.some((w) => /allowedGroupIds/.test(w)));
+    });
+
+    it("prod restricts sign-in to groups", () => {
+        assert.ok(resolveConfig(stackConfig("prod", templateValues("prod")), "prod", CONTEXT).allowedGroupIds.length > 0);
     });
 });
 
@@ -255,17 +275,17 @@ describe("config rules", () => {
     it("warns, without refusing, about a Kubernetes version outside the release's tested range", () => {
         const cfg = resolveConfig(withKeys({ kubernetesVersion: "1.20", selfService: "true" }), "dev", CONTEXT);
         assert.equal(cfg.kubernetesVersion, "1.20");
-        assert.equal(cfg.warnings.length, 1);
-        assert.match(cfg.warnings[0], /kubernetesVersion 1\.20 is outside the range Kubeflow 26\.03 is tested on \(1\.34 to 1\.35\)/);
-        assert.deepEqual(resolveConfig(base, "dev", CONTEXT).warnings, []);
+        assert.equal(others(cfg.warnings).length, 1);
+        assert.match(others(cfg.warnings)[0], /kubernetesVersion 1\.20 is outside the range Kubeflow 26\.03 is tested on \(1\.34 to 1\.35\)/);
+        assert.deepEqual(others(resolveConfig(base, "dev", CONTEXT).warnings), []);
     });
 
     it("warns that selfService: false is only a hidden button on a Kubernetes without ValidatingAdmissionPolicy (before 1.30)", () => {
         const old = resolveConfig(withKeys({ kubernetesVersion: "1.29", kubeflowRelease: "v1.9.1" }), "dev", CONTEXT);
-        assert.deepEqual(old.warnings.length, 1);
-        assert.match(old.warnings[0], /selfService is false, but Kubernetes 1\.29 serves no ValidatingAdmissionPolicy \(1\.30 and newer do\)/);
-        assert.deepEqual(resolveConfig(withKeys({ kubernetesVersion: "1.29", kubeflowRelease: "v1.9.1", selfService: "true" }), "dev", CONTEXT).warnings, []);
-        assert.deepEqual(resolveConfig(withKeys({ kubernetesVersion: "1.32", kubeflowRelease: "v1.10.2" }), "dev", CONTEXT).warnings, []);
+        assert.deepEqual(others(old.warnings).length, 1);
+        assert.match(others(old.warnings)[0], /selfService is false, but Kubernetes 1\.29 serves no ValidatingAdmissionPolicy \(1\.30 and newer do\)/);
+        assert.deepEqual(others(resolveConfig(withKeys({ kubernetesVersion: "1.29", kubeflowRelease: "v1.9.1", selfService: "true" }), "dev", CONTEXT).warnings), []);
+        assert.deepEqual(others(resolveConfig(withKeys({ kubernetesVersion: "1.32", kubeflowRelease: "v1.10.2" }), "dev", CONTEXT).warnings), []);
     });
 
     it("requires azure-native:location", () => {

@@ -34,6 +34,9 @@ import {
     noCredentialInConfigMap,
     onlyIngressLoadBalancer,
     protectInProd,
+    restrictedSignInInProd,
+    SERVICE_PRINCIPAL,
+    APP_ROLE_ASSIGNMENT,
 } from "../policy/rules";
 import { Mocks, RecordedResource, installMocks, isSecretValue } from "./mocks";
 import { runProgram } from "./support/program-run";
@@ -366,6 +369,34 @@ describe("rule: protect on in prod", () => {
     });
 });
 
+describe("rule: sign-in restricted to groups in prod", () => {
+    const sp = (required: boolean | undefined): StackResource => ({
+        type: SERVICE_PRINCIPAL,
+        name: "kf-prod-entra-sp",
+        urn: "urn:sp",
+        protect: false,
+        props: required === undefined ? {} : { appRoleAssignmentRequired: required },
+    });
+    const assignment: StackResource = { type: APP_ROLE_ASSIGNMENT, name: "kf-prod-entra-group-x", urn: "urn:a", protect: false };
+    const prod = { stack: "prod", prodStacks: ["prod"] };
+
+    it("fails a prod service principal that any user of the tenant may sign in to, or one no group is assigned to", () => {
+        const open = restrictedSignInInProd([sp(false)], prod);
+        assert.deepEqual(
+            open.map((v) => v.urn),
+            ["urn:sp"],
+        );
+        assert.match(open[0].message, /lets every user of the tenant sign in to production stack prod; set kubeflow-azure:allowedGroupIds/);
+        assert.equal(restrictedSignInInProd([sp(undefined), assignment], prod).length, 1);
+        assert.equal(restrictedSignInInProd([sp(true)], prod).length, 1, "assignment required, but no group assigned: nobody may sign in");
+    });
+
+    it("passes assignment required with a group in prod, and anything in dev", () => {
+        assert.deepEqual(restrictedSignInInProd([sp(true), assignment], prod), []);
+        assert.deepEqual(restrictedSignInInProd([sp(false)], { stack: "dev", prodStacks: ["prod"] }), []);
+    });
+});
+
 // ---------------------------------------------------------------------------------------
 // The policies as the analyzer server calls them
 
@@ -447,13 +478,14 @@ describe("the policy pack", () => {
     const policies = kubeflowAzurePolicies(() => "prod");
     const byName = (name: string) => policies.find((p) => p.name === name);
 
-    it("has the five policies, all mandatory, with unique names", () => {
+    it("has the six policies, all mandatory, with unique names", () => {
         assert.deepEqual(policies.map((p) => p.name).sort(), [
             "aks-rbac-and-workload-identity",
             "kubeflow-gateway-https-redirect",
             "no-credential-in-configmap",
             "only-ingress-gateway-load-balancer",
             "protect-in-prod",
+            "restricted-sign-in-in-prod",
         ]);
         assert.ok(policies.every((p) => p.enforcementLevel === "mandatory"));
         assert.ok(policies.every((p) => p.description.length > 20 && !p.description.startsWith(p.name)));
@@ -594,13 +626,16 @@ describe("the whole program passes the pack", () => {
         );
     }
 
-    const stackResources = (): StackResource[] => mocks.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, protect: r.protect }));
+    const stackResources = (): StackResource[] =>
+        mocks.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, protect: r.protect, props: unwrapSecrets(r.inputs) as Record<string, unknown> }));
 
     it("dev (mini render): no resource violation; the stack would fail protect-in-prod if it were prod", async () => {
         await run("dev");
         assert.ok(mocks.ofType(CONFIG_GROUP).length > 3 && mocks.ofType(MANAGED_CLUSTER).length === 1, "the program registered its groups and cluster");
         assert.deepEqual(resourceViolations(), []);
         assert.deepEqual(protectInProd(stackResources(), { stack: "dev", prodStacks: ["prod"] }), []);
+        // Dev lets the whole tenant sign in: as a prod stack, the pack would say so.
+        assert.equal(restrictedSignInInProd(stackResources(), { stack: "prod", prodStacks: ["prod"] }).length, 1);
         const asProd = protectInProd(stackResources(), { stack: "prod", prodStacks: ["prod"] });
         const types = asProd.map((v) => mocks.byUrn(v.urn ?? "")?.type);
         assert.deepEqual(
@@ -614,6 +649,7 @@ describe("the whole program passes the pack", () => {
         await run("prod");
         assert.deepEqual(resourceViolations(), []);
         assert.deepEqual(protectInProd(stackResources(), { stack: "prod", prodStacks: ["prod"] }), []);
+        assert.deepEqual(restrictedSignInInProd(stackResources(), { stack: "prod", prodStacks: ["prod"] }), []);
     });
 
     for (const id of availableRenders()) {
@@ -673,7 +709,7 @@ function packSkipReason(): string | false {
 }
 
 describe("the pack under the analyzer protocol", { skip: packSkipReason() }, () => {
-    it("serves the five mandatory policies and reports a LoadBalancer in a ConfigGroup's text", async () => {
+    it("serves the six mandatory policies and reports a LoadBalancer in a ConfigGroup's text", async () => {
         // The same modules the CLI would talk to the pack through, as @pulumi/pulumi resolves them.
         const fromPulumi = createRequire(require.resolve("@pulumi/pulumi"));
         const grpc = fromPulumi("@grpc/grpc-js") as { credentials: { createInsecure(): unknown } };

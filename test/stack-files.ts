@@ -13,6 +13,7 @@ export function templateValues(stack: string): Record<string, unknown> {
     return stack === "prod"
         ? {
               "kubeflow-azure:authorizedIpRanges": ["20.61.10.0/24"],
+              "kubeflow-azure:allowedGroupIds": ["5c1f3b7e-2d4a-4e6b-8f0c-1a3e5b7d9f20"],
               "kubeflow-azure:tls": { issuer: "letsencrypt", email: "platform-team@contoso.com" },
           }
         : {};
