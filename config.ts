@@ -151,7 +151,9 @@ export const DEFAULTS = {
     clusterTier: "Free" as ClusterTier,
     clientSecret: { validityDays: 365, rotation: "1" },
     adminGroupIds: [] as string[],
-    localAccounts: true,
+    // Off: no admin kubeconfig exists, in the outputs, the state or anywhere; the provider
+    // and the `kubeconfig` output hold only a kubelogin exec entry (no credential).
+    localAccounts: false,
     // A weekend night (UTC): AKS wants at least four hours for the auto-upgrade schedule.
     maintenanceWindow: { day: "Saturday" as WeekDay, startTime: "00:00", durationHours: 8, utcOffset: "+00:00" },
     profiles: [] as ProfileConfig[],
@@ -171,6 +173,13 @@ export const AZURE_NAME_LIMITS = { resourceGroup: 90, cluster: 63, nodeResourceG
 const AUTONAME_SUFFIX = 8;
 /** The documentation ranges of RFC 5737: nobody's address, so nobody reaches the API server. */
 const DOCUMENTATION_RANGES = ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"];
+/**
+ * Addresses the AKS API server's public endpoint never sees as a caller's: private
+ * networks (RFC 1918), shared address space (RFC 6598, carrier-grade NAT), loopback and
+ * link-local. A range of them admits no one: the endpoint sees the public address the
+ * caller's traffic leaves its network with.
+ */
+const NON_PUBLIC_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16"];
 
 /** The nil UUID: a template's placeholder for a group id, never an Entra object's id. */
 const NIL_GUID = "00000000-0000-0000-0000-000000000000";
@@ -372,8 +381,21 @@ export function resolveConfig(raw: RawConfig, stack: string, context: Deployment
             bad(key, v, "an IPv4 CIDR such as 20.61.10.0/24 (a single address is written /32)");
         } else if (DOCUMENTATION_RANGES.some((range) => cidrOverlaps(v, range))) {
             bad(key, v, "a documentation range (RFC 5737) admits no one, not even pulumi: put the egress CIDRs of your network and CI runners here");
+        } else if (NON_PUBLIC_RANGES.some((range) => cidrWithin(v, range))) {
+            bad(
+                key,
+                v,
+                "a private, shared or loopback range: the API server's public endpoint sees the public address your traffic leaves with " +
+                    "(`curl -s https://api.ipify.org` from the deploying machine and each CI runner), never this one, so it would lock pulumi out",
+            );
         }
     });
+    if (authorizedIpRanges.length === 0) {
+        warnings.push(
+            `${NAMESPACE}:authorizedIpRanges is empty: the cluster's API server answers the whole internet (Entra sign-in still guards it). ` +
+                "Set the public egress CIDRs of your network and CI runners (README: Cluster access).",
+        );
+    }
     // `pulumi config set --path 'kubeflow-azure:zones[0]' 1` stores a number.
     const rawZones = json("zones", []);
     const zones = stringList(
@@ -403,6 +425,12 @@ export function resolveConfig(raw: RawConfig, stack: string, context: Deployment
     }
     const adminGroupIds = groupIds("adminGroupIds");
     const localAccounts = booleanKey("localAccounts", get("localAccounts"), DEFAULTS.localAccounts, bad);
+    if (localAccounts) {
+        warnings.push(
+            `${NAMESPACE}:localAccounts is true: the cluster-admin kubeconfig is the stack's kubeconfig output and is in its state, ` +
+                "so whoever can read the stack's secrets (a preview job included) is cluster-admin. Leave it false unless you need it (README: Cluster access).",
+        );
+    }
 
     const rawGpuPool = get("gpuPool") === undefined ? undefined : json("gpuPool", {});
     const gpuPool =
@@ -690,6 +718,11 @@ export function isCidr(value: string): boolean {
 
 function ipv4(value: string): number {
     return value.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0);
+}
+
+/** Whether every address of the IPv4 CIDR `inner` is in `outer`. */
+export function cidrWithin(inner: string, outer: string): boolean {
+    return cidrOverlaps(inner, outer) && Number(inner.split("/")[1]) >= Number(outer.split("/")[1]);
 }
 
 /** Whether two IPv4 CIDRs share an address. */

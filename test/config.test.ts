@@ -5,8 +5,12 @@ import { CONTEXT, projectFile, stackConfig, templateValues } from "./stack-files
 
 const base: RawConfig = { "azure-native:location": "westeurope" };
 const ns = (key: string): string => `${NAMESPACE}:${key}`;
-/** The warnings other than the open sign-in one, which every stack without allowedGroupIds gets. */
-const others = (warnings: readonly string[]): string[] => warnings.filter((w) => !w.includes("allowedGroupIds is empty"));
+/**
+ * The warnings other than the standing ones that every stack without allowedGroupIds
+ * (open sign-in) or authorizedIpRanges (open API server) gets.
+ */
+const STANDING = ["allowedGroupIds is empty", "authorizedIpRanges is empty"];
+const others = (warnings: readonly string[]): string[] => warnings.filter((w) => !STANDING.some((s) => w.includes(s)));
 
 const withKeys = (values: Record<string, unknown>): RawConfig => {
     const raw: Record<string, string> = { ...base };
@@ -34,7 +38,7 @@ describe("config defaults", () => {
         assert.match(cfg.dnsLabel, /^kf-dev-[0-9a-f]{6}$/);
         assert.equal(cfg.hostname, `${cfg.dnsLabel}.westeurope.cloudapp.azure.com`);
         assert.deepEqual(cfg.adminGroupIds, []);
-        assert.equal(cfg.localAccounts, true);
+        assert.equal(cfg.localAccounts, false, "no admin kubeconfig unless asked for");
         assert.equal(cfg.gpuPool, undefined);
         assert.deepEqual(cfg.maintenanceWindow, DEFAULTS.maintenanceWindow);
         assert.equal(cfg.kubeflowRelease, "26.03");
@@ -146,6 +150,21 @@ describe("placeholders a template leaves are refused", () => {
         });
     }
 
+    for (const range of ["192.168.0.0/16", "10.1.0.0/24", "172.20.0.0/16", "100.64.1.0/24", "127.0.0.1/32", "169.254.0.0/16"]) {
+        it(`refuses ${range} in authorizedIpRanges: the public endpoint never sees a caller there`, () => {
+            assert.match(
+                problemsOf(withKeys({ authorizedIpRanges: [range] })),
+                new RegExp(
+                    `kubeflow-azure:authorizedIpRanges\\[0\\]: "${range.replace(/[./]/g, "\\$&")}": a private, shared or loopback range: .*would lock pulumi out`,
+                ),
+            );
+        });
+    }
+
+    it("accepts a range that holds public addresses as well as private ones", () => {
+        assert.deepEqual(resolveConfig(withKeys({ authorizedIpRanges: ["172.0.0.0/8"] }), "dev", CONTEXT).authorizedIpRanges, ["172.0.0.0/8"]);
+    });
+
     it("accepts real ranges", () => {
         assert.deepEqual(resolveConfig(withKeys({ authorizedIpRanges: ["20.61.10.0/24", "203.0.114.0/24"] }), "dev", CONTEXT).authorizedIpRanges, [
             "20.61.10.0/24",
@@ -179,6 +198,21 @@ describe("who may sign in", () => {
         );
         const restricted = resolveConfig(withKeys({ allowedGroupIds: ["5c1f3b7e-2d4a-4e6b-8f0c-1a3e5b7d9f20"] }), "dev", CONTEXT);
         assert.ok(!restricted.warnings.some((w) => /allowedGroupIds/.test(w)));
+    });
+
+    it("warns of an API server open to the internet, and of a cluster-admin kubeconfig in the outputs, only when so", () => {
+        const open = resolveConfig(withKeys({}), "dev", CONTEXT).warnings;
+        assert.ok(
+            open.some((w) => /kubeflow-azure:authorizedIpRanges is empty: the cluster's API server answers the whole internet/.test(w)),
+            open.join("\n"),
+        );
+        assert.ok(!open.some((w) => /localAccounts/.test(w)), "local accounts are off by default");
+        const closed = resolveConfig(withKeys({ authorizedIpRanges: ["20.61.10.0/24"], localAccounts: "true" }), "dev", CONTEXT).warnings;
+        assert.ok(!closed.some((w) => /authorizedIpRanges/.test(w)));
+        assert.ok(
+            closed.some((w) => /kubeflow-azure:localAccounts is true: the cluster-admin kubeconfig is the stack's kubeconfig output/.test(w)),
+            closed.join("\n"),
+        );
     });
 
     it("prod restricts sign-in to groups", () => {
@@ -284,7 +318,10 @@ describe("config rules", () => {
         const old = resolveConfig(withKeys({ kubernetesVersion: "1.29", kubeflowRelease: "v1.9.1" }), "dev", CONTEXT);
         assert.deepEqual(others(old.warnings).length, 1);
         assert.match(others(old.warnings)[0], /selfService is false, but Kubernetes 1\.29 serves no ValidatingAdmissionPolicy \(1\.30 and newer do\)/);
-        assert.deepEqual(others(resolveConfig(withKeys({ kubernetesVersion: "1.29", kubeflowRelease: "v1.9.1", selfService: "true" }), "dev", CONTEXT).warnings), []);
+        assert.deepEqual(
+            others(resolveConfig(withKeys({ kubernetesVersion: "1.29", kubeflowRelease: "v1.9.1", selfService: "true" }), "dev", CONTEXT).warnings),
+            [],
+        );
         assert.deepEqual(others(resolveConfig(withKeys({ kubernetesVersion: "1.32", kubeflowRelease: "v1.10.2" }), "dev", CONTEXT).warnings), []);
     });
 
@@ -356,7 +393,7 @@ describe("stack files", () => {
         assert.equal(dev.tls.issuer, "self-signed");
         // A spot pool is tainted: dev's default pool must take work without opting in.
         assert.equal(dev.userPool.spot, false);
-        assert.equal(dev.localAccounts, true);
+        assert.equal(dev.localAccounts, false);
         assert.equal(prod.localAccounts, false);
     });
 });

@@ -208,7 +208,7 @@ describe("the Azure graph (dev stack)", () => {
         // An empty list, not an absent profile: that clears ranges set before.
         assert.deepEqual(input(c, "apiServerAccessProfile"), { authorizedIPRanges: [] });
         assert.equal(input(c, "nodeResourceGroup"), `kf-dev-${stackSuffix(CONTEXT, "dev")}-nodes`);
-        assert.equal(input(c, "disableLocalAccounts"), false);
+        assert.equal(input(c, "disableLocalAccounts"), true, "no admin kubeconfig by default");
         const pools = input<Record<string, unknown>[]>(c, "agentPoolProfiles");
         assert.deepEqual(
             pools.map((p) => [p.name, p.mode]),
@@ -275,13 +275,16 @@ describe("the Azure graph (dev stack)", () => {
         }
     });
 
-    it("builds exactly one Kubernetes provider, from the admin kubeconfig, as a secret", async () => {
+    it("holds no cluster-admin credential: local accounts off, the provider and the kubeconfig output run kubelogin", async () => {
+        assert.equal(input(mocks.one(T.cluster), "disableLocalAccounts"), true);
         const providers = mocks.ofType(T.k8sProvider);
         assert.equal(providers.length, 1);
         assert.ok(isSecretValue(providers[0].inputs.kubeconfig), "kubeconfig input is a secret");
-        assert.equal(await promiseOf(d.outputs.kubeconfig), MOCK.kubeconfig);
-        const credentials = mocks.invokes.filter((i) => i.token === "azure-native:containerservice:listManagedClusterAdminCredentials");
-        assert.equal(credentials.length, 1);
+        const kubeconfig = await promiseOf(d.outputs.kubeconfig);
+        assert.match(kubeconfig, /command: kubelogin/);
+        assert.doesNotMatch(kubeconfig, /mock-admin-token|client-key-data|token:/, "no credential in the output");
+        const tokens = mocks.invokes.map((i) => i.token);
+        assert.ok(!tokens.includes("azure-native:containerservice:listManagedClusterAdminCredentials"), "the admin kubeconfig is never read");
     });
 
     it("no Kubernetes resource falls back to the default provider", () => {
@@ -365,7 +368,7 @@ describe("the Azure graph (dev stack)", () => {
     it("answered every invoke the program made from the mocks", () => {
         assert.deepEqual([...new Set(mocks.invokes.map((i) => i.token))].sort(), [
             "azure-native:authorization:getClientConfig",
-            "azure-native:containerservice:listManagedClusterAdminCredentials",
+            "azure-native:containerservice:listManagedClusterUserCredentials",
             "azuread:index/getClientConfig:getClientConfig",
         ]);
     });
@@ -373,12 +376,23 @@ describe("the Azure graph (dev stack)", () => {
 
 describe("GPU and spot pools, admin groups (dev stack with options)", () => {
     const GROUP = "0a0a0a0a-1b1b-2c2c-3d3d-4e4e4e4e4e4e";
+    let options: import("../program").Deployment;
     before(async () => {
-        await run("dev", {
+        options = await run("dev", {
             "kubeflow-azure:gpuPool": { vmSize: "Standard_NC4as_T4_v3", maxCount: 2, spot: true },
             "kubeflow-azure:userPool": { vmSize: "Standard_D8s_v5", minCount: 0, maxCount: 2, spot: true },
             "kubeflow-azure:adminGroupIds": [GROUP],
+            "kubeflow-azure:localAccounts": true,
         });
+    });
+
+    it("with localAccounts asked for, hands the provider and the kubeconfig output the admin kubeconfig, as a secret", async () => {
+        assert.equal(input(mocks.one(T.cluster), "disableLocalAccounts"), false);
+        const provider = mocks.one(T.k8sProvider);
+        assert.ok(isSecretValue(provider.inputs.kubeconfig), "kubeconfig input is a secret");
+        assert.equal(await promiseOf(options.outputs.kubeconfig), MOCK.kubeconfig);
+        const credentials = mocks.invokes.filter((i) => i.token === "azure-native:containerservice:listManagedClusterAdminCredentials");
+        assert.equal(credentials.length, 1);
     });
 
     it("adds a GPU AgentPool that scales from zero, tainted and labelled, besides the spot user pool", () => {
