@@ -101,7 +101,7 @@ export function deploy(cfg: Config, rendered: RenderedRelease, options: DeployOp
     const entraApp = new EntraApp(`${cfg.name}-entra`, {
         displayName: `Kubeflow ${cfg.name} (${cfg.hostname})`,
         // The callback, and the home page Entra's sign-out returns to (it must be registered).
-        redirectUris: [redirectUri(release.authservice, cfg.hostname), postLogoutRedirectUri(cfg.hostname)],
+        redirectUris: [redirectUri(release.authservice, cfg.hostname), postLogoutRedirectUri(release.authservice, cfg.hostname)],
         homepageUrl: kubeflowUrl,
         owners: cfg.owners,
         deployerObjectId: cfg.deployerObjectId,

@@ -459,10 +459,12 @@ describe("configureAuthservice on the real renders", { skip: skipWithoutRenders(
                     assert.notEqual(istioVerdict(policies, nobody), "allow");
                 });
 
-                it("adds Entra's sign-in host to the redirect allow-list (the sign-out's rd) and keeps the release's entries", () => {
+                it("redirects to no other host (no whitelist_domains), and its cookies are Secure and SameSite=Lax", () => {
                     const cfgMap = result.objects.find((o) => o.kind === "ConfigMap" && isRecord(o.data) && "oauth2_proxy.cfg" in o.data);
                     const cfg = parseOauth2ProxyConfig((cfgMap?.data as Record<string, string>)["oauth2_proxy.cfg"]);
-                    assert.deepEqual(cfg.get("whitelist_domains"), ["login.microsoftonline.com"]);
+                    assert.equal(cfg.get("whitelist_domains"), undefined);
+                    assert.equal(cfg.get("cookie_secure"), true);
+                    assert.equal(cfg.get("cookie_samesite"), "lax");
                 });
 
                 it("keeps requiring a JWT everywhere but the oauth2 routes", () => {
@@ -479,7 +481,7 @@ describe("configureAuthservice on the real renders", { skip: skipWithoutRenders(
                 it("after logout sends the browser to Entra's sign-out, which returns to the host, and reviews service account tokens for the site's audience", () => {
                     const p = result.objects.find((o) => o.kind === "ConfigMap" && isRecord(o.data) && "OIDC_PROVIDER" in o.data);
                     const data = p?.data as Record<string, string>;
-                    assert.equal(data.AFTER_LOGOUT_URL, entraLogoutUrl(TENANT, HOST));
+                    assert.equal(data.AFTER_LOGOUT_URL, entraLogoutUrl(TENANT, HOST, "oidc-authservice"));
                     assert.equal(new URL(data.AFTER_LOGOUT_URL).searchParams.get("post_logout_redirect_uri"), `https://${HOST}/`);
                     assert.equal(data.AUDIENCES, `https://${HOST}`);
                 });

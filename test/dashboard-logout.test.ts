@@ -38,17 +38,13 @@ describe("the dashboard's logout on the real renders", { skip: skipWithoutRender
         const flavour = flavourOf(release);
         const render = loadRender(release);
         if (flavour === "oauth2-proxy") {
-            it(`${release}: "Log out" clears oauth2-proxy's session, then goes through Entra's sign-out back to https://<host>/, a redirect oauth2-proxy accepts`, () => {
+            it(`${release}: "Log out" goes through Entra's sign-out back to oauth2-proxy's, and oauth2-proxy redirects to no other host`, () => {
                 assert.equal(logoutUrlOf(render), "/oauth2/sign_out", "the release's own logout, which Entra's session undoes");
                 const out = setDashboardLogout(render, flavour, TENANT, HOST);
-                const logout = logoutUrlOf(out) ?? "";
-                const url = new URL(logout, `https://${HOST}`);
-                assert.equal(url.pathname, "/oauth2/sign_out");
-                const rd = url.searchParams.get("rd") ?? "";
-                const entra = new URL(rd);
+                const entra = new URL(logoutUrlOf(out) ?? "");
                 assert.equal(`${entra.origin}${entra.pathname}`, `https://login.microsoftonline.com/${TENANT}/oauth2/v2.0/logout`);
-                assert.equal(entra.searchParams.get("post_logout_redirect_uri"), `https://${HOST}/`);
-                // oauth2-proxy follows an rd to another host only if whitelisted; else it goes to "/".
+                // Entra comes back to oauth2-proxy's sign-out, which clears its cookie and goes to "/".
+                assert.equal(entra.searchParams.get("post_logout_redirect_uri"), `https://${HOST}/oauth2/sign_out`);
                 const cfgMap = configureAuthservice(
                     render.filter((o) => isAuthserviceObject(o, flavour)),
                     flavour,
@@ -62,7 +58,16 @@ describe("the dashboard's logout on the real renders", { skip: skipWithoutRender
                     },
                 ).objects.find((o) => o.kind === "ConfigMap" && isRecord(o.data) && "oauth2_proxy.cfg" in o.data);
                 const whitelist = parseOauth2ProxyConfig((cfgMap?.data as Record<string, string>)["oauth2_proxy.cfg"]).get("whitelist_domains");
-                assert.ok(Array.isArray(whitelist) && oauth2ProxyAccepts(rd, whitelist.map(String)), `rd ${rd} accepted by ${JSON.stringify(whitelist)}`);
+                const allowed = Array.isArray(whitelist) ? whitelist.map(String) : whitelist === undefined ? [] : [String(whitelist)];
+                // The open redirect: /oauth2/sign_out?rd= (or /oauth2/start?rd=) to Entra's
+                // authorize with another app's client id ends at that app's redirect URI.
+                for (const rd of [
+                    `https://login.microsoftonline.com/${TENANT}/oauth2/v2.0/authorize?client_id=00000000-1111-2222-3333-444444444444&response_type=code`,
+                    entra.toString(),
+                    "https://evil.example/",
+                ]) {
+                    assert.ok(!oauth2ProxyAccepts(rd, allowed), `rd ${rd} refused by ${JSON.stringify(allowed)}`);
+                }
                 // Only the dashboard changed.
                 assert.equal(out.filter((o, i) => o !== render[i]).length, 1);
             });
@@ -84,8 +89,10 @@ describe("the dashboard's logout on fixtures", () => {
             metadata: { name: "centraldashboard", namespace: "kubeflow" },
             spec: { template: { spec: { containers: [{ name: "centraldashboard", env: [{ name: "USERID_HEADER", value: "kubeflow-userid" }] }] } } },
         };
-        const url = new URL(logoutUrlOf(setDashboardLogout([dashboard], "oauth2-proxy", "common", HOST)) ?? "", `https://${HOST}`);
-        assert.match(url.searchParams.get("rd") ?? "", /^https:\/\/login\.microsoftonline\.com\/common\/oauth2\/v2\.0\/logout\?/);
+        assert.match(
+            logoutUrlOf(setDashboardLogout([dashboard], "oauth2-proxy", "common", HOST)) ?? "",
+            /^https:\/\/login\.microsoftonline\.com\/common\/oauth2\/v2\.0\/logout\?/,
+        );
         assert.equal(logoutUrlOf([dashboard]), undefined, "the input is not changed");
     });
 });

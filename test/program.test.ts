@@ -104,8 +104,11 @@ describe("the Azure graph (dev stack)", () => {
         const app = mocks.one(T.app);
         assert.equal(input(app, "signInAudience"), "AzureADMyOrg");
         const hostname = DEV_HOST;
-        assert.deepEqual(input(app, "web.redirectUris"), [`https://${hostname}/oauth2/callback`, `https://${hostname}/`]);
-        assert.deepEqual(input(app, "web.redirectUris"), [authservice.redirectUri("oauth2-proxy", hostname), authservice.postLogoutRedirectUri(hostname)]);
+        assert.deepEqual(input(app, "web.redirectUris"), [`https://${hostname}/oauth2/callback`, `https://${hostname}/oauth2/sign_out`]);
+        assert.deepEqual(input(app, "web.redirectUris"), [
+            authservice.redirectUri("oauth2-proxy", hostname),
+            authservice.postLogoutRedirectUri("oauth2-proxy", hostname),
+        ]);
         assert.equal(input(app, "web.logoutUrl"), undefined, "no front-channel logout: the session cookie is not sent in Entra's hidden frame");
         assert.deepEqual(input(app, "groupMembershipClaims"), ["None"]);
         assert.deepEqual(input(app, "optionalClaims.idTokens"), [{ name: "email", essential: false }]);
@@ -641,7 +644,7 @@ describe("the oidc-authservice releases", { skip: skipWithoutRenders() }, () => 
             { release, objects: loadRender("v1.7.0"), origin: "v1.7.0 render" },
         );
         const uris = input<string[]>(mocks.one(T.app), "web.redirectUris");
-        assert.deepEqual(uris, [authservice.redirectUri("oidc-authservice", DEV_HOST), authservice.postLogoutRedirectUri(DEV_HOST)]);
+        assert.deepEqual(uris, [authservice.redirectUri("oidc-authservice", DEV_HOST), authservice.postLogoutRedirectUri("oidc-authservice", DEV_HOST)]);
         assert.ok(uris[0].startsWith(`https://${DEV_HOST}/`));
     });
 });
@@ -740,15 +743,16 @@ describe("the whole program on every real release", { skip: skipWithoutRenders()
             );
 
             // Sign-out: the dashboard's logout (a platform object) ends in Entra's sign-out and
-            // comes back to the host, which the app registration lists as a redirect URI.
+            // comes back to the host (oauth2-proxy's own sign-out, or the home page), which the
+            // app registration lists as a redirect URI.
             const dashboard = applied.find((o) => o.kind === "Deployment" && (o.metadata as { name: string }).name === "centraldashboard");
             const logoutUrl = JSON.stringify(dashboard).match(/"name":"LOGOUT_URL","value":"([^"]*)"/)?.[1];
             const back = input<string[]>(mocks.one(T.app), "web.redirectUris")[1];
-            assert.equal(back, `https://${host}/`);
+            assert.equal(back, release.authservice === "oauth2-proxy" ? `https://${host}/oauth2/sign_out` : `https://${host}/`);
             if (release.authservice === "oauth2-proxy") {
-                const rd = new URL(`https://${host}${logoutUrl ?? ""}`).searchParams.get("rd") ?? "";
-                assert.equal(new URL(rd).searchParams.get("post_logout_redirect_uri"), back);
-                assert.match(rd, /^https:\/\/login\.microsoftonline\.com\/[^/]+\/oauth2\/v2\.0\/logout\?/);
+                const entra = new URL(logoutUrl ?? "");
+                assert.equal(entra.searchParams.get("post_logout_redirect_uri"), back);
+                assert.match(entra.toString(), /^https:\/\/login\.microsoftonline\.com\/[^/]+\/oauth2\/v2\.0\/logout\?/);
             } else {
                 assert.equal(logoutUrl, "/authservice/logout");
                 const params = authObjects.find((o) => o.kind === "ConfigMap" && isRecordValue(o.data) && "AFTER_LOGOUT_URL" in o.data);

@@ -29,14 +29,26 @@ export function authorizeUrl(tenantId: string): string {
     return `https://login.microsoftonline.com/${tenantId}/oauth2/v2.0/authorize`;
 }
 
+/** The oauth2-proxy route that ends its session (oauthproxy.go SignOut, v7.6.0 through v7.14.3). */
+export const OAUTH2_PROXY_SIGN_OUT = "/oauth2/sign_out";
+
 /**
- * Where Entra sends the browser after signing it out: the site's home page. Entra
- * follows post_logout_redirect_uri only when it "match[es] one of the redirect URIs
- * registered for your application" (Microsoft identity platform, "OpenID Connect on the
- * Microsoft identity platform", Send a sign-out request): the app registers it too.
+ * Where Entra sends the browser after signing it out. Entra follows
+ * post_logout_redirect_uri only when it "match[es] one of the redirect URIs registered for
+ * your application" (Microsoft identity platform, "OpenID Connect on the Microsoft
+ * identity platform", Send a sign-out request): the app registers it too.
+ * - oauth2-proxy: its own sign-out, which clears its cookie and redirects to `/` (no
+ *   `rd`), where the ended Entra session asks for a new sign-in. So oauth2-proxy never
+ *   redirects to another host, and its redirect allow-list (`whitelist_domains`) stays
+ *   empty: with Entra's host there, `/oauth2/sign_out?rd=` and `/oauth2/start?rd=` would
+ *   send a browser anywhere on login.microsoftonline.com, whose authorize endpoint
+ *   forwards to any app's redirect URI (oauth2-proxy pkg/app/redirect/validator.go
+ *   IsValidRedirect: any path on a listed host, v7.6.0 through v7.14.3).
+ * - oidc-authservice (v1.7/v1.8): the home page; its logout already ended the session
+ *   (a POST, server.go logout at arrikto e236439).
  */
-export function postLogoutRedirectUri(hostname: string): string {
-    return `https://${hostname}/`;
+export function postLogoutRedirectUri(flavour: AuthFlavour, hostname: string): string {
+    return flavour === "oauth2-proxy" ? `https://${hostname}${OAUTH2_PROXY_SIGN_OUT}` : `https://${hostname}/`;
 }
 
 /**
@@ -44,23 +56,18 @@ export function postLogoutRedirectUri(hostname: string): string {
  * the way back to the site. `tenant` is the tenant id, or `common` (the form Microsoft's
  * sign-out example uses) where the id is not known before deployment.
  */
-export function entraLogoutUrl(tenant: string, hostname: string): string {
-    return `https://${ENTRA_LOGIN_HOST}/${tenant}/oauth2/v2.0/logout?post_logout_redirect_uri=${encodeURIComponent(postLogoutRedirectUri(hostname))}`;
+export function entraLogoutUrl(tenant: string, hostname: string, flavour: AuthFlavour): string {
+    return `https://${ENTRA_LOGIN_HOST}/${tenant}/oauth2/v2.0/logout?post_logout_redirect_uri=${encodeURIComponent(postLogoutRedirectUri(flavour, hostname))}`;
 }
 
-/** The oauth2-proxy route that ends its session (oauthproxy.go SignOut, v7.6.0 through v7.14.3). */
-export const OAUTH2_PROXY_SIGN_OUT = "/oauth2/sign_out";
-
 /**
- * The URL the dashboard's "Log out" opens. oauth2-proxy clears its cookie and redirects
- * to `rd` (pkg/app/redirect/director.go GetRedirect, v7.6.0 through v7.14.3), which for
- * another host it follows only when the host is in whitelist_domains (validator.go
- * IsValidRedirect): Entra's sign-out, and from there back home. Without it the redirect
- * goes to `/`, where Entra's session signs the user straight back in. oidc-authservice
- * keeps the release's `/authservice/logout`: its answer names AFTER_LOGOUT_URL.
+ * The URL the dashboard's "Log out" opens on oauth2-proxy releases (logout-button.js from
+ * v1.9: `window.top.location.href = this.logoutUrl`): Entra's sign-out first, which comes
+ * back to oauth2-proxy's (postLogoutRedirectUri). oidc-authservice keeps the release's
+ * `/authservice/logout`: its answer names AFTER_LOGOUT_URL.
  */
 export function dashboardLogoutUrl(tenant: string, hostname: string): string {
-    return `${OAUTH2_PROXY_SIGN_OUT}?rd=${encodeURIComponent(entraLogoutUrl(tenant, hostname))}`;
+    return entraLogoutUrl(tenant, hostname, "oauth2-proxy");
 }
 
 /**

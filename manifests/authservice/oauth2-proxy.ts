@@ -259,11 +259,22 @@ function renderOauth2ProxyConfig(releaseCfg: string, s: AuthserviceSettings, fed
     if (!cfg.has("cookie_name")) {
         cfg.set("cookie_name", KUBEFLOW_OAUTH2_PROXY_COOKIE);
     }
-    // The sign-out's rd leads to Entra's end-session endpoint on another host
-    // (dashboardLogoutUrl); the release's own entries stay.
+    // Nothing redirects to another host (postLogoutRedirectUri): an Entra host on the
+    // release's allow-list would make the site an open redirect through Entra's authorize.
     const redirectDomains = cfg.get("whitelist_domains");
     const kept = (Array.isArray(redirectDomains) ? redirectDomains : redirectDomains === undefined ? [] : [redirectDomains]).map(String);
-    cfg.set("whitelist_domains", kept.includes(ENTRA_LOGIN_HOST) ? kept : [...kept, ENTRA_LOGIN_HOST]);
+    const own = kept.filter((d) => !d.replace(/^\*?\./, "").endsWith(ENTRA_LOGIN_HOST.replace(/^login\./, "")));
+    if (own.length > 0) {
+        cfg.set("whitelist_domains", own);
+    } else {
+        cfg.delete("whitelist_domains");
+    }
+    // Lax: the browser sends the session cookie on top-level navigations (Entra's callback
+    // is a GET) but not on cross-site POSTs, such as a form aimed at the dashboard's
+    // POST /api/workgroup/create. oauth2-proxy's default "" writes no SameSite attribute
+    // (pkg/cookies/cookies.go ParseSameSite; accepted values '', 'lax', 'strict', 'none',
+    // pkg/validation/cookie.go, v7.6.0 through v7.14.3); strict breaks the callback.
+    cfg.set("cookie_samesite", "lax");
     if (s.emailDomains && s.emailDomains.length > 0) {
         cfg.set("email_domains", [...s.emailDomains]);
     } else if (!cfg.has("email_domains")) {

@@ -112,7 +112,7 @@ export function bindOidcAuthservice(
         // The logout handler answers {"afterLogoutURL": AFTER_LOGOUT_URL}, which the
         // dashboard's logout button opens (arrikto e236439 server.go logout; kubeflow
         // centraldashboard logout-button.js v1.7.0/v1.8.0 _postLogout): Entra's sign-out.
-        AFTER_LOGOUT_URL: entraLogoutUrl(ids.tenantId, s.hostname),
+        AFTER_LOGOUT_URL: entraLogoutUrl(ids.tenantId, s.hostname, "oidc-authservice"),
     };
     setConfigMapData(parameters, { ...configMapData(parameters), ...tenant });
     annotatePodTemplate(
