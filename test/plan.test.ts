@@ -198,7 +198,14 @@ describe("plan: --against", () => {
         fs.writeFileSync(before, plan.canonicalJson(base));
         const r = await planInProcess("--stack", "dev", "--config", manifests(miniFile), "--against", before);
         assert.equal(r.code, 0, r.stderr);
-        assert.equal(r.stdout.trim(), `No changes since ${before}.`);
+        // The diff, then the warnings every preview of dev prints (open sign-in, open API server).
+        const [first, ...rest] = r.stdout.trim().split("\n");
+        assert.equal(first, `No changes since ${before}.`);
+        assert.deepEqual(
+            rest.filter((l) => l.trim() !== "").map((l) => l.replace(/^(warning: kubeflow-azure:\w+).*/, "$1")),
+            ["warning: kubeflow-azure:authorizedIpRanges", "warning: kubeflow-azure:allowedGroupIds"],
+            r.stdout,
+        );
     });
 
     it("lists the objects removed from and changed in a ConfigGroup when the render changes", async () => {
@@ -297,10 +304,14 @@ describe("plan: --against", () => {
 
     it("prints the warnings pulumi up would print, with the plan and with the diff", async () => {
         const warned = await evaluate("kubeflow-azure:kubernetesVersion=1.20", "kubeflow-azure:selfService=true");
-        assert.equal(warned.warnings.length, 1);
+        // dev's standing warnings (open sign-in, open API server) and the version's.
+        assert.equal(warned.warnings.length, 3);
         assert.match(plan.formatPlan(warned), /\nwarning: kubeflow-azure:kubernetesVersion 1\.20 is outside the range Kubeflow 26\.03 is tested on/);
         assert.match(plan.formatDiff(plan.diffPlans(base, warned), "a.json"), /\nwarning: kubeflow-azure:kubernetesVersion 1\.20 is outside/);
-        assert.deepEqual(base.warnings, []);
+        assert.deepEqual(
+            base.warnings.map((w) => w.split(" ")[0]),
+            ["kubeflow-azure:authorizedIpRanges", "kubeflow-azure:allowedGroupIds"],
+        );
     });
 
     it("prints a changed secret as [secret] changed, never its values", () => {
