@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
 import * as random from "@pulumi/random";
-import { TOKEN_EXCHANGE_AUDIENCE } from "../manifests/authservice";
+import { AZURE_CLI_APP_ID, TOKEN_EXCHANGE_AUDIENCE } from "../manifests/authservice";
 
 /**
  * Microsoft Graph and its delegated permission (scope) ids: fixed for every tenant,
@@ -18,8 +18,7 @@ export const GRAPH_SCOPES = {
     offline_access: "7427e0e9-2fba-42fe-b0c0-848c9e6a8182",
     "User.Read": "e1fe6dd8-ba31-4d61-89e7-88639da4683d",
 } as const;
-/** The Azure CLI's public client id: pre-authorized so `az account get-access-token` works for the KFP SDK. */
-export const AZURE_CLI_APP_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
+export { AZURE_CLI_APP_ID };
 /** The "default access" app role, used to assign groups when sign-in is restricted. */
 export const DEFAULT_ACCESS_ROLE_ID = "00000000-0000-0000-0000-000000000000";
 
@@ -114,9 +113,15 @@ export class EntraApp extends pulumi.ComponentResource {
                 // `email` reaches a token only for accounts with a mail attribute (Microsoft
                 // identity platform, "optional claims reference"): asked for where there is
                 // one, for the sign-ins configured with userIdClaim email.
+                // `idtyp` is `app` in app-only access tokens for this app (optional claims
+                // reference: "only in app-only access tokens"): the gateway refuses them by
+                // it (manifests/authservice/token-kinds.ts).
                 optionalClaims: {
                     idTokens: [{ name: "email", essential: false }],
-                    accessTokens: [{ name: "email", essential: false }],
+                    accessTokens: [
+                        { name: "email", essential: false },
+                        { name: "idtyp", essential: false },
+                    ],
                 },
                 groupMembershipClaims: ["None"],
                 api: { requestedAccessTokenVersion: 2 },

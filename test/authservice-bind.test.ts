@@ -102,6 +102,8 @@ describe("the authservice plan and its bind step on the real renders", { skip: s
                                   `^${escape(plan.binding.serviceAccount ?? "(no service account)")}/metadata/annotations/${escape(WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION)}$`,
                               ),
                               /^security\.istio\.io\/RequestAuthentication:[^/]+\/[^/]+\/spec\/jwtRules\/0\//,
+                              // The issuer and the app's own client id in the token-kind rules.
+                              /^security\.istio\.io\/AuthorizationPolicy:istio-system\/entra-user-tokens-only\/spec\/rules\/\d\/when\/\d\/(values|notValues)\/\d$/,
                           ]
                         : [new RegExp(`^${escape(plan.binding.parameters)}/data/(OIDC_PROVIDER|OIDC_AUTH_URL|AFTER_LOGOUT_URL)$`)];
                 allowed.push(new RegExp(`^${escape(workload)}/spec/template/metadata/annotations/${escape(CONFIG_CHECKSUM_ANNOTATION)}$`));

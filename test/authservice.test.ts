@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
+    AZURE_CLI_APP_ID,
     AuthFlavour,
     CONFIG_CHECKSUM_ANNOTATION,
     GUNICORN_FIELD_LIMIT,
@@ -66,6 +67,21 @@ interface GatewayRequest {
     readonly principal?: string;
     readonly path: string;
     readonly authorization: boolean;
+    /** The claims of the validated token, as the JWT filter leaves them for RBAC. */
+    readonly claims?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A `when` condition as Istio 1.22 to 1.28 evaluates it (pilot/pkg/security/authz/model
+ * model.go `rule.principal`, matcher/string.go, matcher/metadata.go): `values` ORed, AND
+ * not any of `notValues`; an absent claim or header matches no value (`*` is the regex
+ * `.+`) and so always satisfies `notValues`.
+ */
+function conditionHolds(c: { key: string; values?: string[]; notValues?: string[] }, req: GatewayRequest): boolean {
+    const claim = /^request\.auth\.claims\[([^\]]+)\]$/.exec(c.key);
+    assert.ok(claim || c.key === "request.headers[authorization]", `condition ${c.key} not modelled`);
+    const value = claim ? req.claims?.[claim[1]] : req.authorization ? "Bearer x" : undefined;
+    return (!c.values || c.values.some((v) => matches(v, value))) && (!c.notValues || !c.notValues.some((v) => matches(v, value)));
 }
 
 /**
@@ -91,11 +107,7 @@ function istioVerdict(policies: readonly KubeObject[], req: GatewayRequest): "cu
                     (!operation.paths || operation.paths.some((p) => matches(p, req.path))) &&
                     (!operation.notPaths || !operation.notPaths.some((p) => matches(p, req.path))),
             );
-        const whenOk = when.every((c) => {
-            assert.equal(c.key, "request.headers[authorization]", `condition ${c.key} not modelled`);
-            const header = req.authorization ? "Bearer x" : undefined;
-            return (!c.values || c.values.some((v) => matches(v, header))) && (!c.notValues || !c.notValues.some((v) => matches(v, header)));
-        });
+        const whenOk = when.every((c) => conditionHolds(c, req));
         return fromOk && toOk && whenOk;
     };
     const gateway = policies.filter((p) => {
@@ -457,6 +469,51 @@ describe("configureAuthservice on the real renders", { skip: skipWithoutRenders(
                     assert.deepEqual(istioVerdict(policies, person), "allow");
                     // Without a principal the request goes to oauth2-proxy (CUSTOM) or is denied: the check can fail.
                     assert.notEqual(istioVerdict(policies, nobody), "allow");
+                });
+
+                it("refuses app-only tokens and other clients' tokens at the gateway; ID tokens, Azure CLI tokens and service account tokens pass", () => {
+                    const withCluster = configureAuthservice(handed, flavour, { ...settings, clusterIssuer: CLUSTER_ISSUER });
+                    const policies = [
+                        ...render.filter(
+                            (o) => o.kind === "AuthorizationPolicy" && o.metadata.namespace === "istio-system" && !isAuthserviceObject(o, flavour),
+                        ),
+                        ...withCluster.objects.filter((o) => o.kind === "AuthorizationPolicy"),
+                    ];
+                    const entra = issuerUrl(TENANT);
+                    const at = (claims: Record<string, string>): GatewayRequest => ({
+                        principal: `${claims.iss}/${claims.sub}`,
+                        path: "/ml_metadata/ml_metadata.MetadataStoreService/GetContexts",
+                        authorization: true,
+                        claims,
+                    });
+                    const FOREIGN = "9d3c2b1a-0000-4000-8000-0123456789ab";
+                    const verdicts = {
+                        // oauth2-proxy's injected ID token: no azp, scp or idtyp.
+                        idToken: at({ iss: entra, sub: "u", aud: CLIENT, oid: "u", preferred_username: "ada@contoso.com" }),
+                        // KFP SDK: az account get-access-token --resource api://<clientId>.
+                        cliToken: at({ iss: entra, sub: "u", aud: CLIENT, azp: AZURE_CLI_APP_ID, scp: "user_impersonation" }),
+                        // The app's own delegated token.
+                        ownDelegated: at({ iss: entra, sub: "u", aud: CLIENT, azp: CLIENT, scp: "user_impersonation" }),
+                        serviceAccount: at({ iss: CLUSTER_ISSUER, sub: serviceAccountSubject("team-a", "ci"), aud: `https://${HOST}` }),
+                        // Client credentials of any service principal of the tenant.
+                        appOnly: at({ iss: entra, sub: FOREIGN, aud: CLIENT, azp: FOREIGN, idtyp: "app", roles: "x" }),
+                        // The same without the optional claim (an app registration edited by hand).
+                        appOnlyNoIdtyp: at({ iss: entra, sub: FOREIGN, aud: CLIENT, azp: FOREIGN }),
+                        // The app's own client credentials.
+                        ownAppOnly: at({ iss: entra, sub: "sp", aud: CLIENT, azp: CLIENT, idtyp: "app" }),
+                        // A delegated token of another client a user consented to.
+                        otherClient: at({ iss: entra, sub: "u", aud: CLIENT, azp: FOREIGN, scp: "user_impersonation" }),
+                    };
+                    assert.deepEqual(Object.fromEntries(Object.entries(verdicts).map(([k, req]) => [k, istioVerdict(policies, req)])), {
+                        idToken: "allow",
+                        cliToken: "allow",
+                        ownDelegated: "allow",
+                        serviceAccount: "allow",
+                        appOnly: "deny",
+                        appOnlyNoIdtyp: "deny",
+                        ownAppOnly: "deny",
+                        otherClient: "deny",
+                    });
                 });
 
                 it("redirects to no other host (no whitelist_domains), and its cookies are Secure and SameSite=Lax", () => {

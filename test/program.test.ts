@@ -109,6 +109,14 @@ describe("the Azure graph (dev stack)", () => {
             authservice.redirectUri("oauth2-proxy", hostname),
             authservice.postLogoutRedirectUri("oauth2-proxy", hostname),
         ]);
+        assert.deepEqual(
+            input(app, "optionalClaims.accessTokens"),
+            [
+                { name: "email", essential: false },
+                { name: "idtyp", essential: false },
+            ],
+            "idtyp marks app-only tokens, which the gateway refuses",
+        );
         assert.equal(input(app, "web.logoutUrl"), undefined, "no front-channel logout: the session cookie is not sent in Entra's hidden frame");
         assert.deepEqual(input(app, "groupMembershipClaims"), ["None"]);
         assert.deepEqual(input(app, "optionalClaims.idTokens"), [{ name: "email", essential: false }]);

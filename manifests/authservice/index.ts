@@ -17,6 +17,7 @@ export {
     AuthCredential,
     AuthFlavour,
     AuthSecretRef,
+    AZURE_CLI_APP_ID,
     CONFIG_CHECKSUM_ANNOTATION,
     ConfiguredAuthservice,
     ENTRA_LOGIN_HOST,
@@ -48,6 +49,7 @@ export {
     sessionCookieName,
 } from "./endpoints";
 export { isAuthserviceObject } from "./selection";
+export { TOKEN_KINDS_POLICY, tokenKindRules } from "./token-kinds";
 export { authserviceSettingsProblems, bindEntraIds, entraIdProblems, rewriteAuthservice } from "./configure";
 export { ACME_EXEMPT_ANNOTATION, AuthPlan, AuthPlanInput, bindAuthservice, planAuthservice } from "./plan";
 export { serviceAccountSubject, supportsWorkloadIdentity } from "./oauth2-proxy";

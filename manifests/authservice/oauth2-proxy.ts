@@ -7,6 +7,7 @@ import { KubeObject, Problem, formatProblems, objectKey } from "../types";
 import { parseOauth2ProxyConfig, serializeOauth2ProxyConfig } from "./cfg";
 import { issuerUrl, redirectUri } from "./endpoints";
 import { entraJwtRules, gatewayRequestAuthentication, withoutDexPaths } from "./gateway-rules";
+import { bindTokenKinds, tokenKindsPolicy } from "./token-kinds";
 import { byKey, configMapData, mountedConfigMap, podTemplate, setConfigMapData } from "./objects";
 import { namesDex } from "./selection";
 import {
@@ -114,9 +115,12 @@ export function rewriteOauth2Proxy(objects: KubeObject[], s: AuthserviceSettings
     for (const ra of requestAuths) {
         rewritten.push(gatewayRequestAuthentication(ra));
     }
-    for (const ap of objects.filter((o) => o.kind === "AuthorizationPolicy")) {
+    const policies = objects.filter((o) => o.kind === "AuthorizationPolicy");
+    for (const ap of policies) {
         rewritten.push(withoutDexPaths(ap));
     }
+    // Beside the gateway's (first) RequestAuthentication, at the release's own policy version.
+    rewritten.push(tokenKindsPolicy(requestAuths[0], policies[0]?.apiVersion ?? "security.istio.io/v1beta1"));
     return {
         objects: rewritten,
         secret: { name: s.secretName, namespace: ns, keys },
@@ -154,6 +158,7 @@ export function bindOauth2Proxy(
     for (const ra of objects.filter((o) => o.kind === "RequestAuthentication")) {
         ra.spec = { ...(isRecord(ra.spec) ? ra.spec : {}), jwtRules: entraJwtRules(ids, s) };
     }
+    bindTokenKinds(objects, ids);
     // The service account is in the digest: the webhook reads its client-id annotation only
     // when a pod starts (Azure/azure-workload-identity docs, concepts: "restart the pod").
     annotatePodTemplate(

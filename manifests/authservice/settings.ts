@@ -104,6 +104,12 @@ export const USERID_HEADER = "kubeflow-userid";
 export const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
 /** The host of Entra's endpoints, the sign-out one included. */
 export const ENTRA_LOGIN_HOST = "login.microsoftonline.com";
+/**
+ * The Azure CLI's public client id: pre-authorised on the app, so `az account
+ * get-access-token` gets the KFP SDK a user's token, and the one client besides the app
+ * itself whose delegated tokens the gateway accepts (token-kinds.ts).
+ */
+export const AZURE_CLI_APP_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
 /** Pod label and service account annotation of AKS workload identity (Azure/azure-workload-identity, docs/book/src/topics/service-account-labels-and-annotations.md). */
 export const WORKLOAD_IDENTITY_USE_LABEL = "azure.workload.identity/use";
 export const WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id";
