@@ -6,7 +6,7 @@
 import { Config, clientSecretEndDate } from "./config";
 import type { RenderedRelease } from "./components/release-source";
 import { AuthPlan, allowSessionRefresh, isAuthserviceObject, mitigateLargeTokens, planAuthservice } from "./manifests/authservice";
-import { isEdgeObject } from "./manifests/edge";
+import { acmeCatchAllDenial, isEdgeObject } from "./manifests/edge";
 import { EdgePlan, planEdge } from "./manifests/edge-plan";
 import { PlatformPlan, planPlatform } from "./manifests/platform";
 import { rolloutOnConfigChange } from "./manifests/upgrades/config-rollout";
@@ -18,7 +18,7 @@ import { setDashboardLogout } from "./manifests/transforms/dashboard-logout";
 import { moveToServedVersions } from "./manifests/transforms/served-versions";
 import { keepDroppedVersions } from "./manifests/upgrades/stored-versions";
 import { dropAggregatedRules } from "./manifests/transforms/aggregated-roles";
-import { ADMISSION_POLICY_SINCE, kfamUsername, profileCreationPolicy } from "./manifests/authorization/profile-creation";
+import { ADMISSION_POLICY_SINCE, dashboardCreateDenials, kfamUsername, profileCreationPolicy } from "./manifests/authorization/profile-creation";
 import { findRelease, kubernetesMinor } from "./manifests/catalog";
 import { ArtifactMigration, artifactMigration } from "./manifests/upgrades/artifacts";
 import { KubeObject, formatProblems } from "./manifests/types";
@@ -56,11 +56,19 @@ export function authserviceName(cfg: Pick<Config, "name">): string {
     return `${cfg.name}-auth`;
 }
 
-/** The admission policy that refuses kfam's Profiles, when self-service is off and the cluster serves such policies. */
+/**
+ * Without self-service: the admission policy that refuses kfam's Profiles where the
+ * cluster serves such policies, and Istio's refusal of the dashboard's create call on
+ * every cluster.
+ */
 function profileCreationGuard(cfg: Config, objects: readonly KubeObject[]): KubeObject[] {
+    if (cfg.selfService) {
+        return [];
+    }
     const minor = kubernetesMinor(cfg.kubernetesVersion);
     const kfam = kfamUsername(objects);
-    return cfg.selfService || !kfam || minor === undefined || minor < ADMISSION_POLICY_SINCE ? [] : profileCreationPolicy(kfam);
+    const admission = !kfam || minor === undefined || minor < ADMISSION_POLICY_SINCE ? [] : profileCreationPolicy(kfam);
+    return [...admission, ...dashboardCreateDenials(objects)];
 }
 
 export function planDeployment(cfg: Config, rendered: RenderedRelease, options: PlanOptions = {}): DeploymentPlan {
@@ -90,6 +98,8 @@ export function planDeployment(cfg: Config, rendered: RenderedRelease, options: 
         ),
         // Without self-service, the API server refuses kfam's Profiles (config.ts warns below 1.30).
         ...profileCreationGuard(cfg, served.objects),
+        // The challenge path skips sign-in: outside a challenge the dashboard refuses it.
+        ...(cfg.tls.issuer === "letsencrypt" ? acmeCatchAllDenial(served.objects) : []),
     ];
     const prepared = prepareRelease(released, {
         owners: {

@@ -372,3 +372,31 @@ function keptMetadata(o: KubeObject): KubeObject["metadata"] {
         ...(annotations !== undefined ? { annotations: { ...annotations } } : {}),
     };
 }
+
+export const ACME_CATCH_ALL_DENIAL = "kubeflow-azure-acme-path-solver-only";
+
+/**
+ * The challenge path skips sign-in (exemptAcmeChallenge), and outside a challenge no
+ * solver route exists for it: the request falls to the only catch-all route, the
+ * dashboard's (VirtualService `centraldashboard`, prefix `/`, in every release), which
+ * would answer it without sign-in. This DENY policy on the dashboard's pods refuses that
+ * path there (`403 RBAC: access denied`), whatever the port. The solver's own route leads
+ * to cert-manager's solver pod, never the dashboard, so challenges are not touched. The
+ * selector is the release's own `central-dashboard` policy's; nothing is returned for a
+ * render without it.
+ */
+export function acmeCatchAllDenial(objects: readonly KubeObject[]): KubeObject[] {
+    const dashboard = objects.find((o) => o.kind === "AuthorizationPolicy" && o.metadata.name === "central-dashboard");
+    const selector = dashboard && isRecord(dashboard.spec) && isRecord(dashboard.spec.selector) ? dashboard.spec.selector : undefined;
+    if (!dashboard || !selector) {
+        return [];
+    }
+    return [
+        {
+            apiVersion: dashboard.apiVersion,
+            kind: "AuthorizationPolicy",
+            metadata: { name: ACME_CATCH_ALL_DENIAL, namespace: dashboard.metadata.namespace },
+            spec: { selector, action: "DENY", rules: [{ to: [{ operation: { paths: [`${ACME_CHALLENGE_PREFIX}*`] } }] }] },
+        },
+    ];
+}

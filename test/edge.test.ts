@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
+    ACME_CATCH_ALL_DENIAL,
     ACME_CHALLENGE_PREFIX,
     ACME_ISSUER,
+    acmeCatchAllDenial,
     EdgeSettings,
     SELF_SIGNING_ISSUER,
     TLS_SECRET_NAME,
@@ -618,6 +620,26 @@ describe("the edge on the real renders", { skip: skipWithoutRenders() }, () => {
                     assert.ok(urls.includes(ACME_CHALLENGE_PREFIX));
                     assert.ok(urls.includes("/dex"), "the release's own entries stay");
                 }
+            });
+
+            it("outside a challenge, the exempted path reaches nothing without sign-in: the catch-all route's pods refuse it", () => {
+                // The one VirtualService whose route catches an unknown path: the dashboard's.
+                const catchAll = objs.filter((o) => o.kind === "VirtualService" && JSON.stringify(o.spec).includes('"uri":{"prefix":"/"}'));
+                assert.deepEqual(
+                    catchAll.map((o) => `${o.metadata.namespace}/${o.metadata.name}`),
+                    ["kubeflow/centraldashboard"],
+                );
+                const [denial] = acmeCatchAllDenial(objs);
+                assert.equal(denial.metadata.name, ACME_CATCH_ALL_DENIAL);
+                assert.equal(rec(denial.spec, "spec").action, "DENY");
+                // On the dashboard's pods, as the release's own policy for them selects them.
+                const dashboardPolicy = objs.find((o) => o.kind === "AuthorizationPolicy" && o.metadata.name === "central-dashboard");
+                assert.deepEqual(rec(denial.spec, "spec").selector, rec(dashboardPolicy?.spec, "spec").selector);
+                assert.equal(policyMatchesPath(denial, `${ACME_CHALLENGE_PREFIX}token`), true);
+                for (const path of ["/", "/pipeline/", "/api/workgroup/exists", "/.well-known/openid-configuration"]) {
+                    assert.equal(policyMatchesPath(denial, path), false, path);
+                }
+                assert.deepEqual(acmeCatchAllDenial([]), []);
             });
 
             it("yields schema-valid objects for both issuers", async () => {

@@ -690,6 +690,18 @@ describe("the whole program on every real release", { skip: skipWithoutRenders()
                 return `${String(o.apiVersion)}/${String(o.kind)}:${m.namespace ?? ""}/${m.name}`;
             });
             assert.equal(new Set(keys).size, keys.length, "no object applied twice");
+            // prod (letsencrypt, selfService off): the ACME path refused off-challenge, the
+            // dashboard's create call refused at the gateway and at kfam, the gateway's token rules.
+            const denials = keys.filter((k) => k.includes("AuthorizationPolicy:") && /kubeflow-azure-|entra-user-tokens-only/.test(k)).sort();
+            assert.deepEqual(
+                denials.map((k) => k.replace(/^[^:]*:/, "")),
+                [
+                    "istio-system/kubeflow-azure-no-workgroup-create",
+                    "kubeflow/kubeflow-azure-acme-path-solver-only",
+                    "kubeflow/kubeflow-azure-no-workgroup-create",
+                    ...(release.authservice === "oauth2-proxy" ? ["istio-system/entra-user-tokens-only"] : []),
+                ].sort(),
+            );
             const text = JSON.stringify(applied);
             assert.doesNotMatch(text, /dex\.auth\.svc/);
             assert.doesNotMatch(text, /minio123/);

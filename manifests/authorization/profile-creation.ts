@@ -15,7 +15,7 @@
  * API server: kfam's account is refused, the deployer's Profiles are accepted
  * (test/support/kube-suite.ts). Pure: no Pulumi.
  */
-import { podContainers, podSpec } from "../kube";
+import { isRecord, podContainers, podSpec, podTemplate, templateLabels } from "../kube";
 import { KubeObject } from "../types";
 
 export const PROFILE_CREATION_POLICY = "kubeflow-azure-profiles-by-the-platform-only";
@@ -60,4 +60,54 @@ export function profileCreationPolicy(username: string): KubeObject[] {
             spec: { policyName: PROFILE_CREATION_POLICY, validationActions: ["Deny"] },
         },
     ];
+}
+
+export const DASHBOARD_CREATE_DENIAL = "kubeflow-azure-no-workgroup-create";
+/** The dashboard's route that creates a Profile (api_workgroup.ts `.post('/create')`, mounted at /api/workgroup). */
+export const WORKGROUP_CREATE_PATH = "/api/workgroup/create";
+/** kfam's route the dashboard's create calls (clients/profile_controller.ts createProfile; kfam routers.go CreateProfile). */
+export const KFAM_PROFILES_PATH = "/kfam/v1/profiles";
+
+/**
+ * Istio's refusal of the dashboard's create call, before it reaches the API server's:
+ * - at the gateway, `POST /api/workgroup/create` and `/api/workgroup/create/...` (the
+ *   dashboard's Express router is not strict, so a trailing slash reaches the handler);
+ *   the gateway normalizes the path first (Istio's default BASE: percent-encoded
+ *   letters decoded, `.` and `..` resolved) and matches it without the query. Express
+ *   matches routes case-insensitively and Istio paths are case-sensitive, so
+ *   `/API/workgroup/create` passes the gateway: hence
+ * - at kfam's sidecar, every `POST /kfam/v1/profiles`: the dashboard calls that fixed
+ *   path whatever the browser sent, and only the dashboard may call kfam at all (the
+ *   release's `profiles-kfam` ALLOW policy names its service account).
+ * A refused call answers `403 RBAC: access denied`. The gateway's selector and kfam's are
+ * read from the release's own policies (`istio-ingressgateway`, `profiles-kfam`) and
+ * kfam's pod labels; nothing is returned for a render without them.
+ */
+export function dashboardCreateDenials(objects: readonly KubeObject[]): KubeObject[] {
+    const policy = (namespace: string, name: string): KubeObject | undefined =>
+        objects.find((o) => o.kind === "AuthorizationPolicy" && o.metadata.namespace === namespace && o.metadata.name === name);
+    const selectorOf = (o: KubeObject | undefined): Record<string, unknown> | undefined =>
+        o && isRecord(o.spec) && isRecord(o.spec.selector) ? o.spec.selector : undefined;
+    const gateway = policy("istio-system", "istio-ingressgateway");
+    const kfam = objects.find((o) => o.kind === "Deployment" && podContainers(o).some((c) => c.name === "kfam"));
+    const kfamPolicy = kfam ? policy(kfam.metadata.namespace ?? "kubeflow", "profiles-kfam") : undefined;
+    const apiVersion = gateway?.apiVersion ?? kfamPolicy?.apiVersion ?? "security.istio.io/v1beta1";
+    const deny = (namespace: string, selector: Record<string, unknown>, operation: Record<string, unknown>): KubeObject => ({
+        apiVersion,
+        kind: "AuthorizationPolicy",
+        metadata: { name: DASHBOARD_CREATE_DENIAL, namespace },
+        spec: { selector, action: "DENY", rules: [{ to: [{ operation }] }] },
+    });
+    const out: KubeObject[] = [];
+    const gatewaySelector = selectorOf(gateway);
+    if (gateway && gatewaySelector) {
+        out.push(deny("istio-system", gatewaySelector, { paths: [WORKGROUP_CREATE_PATH, `${WORKGROUP_CREATE_PATH}/*`] }));
+    }
+    const kfamTemplate = kfam ? podTemplate(kfam) : undefined;
+    const kfamLabels = kfamTemplate ? templateLabels(kfamTemplate) : {};
+    const kfamSelector = selectorOf(kfamPolicy) ?? (Object.keys(kfamLabels).length > 0 ? { matchLabels: kfamLabels } : undefined);
+    if (kfam && kfamSelector) {
+        out.push(deny(kfam.metadata.namespace ?? "kubeflow", kfamSelector, { methods: ["POST"], paths: [KFAM_PROFILES_PATH] }));
+    }
+    return out;
 }

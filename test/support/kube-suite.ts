@@ -10,7 +10,7 @@ import { after, before, describe, it } from "node:test";
 import * as k8s from "@kubernetes/client-node";
 import { RELEASES, Release } from "../../manifests/catalog";
 import { KubeObject, apiGroup } from "../../manifests/types";
-import { kfamUsername } from "../../manifests/authorization/profile-creation";
+import { DASHBOARD_CREATE_DENIAL, kfamUsername } from "../../manifests/authorization/profile-creation";
 import { WAIT_FOR } from "../../manifests/platform";
 import { applyUnits, serverMessage } from "../../tools/kube-apply";
 import { ApplyUnit, programUnits } from "../../tools/kube-units";
@@ -216,8 +216,26 @@ export function describeRelease(id: string): void {
                 assert.match(said.message, /ValidatingAdmissionPolicy '.*' .*denied request: Profiles are created by the platform team/);
                 return true;
             });
-            // The configured ones, created by the deployer, are there.
+            // A signed-in user (as the API server would see one) has no right to create a Profile.
+            const asUser = k8s.KubernetesObjectApi.makeApiClient(server.impersonate(OUTSIDER));
+            await assert.rejects(asUser.create(squatter), (e: unknown) => {
+                const said = serverMessage(e);
+                assert.equal(said.code, 403, said.message);
+                assert.match(said.message, /profiles\.kubeflow\.org is forbidden: User ".*" cannot create resource "profiles"/);
+                return true;
+            });
+            // Istio's refusal of the dashboard's create call is on the server too (the
+            // gateway's and kfam's DENY policies), as the API server accepted it.
             const admin = k8s.KubernetesObjectApi.makeApiClient(server.config);
+            for (const namespace of ["istio-system", "kubeflow"]) {
+                const denial = await admin.read({
+                    apiVersion: "security.istio.io/v1beta1",
+                    kind: "AuthorizationPolicy",
+                    metadata: { name: DASHBOARD_CREATE_DENIAL, namespace },
+                });
+                assert.equal((denial as { spec?: { action?: string } }).spec?.action, "DENY", namespace);
+            }
+            // The configured ones, created by the deployer, are there.
             for (const name of ["team-a", "team-b"]) {
                 const live = await admin.read({ apiVersion: "kubeflow.org/v1", kind: "Profile", metadata: { name } });
                 assert.equal(live.metadata?.name, name);
