@@ -30,8 +30,8 @@ export function admissionsEnforcer(objects: readonly KubeObject[]): KubeObject[]
         if (!isWebhookConfiguration(o)) {
             return o;
         }
-        const webhooks = Array.isArray(o.webhooks)
-            ? o.webhooks.map((w) => (isRecord(w) ? { ...w, namespaceSelector: excludingProtected(w.namespaceSelector) } : w))
+        const webhooks: unknown = Array.isArray(o.webhooks)
+            ? (o.webhooks as unknown[]).map((w) => (isRecord(w) ? { ...w, namespaceSelector: excludingProtected(w.namespaceSelector) } : w))
             : o.webhooks;
         return {
             ...o,
