@@ -536,7 +536,7 @@ export function resolveConfig(raw: RawConfig, stack: string, context: Deployment
         }
     });
 
-    const { profiles, problems: profileProblems } = validateProfiles(json("profiles", DEFAULTS.profiles), `${NAMESPACE}:profiles`);
+    const { profiles, problems: profileProblems } = validateProfiles(json("profiles", DEFAULTS.profiles), `${NAMESPACE}:profiles`, userIdClaim === "oid");
     problems.push(...profileProblems);
     const rawSelfService = get("selfService");
     if (rawSelfService !== undefined && rawSelfService !== "true" && rawSelfService !== "false") {

@@ -129,7 +129,13 @@ export function planDeployment(cfg: Config, rendered: RenderedRelease, options: 
         }
     });
     const profiles = attempt(() =>
-        planProfiles(cfg.profiles, deployed, { gpu: cfg.gpuPool !== undefined, gpuSpot: cfg.gpuPool?.spot ?? false, spot: cfg.userPool.spot }),
+        planProfiles(
+            cfg.profiles,
+            deployed,
+            { gpu: cfg.gpuPool !== undefined, gpuSpot: cfg.gpuPool?.spot ?? false, spot: cfg.userPool.spot },
+            undefined,
+            cfg.userIdClaim === "oid",
+        ),
     );
     const auth = attempt(() =>
         planAuthservice({

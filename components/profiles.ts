@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as azuread from "@pulumi/azuread";
 import * as k8s from "@pulumi/kubernetes";
 import { versionAliases } from "./version-aliases";
 import { toYamlText } from "../manifests/parse";
@@ -35,12 +36,27 @@ export class Profiles extends pulumi.ComponentResource {
             this.group = new k8s.yaml.v2.ConfigGroup(
                 `${name}-objects`,
                 {
-                    yaml: toYamlText(args.plan.objects),
+                    yaml: this.yamlOf(args.plan),
                     resourcePrefix: PROFILES_RESOURCE_PREFIX,
                 },
                 { parent: this, provider: args.provider, dependsOn: [...args.after], transforms: [versionAliases] },
             );
         }
         this.registerOutputs({});
+    }
+
+    /**
+     * The group's text. With `userIdClaim: oid`, each configured user principal name is
+     * looked up in Entra (azuread getUser, an invoke: answered in preview too, so the
+     * text stays known and the preview shows every binding) and the objects name the
+     * object ids.
+     */
+    private yamlOf(plan: ProfilesPlan): pulumi.Input<string> {
+        const resolve = plan.byObjectId;
+        if (!resolve) {
+            return toYamlText(plan.objects);
+        }
+        const ids = resolve.userPrincipalNames.map((upn) => azuread.getUserOutput({ userPrincipalName: upn }, { parent: this }).objectId);
+        return pulumi.all(ids).apply((resolved) => toYamlText(resolve.objectsFor(new Map(resolve.userPrincipalNames.map((upn, i) => [upn, resolved[i]])))));
     }
 }

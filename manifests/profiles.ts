@@ -16,7 +16,7 @@ import { isRecord } from "./kube";
 import { SPOT_TAINT, GPU_TAINT, Toleration, tolerationOf } from "./compute";
 import { KubeObject, Problem, dependsOnRef, formatProblems } from "./types";
 import { contributorBindingName, contributorObjects, readKfamSettings } from "./kfam";
-import { isDnsLabel, isUserId } from "./validators";
+import { isDnsLabel, isGuid, isUserId } from "./validators";
 import { WAIT_FOR } from "./platform";
 
 export { CONTRIBUTOR_CLUSTER_ROLE, CONTRIBUTOR_ROLE, KfamSettings, contributorBindingName, contributorObjects, readKfamSettings } from "./kfam";
@@ -48,7 +48,7 @@ export const SYSTEM_NAMESPACE_PREFIXES: readonly string[] = ["kube-", "knative-"
  * Reads and checks the `profiles` value (already parsed from JSON); `key` is the full
  * config key, used in every problem. Every problem is reported, none stops the others.
  */
-export function validateProfiles(raw: unknown, key: string): { profiles: ProfileConfig[]; problems: Problem[] } {
+export function validateProfiles(raw: unknown, key: string, byObjectId = false): { profiles: ProfileConfig[]; problems: Problem[] } {
     const problems: Problem[] = [];
     const bad = (where: string, value: unknown, rule: string): void => {
         problems.push({ where, value: show(value), rule });
@@ -86,7 +86,7 @@ export function validateProfiles(raw: unknown, key: string): { profiles: Profile
         }
 
         const owner = entry.owner;
-        const ownerOk = checkUserId(`${at}.owner`, owner, bad);
+        const ownerOk = checkUserId(`${at}.owner`, owner, bad, byObjectId);
 
         const contributors: string[] = [];
         if (entry.contributors !== undefined && !Array.isArray(entry.contributors)) {
@@ -95,7 +95,7 @@ export function validateProfiles(raw: unknown, key: string): { profiles: Profile
         const seen = new Map<string, string>();
         (Array.isArray(entry.contributors) ? entry.contributors : []).forEach((c: unknown, j) => {
             const where = `${at}.contributors[${j}]`;
-            if (!checkUserId(where, c, bad)) {
+            if (!checkUserId(where, c, bad, byObjectId)) {
                 return;
             }
             if (ownerOk && c === owner) {
@@ -119,7 +119,7 @@ export function validateProfiles(raw: unknown, key: string): { profiles: Profile
                 return;
             }
             seen.set(binding, c);
-            contributors.push(c);
+            contributors.push(byObjectId && isGuid(c) ? c.toLowerCase() : c);
         });
 
         const resourceQuota: Record<string, string> = {};
@@ -148,15 +148,24 @@ export function validateProfiles(raw: unknown, key: string): { profiles: Profile
             }
         }
         if (typeof name === "string" && typeof owner === "string") {
-            profiles.push({ name, owner, contributors, resourceQuota });
+            profiles.push({ name, owner: byObjectId && isGuid(owner) ? owner.toLowerCase() : owner, contributors, resourceQuota });
         }
     });
     return { profiles: problems.length > 0 ? [] : profiles, problems };
 }
 
-function checkUserId(where: string, value: unknown, bad: (where: string, value: unknown, rule: string) => void): value is string {
+function checkUserId(where: string, value: unknown, bad: (where: string, value: unknown, rule: string) => void, byObjectId: boolean): value is string {
+    if (typeof value === "string" && byObjectId && isGuid(value)) {
+        return true;
+    }
     if (typeof value !== "string" || !isUserId(value)) {
-        bad(where, value, "a user id of the form local@domain (a UPN or an e-mail address, as the sign-in claim carries it)");
+        bad(
+            where,
+            value,
+            byObjectId
+                ? "a user principal name (local@domain, resolved to the user's object id at deploy time) or an object id (a GUID)"
+                : "a user id of the form local@domain (a UPN or an e-mail address, as the sign-in claim carries it)",
+        );
         return false;
     }
     return true;
@@ -245,6 +254,15 @@ export function podDefaults(namespace: string, compute: ComputeOptions): KubeObj
 export interface ProfilesPlan {
     /** Profiles first; the namespaced objects of each wait on their Profile (depends-on). */
     readonly objects: readonly KubeObject[];
+    /**
+     * With `userIdClaim: oid`: the user principal names of the configuration, to resolve to
+     * object ids at deploy time, and the objects for those ids (`objects` names the users
+     * as configured, for a plan without a directory to ask).
+     */
+    readonly byObjectId?: {
+        readonly userPrincipalNames: readonly string[];
+        readonly objectsFor: (objectIds: ReadonlyMap<string, string>) => KubeObject[];
+    };
 }
 
 /** yaml/v2's in-group ordering annotation. */
@@ -260,6 +278,7 @@ export function planProfiles(
     objects: readonly KubeObject[],
     compute: ComputeOptions,
     key = "kubeflow-azure:profiles",
+    byObjectId = false,
 ): ProfilesPlan {
     if (profiles.length === 0) {
         return { objects: [] };
@@ -282,15 +301,35 @@ export function planProfiles(
         throw new Error(formatProblems(`${problems.length} configuration problem(s); nothing was created:`, problems));
     }
     const kfam = readKfamSettings(objects);
-    const out: KubeObject[] = [];
-    for (const p of profiles) {
-        const profile = profileObject(p);
-        const ref = dependsOnRef(profile);
-        const inNamespace = [...p.contributors.flatMap((c) => contributorObjects(p.name, c, kfam)), ...podDefaults(p.name, compute)].map((o) => ({
-            ...o,
-            metadata: { ...o.metadata, annotations: { ...(o.metadata.annotations ?? {}), [DEPENDS_ON]: ref } },
-        }));
-        out.push(profile, ...inNamespace);
+    const build = (users: readonly ProfileConfig[]): KubeObject[] => {
+        const out: KubeObject[] = [];
+        for (const p of users) {
+            const profile = profileObject(p);
+            const ref = dependsOnRef(profile);
+            const inNamespace = [...p.contributors.flatMap((c) => contributorObjects(p.name, c, kfam)), ...podDefaults(p.name, compute)].map((o) => ({
+                ...o,
+                metadata: { ...o.metadata, annotations: { ...(o.metadata.annotations ?? {}), [DEPENDS_ON]: ref } },
+            }));
+            out.push(profile, ...inNamespace);
+        }
+        return out;
+    };
+    const names = byObjectId ? [...new Set(profiles.flatMap((p) => [p.owner, ...p.contributors]).filter((u) => !isGuid(u)))].sort() : [];
+    if (names.length === 0) {
+        return { objects: build(profiles) };
     }
-    return { objects: out };
+    return {
+        objects: build(profiles),
+        byObjectId: {
+            userPrincipalNames: names,
+            objectsFor: (ids) => {
+                const missing = names.filter((n) => !isGuid(ids.get(n) ?? ""));
+                if (missing.length > 0) {
+                    throw new Error(`${key}: no object id for ${missing.join(", ")}: each must be the user principal name of a user of the tenant`);
+                }
+                const id = (u: string): string => (ids.get(u) ?? u).toLowerCase();
+                return build(profiles.map((p) => ({ ...p, owner: id(p.owner), contributors: p.contributors.map(id) })));
+            },
+        },
+    };
 }

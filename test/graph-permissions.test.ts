@@ -10,7 +10,9 @@ import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { Mocks, installMocks } from "./mocks";
 import { miniRelease } from "./fixtures/mini-release";
-import { runProgram } from "./support/program-run";
+import { realRelease, runProgram } from "./support/program-run";
+import { availableRenders } from "./upstream";
+import { findRelease } from "../manifests/catalog";
 
 const README = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
 
@@ -47,6 +49,7 @@ const ROW_OF: Record<string, string> = {
     "azuread:index/appRoleAssignment:AppRoleAssignment": "assign the `allowedGroupIds` groups",
     "azuread:index/servicePrincipalDelegatedPermissionGrant:ServicePrincipalDelegatedPermissionGrant": "grant tenant-wide consent",
     "azuread:index/getServicePrincipal:getServicePrincipal": "read Microsoft Graph's service principal",
+    "azuread:index/getUser:getUser": "look up the profiles' users",
     // The deployer's own object id: no permission beyond signing in.
     "azuread:index/getClientConfig:getClientConfig": "",
 };
@@ -60,11 +63,24 @@ describe("the README's Microsoft Graph permissions", () => {
             "kubeflow-azure:allowedGroupIds": ["5c1f3b7e-2d4a-4e6b-8f0c-1a3e5b7d9f20"],
             "kubeflow-azure:clientSecret": { rotation: "2026-12-01", validityDays: 365 },
         };
+        const record = (): void => {
+            mocks.resources.filter((r) => r.type.startsWith("azuread:")).forEach((r) => used.add(r.type));
+            mocks.invokes.filter((i) => i.token.startsWith("azuread:")).forEach((i) => used.add(i.token));
+        };
         // Both credentials: a client secret (older releases' default) and workload identity.
         for (const release of ["v1.10.2", "26.03"]) {
             await runProgram(mocks, { stack: "dev", overrides: { ...restricted, "kubeflow-azure:kubeflowRelease": release }, rendered: miniRelease(release) });
-            mocks.resources.filter((r) => r.type.startsWith("azuread:")).forEach((r) => used.add(r.type));
-            mocks.invokes.filter((i) => i.token.startsWith("azuread:")).forEach((i) => used.add(i.token));
+            record();
+        }
+        // Users by object id: the profiles' user principal names looked up (needs kfam's render).
+        const release = findRelease("26.03");
+        if (release && availableRenders().includes("26.03")) {
+            await runProgram(mocks, {
+                stack: "dev",
+                overrides: { "kubeflow-azure:userIdClaim": "oid", "kubeflow-azure:profiles": [{ name: "team-a", owner: "alice@contoso.com" }] },
+                rendered: realRelease(release),
+            });
+            record();
         }
     });
 
@@ -85,7 +101,7 @@ describe("the README's Microsoft Graph permissions", () => {
 
     it("names for each row a least privilege with Microsoft's page, never a Directory.* write permission", () => {
         const rows = graphRows();
-        assert.equal(rows.length, 4);
+        assert.equal(rows.length, 5);
         for (const [what, , permission, page] of rows) {
             assert.match(permission, /^`[A-Za-z]+\.[A-Za-z.]+`/, `${what}: a Graph permission first`);
             assert.doesNotMatch(permission.split(" (")[0], /Directory\.ReadWrite/, `${what}: asks for Directory.ReadWrite`);

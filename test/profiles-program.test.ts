@@ -186,3 +186,54 @@ describe("the Profiles component", { skip: skipWithoutRenders() }, () => {
         assert.deepEqual(rec(gpu[0].spec, "spec").selector, { matchLabels: { gpu: "true" } });
     });
 });
+
+describe("users by object id (userIdClaim: oid)", { skip: skipWithoutRenders() }, () => {
+    const OWNER = "alice@contoso.com";
+    const CONTRIBUTOR = "bob@contoso.com";
+    const FIXED = "0A0A0A0A-1B1B-4C2C-8D3D-4E4E4E4E4E4E";
+    let objects: Record<string, unknown>[];
+    before(async () => {
+        await run("dev", "26.03", {
+            "kubeflow-azure:userIdClaim": "oid",
+            "kubeflow-azure:profiles": [
+                { name: "team-a", owner: OWNER, contributors: [CONTRIBUTOR, FIXED] },
+                { name: "team-b", owner: CONTRIBUTOR },
+            ],
+        });
+        objects = groupObjects(mocks.one(GROUP, "kf-dev-profiles-objects")) as unknown as Record<string, unknown>[];
+    });
+
+    it("looks each configured user principal name up in Entra once, and only those", () => {
+        const lookups = mocks.invokes.filter((i) => i.token === "azuread:index/getUser:getUser");
+        assert.deepEqual(lookups.map((i) => (i.inputs as { userPrincipalName: string }).userPrincipalName).sort(), [OWNER, CONTRIBUTOR].sort());
+    });
+
+    it("names every user of the profiles by object id: owners, contributors' bindings and their header rules", async () => {
+        const { answerInvoke } = await import("../tools/mock-answers");
+        const idOf = (upn: string): string =>
+            (answerInvoke({ token: "azuread:index/getUser:getUser", inputs: { userPrincipalName: upn } } as never) as { objectId: string }).objectId;
+        const text = JSON.stringify(objects);
+        assert.doesNotMatch(text, /alice@contoso\.com|bob@contoso\.com/, "no user principal name is left");
+        const profile = (name: string): Record<string, unknown> | undefined =>
+            objects.find((o) => o.kind === "Profile" && (o.metadata as { name: string }).name === name);
+        assert.equal((profile("team-a")?.spec as { owner: { name: string } }).owner.name, idOf(OWNER));
+        assert.equal((profile("team-b")?.spec as { owner: { name: string } }).owner.name, idOf(CONTRIBUTOR));
+        const users = objects.filter((o) => o.kind === "RoleBinding").map((o) => (o.metadata as { annotations: { user: string } }).annotations.user);
+        assert.deepEqual(users.sort(), [idOf(CONTRIBUTOR), FIXED.toLowerCase()].sort());
+        const headers = objects
+            .filter((o) => o.kind === "AuthorizationPolicy")
+            .flatMap((o) => JSON.stringify(o).match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g) ?? []);
+        assert.ok(headers.includes(idOf(CONTRIBUTOR)) && headers.includes(FIXED.toLowerCase()), headers.join(", "));
+    });
+
+    it("refuses oid on a release whose authservice cannot read it, and a GUID user under another claim", () => {
+        assert.throws(
+            () => config.resolveConfig(stackConfig("dev", { "kubeflow-azure:kubeflowRelease": "v1.8.1", "kubeflow-azure:userIdClaim": "oid" }), "dev", CONTEXT),
+            /kubeflow-azure:userIdClaim: "?oid"?: v1\.8\.1 runs oidc-authservice/,
+        );
+        assert.throws(
+            () => config.resolveConfig(stackConfig("dev", { "kubeflow-azure:profiles": [{ name: "team-a", owner: FIXED }] }), "dev", CONTEXT),
+            /profiles\[0\]\.owner: "0A0A0A0A-1B1B-4C2C-8D3D-4E4E4E4E4E4E": a user id of the form local@domain/,
+        );
+    });
+});

@@ -599,7 +599,7 @@ describe("a release whose authservice needs a client secret (v1.10.2, oauth2-pro
 
 describe("the user claim", () => {
     it("feeds oauth2-proxy and the gateway rule that writes kubeflow-userid from the one config key", async () => {
-        for (const claim of ["preferred_username", "email"]) {
+        for (const claim of ["preferred_username", "email", "oid"]) {
             await run("dev", { "kubeflow-azure:userIdClaim": claim });
             const objects = docs(mocks.one("kubernetes:yaml/v2:ConfigGroup", "kf-dev-auth-objects")) as unknown as import("../manifests/types").KubeObject[];
             const eff = effectiveSettings(objects, "oauth2-proxy");

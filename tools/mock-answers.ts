@@ -5,6 +5,7 @@
  * makes. An invoke it does not know fails the evaluation, so a new invoke cannot slip in
  * unnoticed. The offline plan prints these placeholders; the tests assert on them.
  */
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
@@ -141,6 +142,13 @@ export function answerInvoke(args: pulumi.runtime.MockCallArgs): Record<string, 
         case "azuread:index/getServicePrincipal:getServicePrincipal":
             // Microsoft Graph's service principal as a tenant holds it.
             return { clientId: "00000003-0000-0000-c000-000000000000", objectId: MOCK.graphObjectId, displayName: "Microsoft Graph" };
+        case "azuread:index/getUser:getUser": {
+            // A stable object id per user principal name, as the directory would answer.
+            const upn = String((args.inputs as { userPrincipalName?: string }).userPrincipalName ?? "");
+            const hex = createHash("sha256").update(upn.toLowerCase()).digest("hex");
+            const objectId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+            return { objectId, userPrincipalName: upn, id: objectId };
+        }
         case "azure-native:containerservice:listManagedClusterAdminCredentials":
             return { kubeconfigs: [{ name: "clusterAdmin", value: Buffer.from(MOCK.kubeconfig).toString("base64") }] };
         case "azure-native:containerservice:listManagedClusterUserCredentials":

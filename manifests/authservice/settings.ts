@@ -13,8 +13,16 @@ export type AuthFlavour = "oauth2-proxy" | "oidc-authservice";
  * guests) is in every v2 ID and access token (Microsoft identity platform,
  * "ID token claims reference" and "Access token claims reference").
  */
-export type UserIdClaim = "preferred_username" | "email";
-export const USER_ID_CLAIMS: readonly UserIdClaim[] = ["preferred_username", "email"];
+export type UserIdClaim = "preferred_username" | "email" | "oid";
+/**
+ * `oid`, the user's object id, is in every v2 ID token (with the `profile` scope the
+ * authservice asks for) and access token, and never changes or passes to another user;
+ * `preferred_username` and `email` can be reassigned (Microsoft identity platform, claims
+ * references: "Migrate away from using email claims for user identification or
+ * authorization"). Profiles then name users by object id, resolved at deploy time from
+ * the UPNs in the configuration (components/profiles.ts).
+ */
+export const USER_ID_CLAIMS: readonly UserIdClaim[] = ["preferred_username", "email", "oid"];
 
 /**
  * The user claims a flavour can read. oidc-authservice (arrikto e236439, server.go
