@@ -200,7 +200,7 @@ describe("users by object id (userIdClaim: oid)", { skip: skipWithoutRenders() }
                 { name: "team-b", owner: CONTRIBUTOR },
             ],
         });
-        objects = groupObjects(mocks.one(GROUP, "kf-dev-profiles-objects")) as unknown as Record<string, unknown>[];
+        objects = groupObjects(mocks.one(GROUP, "kf-dev-profiles-objects"));
     });
 
     it("looks each configured user principal name up in Entra once, and only those", () => {
@@ -211,7 +211,7 @@ describe("users by object id (userIdClaim: oid)", { skip: skipWithoutRenders() }
     it("names every user of the profiles by object id: owners, contributors' bindings and their header rules", async () => {
         const { answerInvoke } = await import("../tools/mock-answers");
         const idOf = (upn: string): string =>
-            (answerInvoke({ token: "azuread:index/getUser:getUser", inputs: { userPrincipalName: upn } } as never) as { objectId: string }).objectId;
+            (answerInvoke({ token: "azuread:index/getUser:getUser", inputs: { userPrincipalName: upn } }) as { objectId: string }).objectId;
         const text = JSON.stringify(objects);
         assert.doesNotMatch(text, /alice@contoso\.com|bob@contoso\.com/, "no user principal name is left");
         const profile = (name: string): Record<string, unknown> | undefined =>
