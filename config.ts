@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_RELEASE, findRelease, kubernetesMinor, releaseIds, supportsKubernetes } from "./manifests/catalog";
-import { ProfileConfig, validateProfiles } from "./manifests/profiles";
+import { ProfileConfig, readResourceQuota, validateProfiles } from "./manifests/profiles";
 import { ADMISSION_POLICY_SINCE } from "./manifests/authorization/profile-creation";
 import { USER_ID_CLAIMS, UserIdClaim, defaultUserIdClaim, supportedUserIdClaims } from "./manifests/authservice";
 import { Problem, formatProblems } from "./manifests/types";
@@ -126,6 +126,8 @@ export interface Config {
     readonly profiles: readonly ProfileConfig[];
     /** The dashboard's registration flow: a user without a namespace may create one. */
     readonly selfService: boolean;
+    /** The ResourceQuota `hard` map every self-made namespace gets (selfService on). */
+    readonly selfServiceQuota: Readonly<Record<string, string>>;
     /** Things worth saying that do not stop the deployment. */
     readonly warnings: readonly string[];
 }
@@ -158,6 +160,14 @@ export const DEFAULTS = {
     maintenanceWindow: { day: "Saturday" as WeekDay, startTime: "00:00", durationHours: 8, utcOffset: "+00:00" },
     profiles: [] as ProfileConfig[],
     selfService: false,
+    // What a namespace made through the dashboard's registration flow gets (selfService).
+    selfServiceQuota: {
+        "requests.cpu": "4",
+        "requests.memory": "16Gi",
+        "requests.nvidia.com/gpu": "0",
+        "requests.storage": "100Gi",
+        persistentvolumeclaims: "10",
+    } as Record<string, string>,
 } as const;
 
 /** Field defaults of `gpuPool`; the pool itself exists only when the key is set. */
@@ -237,6 +247,7 @@ export const KEYS = [
     "maintenanceWindow",
     "profiles",
     "selfService",
+    "selfServiceQuota",
 ] as const;
 
 /** Raw configuration as strings, keyed `namespace:key`, as Pulumi hands it over. */
@@ -543,6 +554,13 @@ export function resolveConfig(raw: RawConfig, stack: string, context: Deployment
         bad("selfService", rawSelfService, "true or false");
     }
     const selfService = rawSelfService === undefined ? DEFAULTS.selfService : rawSelfService === "true";
+    const selfServiceQuota =
+        get("selfServiceQuota") === undefined
+            ? { ...DEFAULTS.selfServiceQuota }
+            : readResourceQuota(`${NAMESPACE}:selfServiceQuota`, json("selfServiceQuota", {}), bad);
+    if (selfService && Object.keys(selfServiceQuota).length === 0) {
+        bad("selfServiceQuota", "{}", 'with selfService on, the quota every self-made namespace gets: at least one resource, e.g. { "requests.cpu": "4" }');
+    }
     const minor = kubernetesMinor(kubernetesVersion);
     if (!selfService && minor !== undefined && minor < ADMISSION_POLICY_SINCE) {
         warnings.push(
@@ -583,6 +601,7 @@ export function resolveConfig(raw: RawConfig, stack: string, context: Deployment
         clientSecret,
         profiles,
         selfService,
+        selfServiceQuota,
         warnings,
     });
 }

@@ -19,6 +19,7 @@ import { moveToServedVersions } from "./manifests/transforms/served-versions";
 import { keepDroppedVersions } from "./manifests/upgrades/stored-versions";
 import { dropAggregatedRules } from "./manifests/transforms/aggregated-roles";
 import { ADMISSION_POLICY_SINCE, dashboardCreateDenials, kfamUsername, profileCreationPolicy } from "./manifests/authorization/profile-creation";
+import { selfServiceQuotaObjects } from "./manifests/authorization/self-service-quota";
 import { findRelease, kubernetesMinor } from "./manifests/catalog";
 import { ArtifactMigration, artifactMigration } from "./manifests/upgrades/artifacts";
 import { KubeObject, formatProblems } from "./manifests/types";
@@ -59,11 +60,15 @@ export function authserviceName(cfg: Pick<Config, "name">): string {
 /**
  * Without self-service: the admission policy that refuses kfam's Profiles where the
  * cluster serves such policies, and Istio's refusal of the dashboard's create call on
- * every cluster.
+ * every cluster. With it: the CronJob that gives self-made Profiles the default quota.
  */
 function profileCreationGuard(cfg: Config, objects: readonly KubeObject[]): KubeObject[] {
     if (cfg.selfService) {
-        return [];
+        // Self-made namespaces get the configured default quota.
+        return selfServiceQuotaObjects(
+            cfg.selfServiceQuota,
+            cfg.profiles.map((p) => p.name),
+        );
     }
     const minor = kubernetesMinor(cfg.kubernetesVersion);
     const kfam = kfamUsername(objects);

@@ -122,36 +122,36 @@ export function validateProfiles(raw: unknown, key: string, byObjectId = false):
             contributors.push(byObjectId && isGuid(c) ? c.toLowerCase() : c);
         });
 
-        const resourceQuota: Record<string, string> = {};
-        if (entry.resourceQuota !== undefined) {
-            if (!isRecord(entry.resourceQuota)) {
-                bad(
-                    `${at}.resourceQuota`,
-                    entry.resourceQuota,
-                    'a map of resource names to quantities, e.g. { "requests.cpu": "8", "requests.memory": "32Gi" }',
-                );
-            } else {
-                for (const [resource, quantity] of Object.entries(entry.resourceQuota)) {
-                    const where = `${at}.resourceQuota.${resource}`;
-                    if (!RESOURCE_NAME.test(resource) || resource.length > 253) {
-                        bad(where, resource, "a resource name such as cpu, requests.memory, requests.nvidia.com/gpu or count/deployments.apps");
-                        continue;
-                    }
-                    // `pulumi config set --path` stores a bare number as a number.
-                    const text = typeof quantity === "number" && Number.isFinite(quantity) ? String(quantity) : quantity;
-                    if (typeof text !== "string" || !QUANTITY.test(text)) {
-                        bad(where, quantity, "a non-negative Kubernetes quantity such as 4, 500m, 32Gi or 1e3");
-                        continue;
-                    }
-                    resourceQuota[resource] = text;
-                }
-            }
-        }
+        const resourceQuota = entry.resourceQuota === undefined ? {} : readResourceQuota(`${at}.resourceQuota`, entry.resourceQuota, bad);
         if (typeof name === "string" && typeof owner === "string") {
             profiles.push({ name, owner: byObjectId && isGuid(owner) ? owner.toLowerCase() : owner, contributors, resourceQuota });
         }
     });
     return { profiles: problems.length > 0 ? [] : profiles, problems };
+}
+
+/** A `hard` map of a ResourceQuota from configuration; every problem reported through `bad`, the good entries returned. */
+export function readResourceQuota(at: string, raw: unknown, bad: (where: string, value: unknown, rule: string) => void): Record<string, string> {
+    const resourceQuota: Record<string, string> = {};
+    if (!isRecord(raw)) {
+        bad(at, raw, 'a map of resource names to quantities, e.g. { "requests.cpu": "8", "requests.memory": "32Gi" }');
+        return resourceQuota;
+    }
+    for (const [resource, quantity] of Object.entries(raw)) {
+        const where = `${at}.${resource}`;
+        if (!RESOURCE_NAME.test(resource) || resource.length > 253) {
+            bad(where, resource, "a resource name such as cpu, requests.memory, requests.nvidia.com/gpu or count/deployments.apps");
+            continue;
+        }
+        // `pulumi config set --path` stores a bare number as a number.
+        const text = typeof quantity === "number" && Number.isFinite(quantity) ? String(quantity) : quantity;
+        if (typeof text !== "string" || !QUANTITY.test(text)) {
+            bad(where, quantity, "a non-negative Kubernetes quantity such as 4, 500m, 32Gi or 1e3");
+            continue;
+        }
+        resourceQuota[resource] = text;
+    }
+    return resourceQuota;
 }
 
 function checkUserId(where: string, value: unknown, bad: (where: string, value: unknown, rule: string) => void, byObjectId: boolean): value is string {

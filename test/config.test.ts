@@ -78,7 +78,7 @@ describe("config defaults", () => {
 
     it("Pulumi.yaml declares a description for every key and the same defaults as config.ts", () => {
         const schema = projectFile().config;
-        const objectKeys = ["systemPool", "userPool", "tls", "clientSecret", "gpuPool", "maintenanceWindow", "profiles"];
+        const objectKeys = ["systemPool", "userPool", "tls", "clientSecret", "gpuPool", "maintenanceWindow", "profiles", "selfServiceQuota"];
         for (const key of KEYS) {
             if (objectKeys.includes(key)) {
                 assert.equal(schema[key], undefined, `${key} is an object: the schema cannot type it`);
@@ -213,6 +213,17 @@ describe("who may sign in", () => {
             closed.some((w) => /kubeflow-azure:localAccounts is true: the cluster-admin kubeconfig is the stack's kubeconfig output/.test(w)),
             closed.join("\n"),
         );
+    });
+
+    it("reads the self-service quota: the default, a configured one, and refuses a bad or empty one", () => {
+        assert.deepEqual(resolveConfig(withKeys({}), "dev", CONTEXT).selfServiceQuota, DEFAULTS.selfServiceQuota);
+        assert.deepEqual(resolveConfig(withKeys({ selfService: "true", selfServiceQuota: { "requests.cpu": 2 } }), "dev", CONTEXT).selfServiceQuota, {
+            "requests.cpu": "2",
+        });
+        const message = problemsOf(withKeys({ selfService: "true", selfServiceQuota: { "requests cpu": "2", memory: "lots" } }));
+        assert.match(message, /kubeflow-azure:selfServiceQuota\.requests cpu: "requests cpu": a resource name/);
+        assert.match(message, /kubeflow-azure:selfServiceQuota\.memory: "lots": a non-negative Kubernetes quantity/);
+        assert.match(problemsOf(withKeys({ selfService: "true", selfServiceQuota: {} })), /kubeflow-azure:selfServiceQuota: "\{\}": with selfService on/);
     });
 
     it("prod restricts sign-in to groups", () => {

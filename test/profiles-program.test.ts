@@ -79,6 +79,13 @@ describe("profiles on every real release", { skip: skipWithoutRenders() }, () =>
                     ["kubeflow.org/v1", "team-b", "dave@contoso.com"],
                 ],
             );
+            // Self-service on: the CronJob that gives self-made Profiles the default quota, leaving these two alone.
+            const cronJob = applied().find((o) => o.kind === "CronJob" && o.metadata.name === "kubeflow-azure-self-service-quota");
+            assert.ok(cronJob, "the default-quota CronJob is applied");
+            const env = JSON.stringify(cronJob.spec);
+            assert.match(env, /"name":"MANAGED","value":"team-a\\nteam-b"/);
+            assert.match(env, /"name":"QUOTA","value":"\{\\"requests.cpu\\":\\"4\\"/);
+            assert.ok(!applied().some((o) => o.metadata.name === "kubeflow-azure-no-workgroup-create"), "self-service: the create call is not refused");
             assert.deepEqual(rec(profilesApplied[0].spec, "spec").resourceQuotaSpec, { hard: { "requests.cpu": "8", "requests.memory": "32Gi" } });
             assert.equal(rec(profilesApplied[1].spec, "spec").resourceQuotaSpec, undefined);
 

@@ -702,6 +702,7 @@ describe("the whole program on every real release", { skip: skipWithoutRenders()
                     ...(release.authservice === "oauth2-proxy" ? ["istio-system/entra-user-tokens-only"] : []),
                 ].sort(),
             );
+            assert.ok(!keys.some((k) => k.includes("CronJob:kubeflow/kubeflow-azure-self-service-quota")), "no default-quota CronJob without self-service");
             const text = JSON.stringify(applied);
             assert.doesNotMatch(text, /dex\.auth\.svc/);
             assert.doesNotMatch(text, /minio123/);

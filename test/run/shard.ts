@@ -42,6 +42,7 @@ const SECONDS: Readonly<Record<string, number>> = {
     // Six releases one after the other on one server.
     "kube-upgrade-chain.test.ts": 85,
     "program.test.ts": 15,
+    "self-service-quota.test.ts": 9,
     "profiles-program.test.ts": 14,
     "language-host.test.ts": 14,
     "policy.test.ts": 13,
