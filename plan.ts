@@ -20,6 +20,7 @@ import { keepDroppedVersions } from "./manifests/upgrades/stored-versions";
 import { dropAggregatedRules } from "./manifests/transforms/aggregated-roles";
 import { ADMISSION_POLICY_SINCE, dashboardCreateDenials, kfamUsername, profileCreationPolicy } from "./manifests/authorization/profile-creation";
 import { selfServiceQuotaObjects } from "./manifests/authorization/self-service-quota";
+import { secureCookies } from "./manifests/authservice/secure-cookies";
 import { findRelease, kubernetesMinor } from "./manifests/catalog";
 import { ArtifactMigration, artifactMigration } from "./manifests/upgrades/artifacts";
 import { KubeObject, formatProblems } from "./manifests/types";
@@ -103,6 +104,8 @@ export function planDeployment(cfg: Config, rendered: RenderedRelease, options: 
         ),
         // Without self-service, the API server refuses kfam's Profiles (config.ts warns below 1.30).
         ...profileCreationGuard(cfg, served.objects),
+        // v1.7/v1.8: the oidc-authservice's cookies get Secure (and SameSite) at the gateway.
+        ...(flavour === "oidc-authservice" ? secureCookies(served.objects) : []),
         // The challenge path skips sign-in: outside a challenge the dashboard refuses it.
         ...(cfg.tls.issuer === "letsencrypt" ? acmeCatchAllDenial(served.objects) : []),
     ];
