@@ -352,7 +352,13 @@ export function resolveConfig(raw: RawConfig, stack: string, context: Deployment
 
     const hostname = (get("hostname") ?? `${dnsLabel}.${location}.cloudapp.azure.com`).toLowerCase();
     if (!isHostName(hostname)) {
-        bad("hostname", hostname, "a fully qualified DNS name (labels of letters, digits and '-', separated by dots)");
+        const bare = hostname.replace(/^[a-z][a-z0-9+.-]*:\/\//, "").replace(/[/:].*$/, "");
+        bad(
+            "hostname",
+            hostname,
+            "a fully qualified DNS name (labels of letters, digits and '-', separated by dots)" +
+                (bare !== hostname && isHostName(bare) ? `: the name alone, without scheme, port or path (${bare})` : ""),
+        );
     }
 
     const tenantId = get("tenantId");
@@ -367,8 +373,18 @@ export function resolveConfig(raw: RawConfig, stack: string, context: Deployment
     }
 
     const kubernetesVersion = get("kubernetesVersion") ?? DEFAULTS.kubernetesVersion;
+    const readAsNumber = /^1\.[1-9]$/.test(kubernetesVersion);
     if (!K8S_VERSION.test(kubernetesVersion)) {
         bad("kubernetesVersion", kubernetesVersion, "major.minor or major.minor.patch, e.g. 1.34");
+    } else if (readAsNumber) {
+        // No Kubernetes 1.1 to 1.9 runs on AKS: this is 1.10 to 1.90 written unquoted in a
+        // stack file, which YAML reads as a number and Pulumi stores without the trailing 0.
+        bad(
+            "kubernetesVersion",
+            kubernetesVersion,
+            `a Kubernetes version AKS runs: YAML read an unquoted ${kubernetesVersion}0 as the number ${kubernetesVersion}; quote it in the stack file ` +
+                `(kubeflow-azure:kubernetesVersion: "${kubernetesVersion}0") or run pulumi config set kubeflow-azure:kubernetesVersion ${kubernetesVersion}0`,
+        );
     } else if (release && !supportsKubernetes(release, kubernetesVersion)) {
         // A warning, not an error: upstream documents these ranges loosely, and a newer
         // AKS minor often works before a release's notes say so.

@@ -215,6 +215,25 @@ describe("who may sign in", () => {
         );
     });
 
+    it("refuses a Kubernetes version YAML read as a number (1.30 unquoted is 1.3), saying to quote it", () => {
+        assert.match(
+            problemsOf(withKeys({ kubernetesVersion: "1.3" })),
+            /kubeflow-azure:kubernetesVersion: "1\.3": a Kubernetes version AKS runs: YAML read an unquoted 1\.30 as the number 1\.3; quote it in the stack file \(kubeflow-azure:kubernetesVersion: "1\.30"\)/,
+        );
+        assert.equal(resolveConfig(withKeys({ kubernetesVersion: "1.31" }), "dev", CONTEXT).kubernetesVersion, "1.31");
+    });
+
+    it("says to drop the scheme, port or path from a hostname given as a URL", () => {
+        for (const given of ["https://kubeflow.contoso.com", "https://kubeflow.contoso.com/", "kubeflow.contoso.com:443"]) {
+            assert.match(
+                problemsOf(withKeys({ hostname: given })),
+                /kubeflow-azure:hostname: ".*": a fully qualified DNS name .*: the name alone, without scheme, port or path \(kubeflow\.contoso\.com\)/,
+                given,
+            );
+        }
+        assert.doesNotMatch(problemsOf(withKeys({ hostname: "not a host" })), /the name alone/);
+    });
+
     it("reads the self-service quota: the default, a configured one, and refuses a bad or empty one", () => {
         assert.deepEqual(resolveConfig(withKeys({}), "dev", CONTEXT).selfServiceQuota, DEFAULTS.selfServiceQuota);
         assert.deepEqual(resolveConfig(withKeys({ selfService: "true", selfServiceQuota: { "requests.cpu": 2 } }), "dev", CONTEXT).selfServiceQuota, {
