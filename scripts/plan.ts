@@ -65,7 +65,7 @@ export async function evaluatePlan(options: PlanOptions): Promise<Evaluation> {
     const { installRecordingRuntime, promiseOf } = await import("../tools/recording-runtime");
     const mocks = await installRecordingRuntime({ stack: options.stack });
     const { resolveConfig, ConfigError } = await import("../config");
-    const { CONTEXT, stackConfig } = await import("../tools/stack-files");
+    const { CONTEXT, StackFileError, stackConfig } = await import("../tools/stack-files");
     const { loadRelease } = await import("../components/release-source");
     const { deploy } = await import("../program");
     const pulumi = await import("@pulumi/pulumi");
@@ -77,7 +77,7 @@ export async function evaluatePlan(options: PlanOptions): Promise<Evaluation> {
     try {
         cfg = resolveConfig(applyOverrides(stackConfig(options.stack), options.overrides ?? []), options.stack, CONTEXT);
     } catch (err) {
-        throw err instanceof ConfigError ? new PlanError(err.message) : err;
+        throw err instanceof ConfigError || err instanceof StackFileError ? new PlanError(err.message) : err;
     }
     const warnings = [...cfg.warnings];
     const rendered = await loadRelease(cfg, { render: options.render ?? renderWithCli, warn: (w) => warnings.push(w) });

@@ -8,6 +8,7 @@ import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { DeploymentContext, NAMESPACE, RawConfig } from "../config";
 import type { Release } from "../manifests/catalog";
+import { UserError } from "./errors";
 import { MOCK } from "./mock-answers";
 
 /**
@@ -36,6 +37,30 @@ function asConfigString(value: unknown): string {
     return typeof value === "string" ? value : JSON.stringify(value);
 }
 
+/** A stack file that is not what the Pulumi CLI would read: the message names the file and the line. */
+export class StackFileError extends UserError {}
+
+/**
+ * The `config` map of a stack file. A YAML error (a key given twice, a tab, a bad
+ * indent) is one line naming the file, the line and what is wrong, with no stack trace.
+ */
+export function readStackFile(file: string): Record<string, unknown> {
+    let doc: unknown;
+    try {
+        doc = yaml.load(fs.readFileSync(file, "utf8"), { filename: file });
+    } catch (err) {
+        if (err instanceof yaml.YAMLException) {
+            throw new StackFileError(`${path.basename(file)} line ${err.mark.line + 1}: ${err.reason}`);
+        }
+        throw err;
+    }
+    const config = typeof doc === "object" && doc !== null ? (doc as { config?: unknown }).config : undefined;
+    if (config !== undefined && (typeof config !== "object" || config === null || Array.isArray(config))) {
+        throw new StackFileError(`${path.basename(file)}: config is not a map of keys to values`);
+    }
+    return (config ?? {}) as Record<string, unknown>;
+}
+
 /** The raw configuration the CLI would give a program on this stack. */
 export function stackConfig(stack: string, overrides: Record<string, unknown> = {}): Record<string, string> {
     const raw: Record<string, string> = {};
@@ -44,8 +69,7 @@ export function stackConfig(stack: string, overrides: Record<string, unknown> = 
             raw[`${NAMESPACE}:${key}`] = asConfigString(schema.default);
         }
     }
-    const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
-    const stackValues = (yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> }).config ?? {};
+    const stackValues = readStackFile(path.join(projectDir, `Pulumi.${stack}.yaml`));
     for (const [key, value] of Object.entries({ ...stackValues, ...overrides })) {
         if (value === undefined) {
             delete raw[key];
