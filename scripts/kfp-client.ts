@@ -81,13 +81,57 @@ export function automationSnippet(outputs: Pick<ClientOutputs, "hostname">): str
     ].join("\n");
 }
 
+export const KFP_CLIENT_USAGE = [
+    "usage: npm run kfp-client -- [--stack <stack>]",
+    "",
+    "Prints a kfp.Client snippet for a deployed stack, from its outputs (pulumi stack output --json):",
+    "a user's bearer token from the Azure CLI, the browser session cookie, and a service account token for automation.",
+    "  --stack <stack>  the stack to read (default: the selected stack)",
+    "  --help           this text",
+].join("\n");
+
+/** The arguments, or a one-line problem with them. */
+export function parseKfpClientArgs(args: readonly string[]): { help: true } | { help: false; stack?: string } | { problem: string } {
+    if (args.includes("--help") || args.includes("-h")) {
+        return { help: true };
+    }
+    let stack: string | undefined;
+    for (let i = 0; i < args.length; i++) {
+        if (args[i] === "--stack" && args[i + 1] !== undefined && !args[i + 1].startsWith("-")) {
+            stack = args[++i];
+        } else if (args[i] === "--stack") {
+            return { problem: "--stack needs a stack name, e.g. --stack dev" };
+        } else {
+            return { problem: `unknown argument ${args[i]} (npm run kfp-client -- --help)` };
+        }
+    }
+    return { help: false, stack };
+}
+
+/** The first line that says something of a failed command's output. */
+function firstLine(text: string): string {
+    return (
+        text
+            .split("\n")
+            .map((l) => l.trim())
+            .find((l) => l !== "") ?? "(no output)"
+    );
+}
+
 function main(): void {
-    const args = process.argv.slice(2);
-    const stack = args.includes("--stack") ? args[args.indexOf("--stack") + 1] : undefined;
-    const cliArgs = ["stack", "output", "--json", ...(stack ? ["--stack", stack] : [])];
+    const parsed = parseKfpClientArgs(process.argv.slice(2));
+    if ("problem" in parsed) {
+        console.error(`kfp-client: ${parsed.problem}`);
+        process.exit(2);
+    }
+    if (parsed.help) {
+        console.log(KFP_CLIENT_USAGE);
+        return;
+    }
+    const cliArgs = ["stack", "output", "--json", ...(parsed.stack ? ["--stack", parsed.stack] : [])];
     let text: string;
     try {
-        text = execFileSync("pulumi", cliArgs, { encoding: "utf8" });
+        text = execFileSync("pulumi", cliArgs, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
     } catch (err) {
         if ((err as NodeJS.ErrnoException).code === "ENOENT") {
             // Install commands from https://www.pulumi.com/docs/install/.
@@ -98,9 +142,18 @@ function main(): void {
             );
             process.exit(1);
         }
-        throw err;
+        const stderr = String((err as { stderr?: unknown }).stderr ?? "");
+        console.error(`kfp-client: pulumi ${cliArgs.join(" ")} failed: ${firstLine(stderr)}`);
+        process.exit(1);
     }
-    console.log(kfpClientSnippet(JSON.parse(text) as ClientOutputs));
+    let outputs: ClientOutputs;
+    try {
+        outputs = JSON.parse(text) as ClientOutputs;
+        console.log(kfpClientSnippet(outputs));
+    } catch (err) {
+        console.error(`kfp-client: the stack's outputs are not those of a kubeflow-azure stack: ${err instanceof Error ? err.message : String(err)}`);
+        process.exit(1);
+    }
 }
 
 if (require.main === module) {
