@@ -142,7 +142,8 @@ function main(): void {
             );
             process.exit(1);
         }
-        const stderr = String((err as { stderr?: unknown }).stderr ?? "");
+        const raw = (err as { stderr?: unknown }).stderr;
+        const stderr = typeof raw === "string" ? raw : Buffer.isBuffer(raw) ? raw.toString("utf8") : "";
         console.error(`kfp-client: pulumi ${cliArgs.join(" ")} failed: ${firstLine(stderr)}`);
         process.exit(1);
     }
