@@ -4,7 +4,7 @@
  * import this module and call the policies directly.
  */
 import type { Policies, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { RESOURCE_RULES, ResourceRule, protectInProd, restrictedSignInInProd } from "./rules";
+import { RESOURCE_RULES, ResourceRule, StackResource, StackViolation, protectInProd, restrictedSignInInProd } from "./rules";
 
 const DESCRIPTIONS: Readonly<Record<string, string>> = {
     "kubeflow-gateway-https-redirect": "The Kubeflow gateway (kubeflow/kubeflow-gateway) redirects HTTP to HTTPS and serves port 443 with TLS mode SIMPLE.",
@@ -33,37 +33,18 @@ export interface ProtectConfig {
 
 export const DEFAULT_PROD_STACKS: readonly string[] = ["prod"];
 
-/**
- * protect-in-prod needs the stack name, which the policy arguments do not carry: the
- * CLI hands it to the pack's process (PULUMI_NODEJS_STACK, read by pulumi.getStack()),
- * so index.ts passes a getter in.
- */
-export function protectPolicy(stackName: () => string): StackValidationPolicy {
-    return {
-        name: "protect-in-prod",
-        description: "In a production stack, the AKS cluster, the resource groups, the Entra application and the static public IP are protected.",
-        enforcementLevel: "mandatory",
-        configSchema: {
-            properties: {
-                prodStacks: { type: "array", items: { type: "string" }, default: [...DEFAULT_PROD_STACKS] },
-            },
-        },
-        validateStack: (args, reportViolation) => {
-            const prodStacks = args.getConfig<ProtectConfig>().prodStacks ?? DEFAULT_PROD_STACKS;
-            const resources = args.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, protect: r.opts.protect }));
-            for (const v of protectInProd(resources, { stack: stackName(), prodStacks })) {
-                reportViolation(v.message, v.urn);
-            }
-        },
-    };
-}
+type ProdStackRule = (resources: readonly StackResource[], settings: { stack: string; prodStacks: readonly string[] }) => StackViolation[];
 
-/** Every policy of the pack. */
-/** restricted-sign-in-in-prod: the same prodStacks config as protect-in-prod. */
-export function restrictedSignInPolicy(stackName: () => string): StackValidationPolicy {
+/**
+ * A stack rule that applies to production stacks, with the `prodStacks` config every such
+ * policy takes. The rules need the stack name, which the policy arguments do not carry:
+ * the CLI hands it to the pack's process (PULUMI_NODEJS_STACK, read by
+ * pulumi.getStack()), so index.ts passes a getter in.
+ */
+function prodStackPolicy(name: string, description: string, rule: ProdStackRule, stackName: () => string): StackValidationPolicy {
     return {
-        name: "restricted-sign-in-in-prod",
-        description: "In a production stack, only members of assigned Entra groups may sign in (kubeflow-azure:allowedGroupIds).",
+        name,
+        description,
         enforcementLevel: "mandatory",
         configSchema: {
             properties: {
@@ -73,13 +54,33 @@ export function restrictedSignInPolicy(stackName: () => string): StackValidation
         validateStack: (args, reportViolation) => {
             const prodStacks = args.getConfig<ProtectConfig>().prodStacks ?? DEFAULT_PROD_STACKS;
             const resources = args.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, protect: r.opts.protect, props: r.props }));
-            for (const v of restrictedSignInInProd(resources, { stack: stackName(), prodStacks })) {
+            for (const v of rule(resources, { stack: stackName(), prodStacks })) {
                 reportViolation(v.message, v.urn);
             }
         },
     };
 }
 
+export function protectPolicy(stackName: () => string): StackValidationPolicy {
+    return prodStackPolicy(
+        "protect-in-prod",
+        "In a production stack, the AKS cluster, the resource groups, the Entra application and the static public IP are protected.",
+        protectInProd,
+        stackName,
+    );
+}
+
+/** restricted-sign-in-in-prod: the same prodStacks config as protect-in-prod. */
+export function restrictedSignInPolicy(stackName: () => string): StackValidationPolicy {
+    return prodStackPolicy(
+        "restricted-sign-in-in-prod",
+        "In a production stack, only members of assigned Entra groups may sign in (kubeflow-azure:allowedGroupIds).",
+        restrictedSignInInProd,
+        stackName,
+    );
+}
+
+/** Every policy of the pack. */
 export function kubeflowAzurePolicies(stackName: () => string): Policies {
     return [...Object.entries(RESOURCE_RULES).map(([name, rule]) => resourcePolicy(name, rule)), protectPolicy(stackName), restrictedSignInPolicy(stackName)];
 }

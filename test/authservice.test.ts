@@ -449,15 +449,19 @@ describe("configureAuthservice on the real renders", { skip: skipWithoutRenders(
                     assert.deepEqual(jwtRules[1].fromHeaders, [{ name: "Authorization", prefix: "Bearer " }]);
                 });
 
+                /**
+                 * The gateway's policies with the cluster's issuer trusted: the release's other
+                 * gateway policies (the ALLOW-all one) stay with the platform.
+                 */
+                const gatewayPolicies = (): KubeObject[] => [
+                    ...render.filter((o) => o.kind === "AuthorizationPolicy" && o.metadata.namespace === "istio-system" && !isAuthserviceObject(o, flavour)),
+                    ...configureAuthservice(handed, flavour, { ...settings, clusterIssuer: CLUSTER_ISSUER }).objects.filter(
+                        (o) => o.kind === "AuthorizationPolicy",
+                    ),
+                ];
+
                 it("lets a service account token through the release's AuthorizationPolicies, to the same paths as an Entra token", () => {
-                    const withCluster = configureAuthservice(handed, flavour, { ...settings, clusterIssuer: CLUSTER_ISSUER });
-                    // The release's other gateway policies (the ALLOW-all one) stay with the platform.
-                    const policies = [
-                        ...render.filter(
-                            (o) => o.kind === "AuthorizationPolicy" && o.metadata.namespace === "istio-system" && !isAuthserviceObject(o, flavour),
-                        ),
-                        ...withCluster.objects.filter((o) => o.kind === "AuthorizationPolicy"),
-                    ];
+                    const policies = gatewayPolicies();
                     const robot = {
                         principal: `${CLUSTER_ISSUER}/${serviceAccountSubject("team-a", "ci")}`,
                         path: "/pipeline/apis/v2beta1/runs",
@@ -472,13 +476,7 @@ describe("configureAuthservice on the real renders", { skip: skipWithoutRenders(
                 });
 
                 it("refuses app-only tokens and other clients' tokens at the gateway; ID tokens, Azure CLI tokens and service account tokens pass", () => {
-                    const withCluster = configureAuthservice(handed, flavour, { ...settings, clusterIssuer: CLUSTER_ISSUER });
-                    const policies = [
-                        ...render.filter(
-                            (o) => o.kind === "AuthorizationPolicy" && o.metadata.namespace === "istio-system" && !isAuthserviceObject(o, flavour),
-                        ),
-                        ...withCluster.objects.filter((o) => o.kind === "AuthorizationPolicy"),
-                    ];
+                    const policies = gatewayPolicies();
                     const entra = issuerUrl(TENANT);
                     const at = (claims: Record<string, string>): GatewayRequest => ({
                         principal: `${claims.iss}/${claims.sub}`,
