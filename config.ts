@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { REGIONS_SOURCE, checkRegion, findRegion } from "./azure/regions";
 import { DEFAULT_RELEASE, findRelease, kubernetesMinor, releaseIds, supportsKubernetes } from "./manifests/catalog";
 import { ProfileConfig, readResourceQuota, validateProfiles } from "./manifests/profiles";
 import { ADMISSION_POLICY_SINCE } from "./manifests/authorization/profile-creation";
@@ -320,6 +321,26 @@ export function resolveConfig(raw: RawConfig, stack: string, context: Deployment
         location = rawLocation.replace(/\s+/g, "").toLowerCase();
         if (!/^[a-z0-9]+$/.test(location)) {
             bad("azure-native:location", rawLocation, "an Azure region name such as westeurope or eastus2");
+        } else {
+            const region = checkRegion(location);
+            if (region.kind === "typo") {
+                bad(
+                    "azure-native:location",
+                    rawLocation,
+                    `not an Azure region (did you mean ${region.suggestions.join(" or ")}?); \`az account list-locations -o table\` lists them`,
+                );
+            } else if (region.kind === "unlisted") {
+                warnings.push(
+                    `azure-native:location ${location} is not in the project's region table (${REGIONS_SOURCE}): ` +
+                        "if it is a new region, go on; if not, `az account list-locations -o table` lists the names.",
+                );
+            } else if (region.region.access !== "open") {
+                warnings.push(
+                    region.region.access === "restricted"
+                        ? `azure-native:location ${location} is a restricted region: a subscription needs an access request before it can create resources there (Azure region access request process).`
+                        : `azure-native:location ${location} is listed by Microsoft as coming soon: it may not accept resources yet.`,
+                );
+            }
         }
     }
 
@@ -435,6 +456,12 @@ export function resolveConfig(raw: RawConfig, stack: string, context: Deployment
             }
         },
     );
+    if (zones.length > 0 && findRegion(location)?.zones === false) {
+        warnings.push(
+            `${NAMESPACE}:zones is set but ${location} has no availability zones in Microsoft's region list (${REGIONS_SOURCE}): ` +
+                "AKS will refuse the node pools; leave zones empty or pick a region with zones.",
+        );
+    }
     const groupIds = (key: string): string[] =>
         stringList(key, json(key, []), bad, (v, entry) => {
             if (!isGuid(v)) {

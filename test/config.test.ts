@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { AZURE_NAME_LIMITS, ConfigError, DEFAULTS, KEYS, NAMESPACE, RawConfig, derivedAzureNames, resolveConfig, stackSuffix } from "../config";
+import { AZURE_REGIONS } from "../azure/regions";
 import { CONTEXT, projectFile, stackConfig, templateValues } from "./stack-files";
 
 const base: RawConfig = { "azure-native:location": "westeurope" };
@@ -55,6 +56,36 @@ describe("config defaults", () => {
         assert.equal(resolveConfig({ "azure-native:location": "West Europe" }, "dev", CONTEXT).location, "westeurope");
     });
 
+    it("refuses a misspelled region with the region it resembles, before anything is created", () => {
+        assert.match(
+            problemsOf({ "azure-native:location": "westeurpoe" }),
+            /azure-native:location: "westeurpoe": not an Azure region \(did you mean westeurope\?\)/,
+        );
+        assert.match(problemsOf({ "azure-native:location": "eastu2" }), /did you mean eastus or eastus2\?/);
+        assert.match(problemsOf({ "azure-native:location": "Sweden Centrl" }), /did you mean swedencentral\?/);
+    });
+
+    it("warns, and goes on, for a well-formed region the table does not list (Azure opens new ones)", () => {
+        for (const region of ["westus4", "atlantiscentral"]) {
+            const cfg = resolveConfig({ "azure-native:location": region }, "dev", CONTEXT);
+            assert.equal(cfg.location, region);
+            assert.ok(
+                others(cfg.warnings).some((w) => w.includes(`azure-native:location ${region} is not in the project's region table`)),
+                others(cfg.warnings).join("\n"),
+            );
+        }
+        assert.deepEqual(others(resolveConfig(base, "dev", CONTEXT).warnings), [], "a listed open region gives no warning");
+    });
+
+    it("warns about a restricted region and zones where the region has none", () => {
+        const restricted = resolveConfig({ "azure-native:location": "germanynorth" }, "dev", CONTEXT);
+        assert.ok(others(restricted.warnings).some((w) => /germanynorth is a restricted region: a subscription needs an access request/.test(w)));
+        const zonesWithout = resolveConfig(withKeys({ "azure-native:location": "westus", zones: ["1", "2"] }), "dev", CONTEXT);
+        assert.ok(others(zonesWithout.warnings).some((w) => /zones is set but westus has no availability zones/.test(w)));
+        const zonesWith = resolveConfig(withKeys({ zones: ["1", "2"] }), "dev", CONTEXT);
+        assert.deepEqual(others(zonesWith.warnings), []);
+    });
+
     it("a custom hostname wins over the Azure DNS name", () => {
         const cfg = resolveConfig(withKeys({ hostname: "Kubeflow.Example.com", dnsLabel: "kfdemo" }), "dev", CONTEXT);
         assert.equal(cfg.hostname, "kubeflow.example.com");
@@ -94,8 +125,9 @@ describe("config defaults", () => {
 });
 
 describe("Azure names (Microsoft's naming rules; AKS's 80-character node resource group limit)", () => {
-    // The longest region names Azure has (18 characters).
-    const longRegions = ["australiasoutheast", "germanywestcentral"];
+    // The longest region names in Azure's list (18 characters today).
+    const longest = Math.max(...AZURE_REGIONS.map((r) => r.name.length));
+    const longRegions = AZURE_REGIONS.filter((r) => r.name.length === longest).map((r) => r.name);
 
     it("sets an explicit node resource group, short and derived from the name", () => {
         const cfg = resolveConfig(base, "dev", CONTEXT);
