@@ -61,4 +61,18 @@ describe("stack files the tools cannot read", () => {
         assert.deepEqual(readStackFile(write("Pulumi.ok.yaml", "config:\n  kubeflow-azure:name: kf\n")), { "kubeflow-azure:name": "kf" });
         assert.deepEqual(readStackFile(write("Pulumi.empty.yaml", "")), {});
     });
+
+    it("reads a key without a namespace as the project's, as the Pulumi CLI does, and an empty value as empty text", () => {
+        const file = write("Pulumi.bare.yaml", "config:\n  azure-native:location: westeurope\n  userPool:\n    maxCount: 5\n  hostname:\n");
+        assert.deepEqual(readStackFile(file), {
+            "azure-native:location": "westeurope",
+            "kubeflow-azure:userPool": { maxCount: 5 },
+            "kubeflow-azure:hostname": "",
+        });
+    });
+
+    it("refuses a key given both with and without the namespace (the CLI would keep either)", () => {
+        const file = write("Pulumi.both.yaml", "config:\n  kubeflow-azure:userPool:\n    maxCount: 2\n  userPool:\n    maxCount: 5\n");
+        assert.equal(failure(file), "Pulumi.both.yaml: userPool and kubeflow-azure:userPool are the same key given twice; keep one (kubeflow-azure:userPool)");
+    });
 });

@@ -58,7 +58,27 @@ export function readStackFile(file: string): Record<string, unknown> {
     if (config !== undefined && (typeof config !== "object" || config === null || Array.isArray(config))) {
         throw new StackFileError(`${path.basename(file)}: config is not a map of keys to values`);
     }
-    return (config ?? {}) as Record<string, unknown>;
+    return namespaced(file, (config ?? {}) as Record<string, unknown>);
+}
+
+/**
+ * A key without a namespace is the project's, as the Pulumi CLI reads a stack file
+ * (sdk/go/common/workspace/loaders.go, stackConfigNamespacedWithProject: `instanceSize`
+ * becomes `<project>:instanceSize`). The same key written both ways would leave the
+ * CLI's choice to Go's map order, so it is refused. A key with no value is the empty
+ * string, as the CLI reads it (checkForEmptyConfig there).
+ */
+function namespaced(file: string, config: Record<string, unknown>): Record<string, unknown> {
+    const project = projectFile().name;
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(config)) {
+        const full = key.includes(":") ? key : `${project}:${key}`;
+        if (full in out) {
+            throw new StackFileError(`${path.basename(file)}: ${key} and ${full} are the same key given twice; keep one (${full})`);
+        }
+        out[full] = value === null ? "" : value;
+    }
+    return out;
 }
 
 /** The raw configuration the CLI would give a program on this stack. */
