@@ -27,6 +27,8 @@ export interface StackOutputs {
     kubeflowRelease: string;
     /** The cluster's OIDC issuer, for workload identity federation. */
     clusterOidcIssuerUrl: string;
+    /** Who signs the site's certificate: `self-signed` (clients must trust kubeflow-ca.crt) or `letsencrypt`. */
+    tlsIssuer: "self-signed" | "letsencrypt";
 }
 
 export const OUTPUT_NAMES = [
@@ -41,6 +43,7 @@ export const OUTPUT_NAMES = [
     "tenantId",
     "kubeflowRelease",
     "clusterOidcIssuerUrl",
+    "tlsIssuer",
 ] as const satisfies readonly (keyof StackOutputs)[];
 
 /** Outputs that are Pulumi secrets. */
@@ -63,5 +66,6 @@ export function readStack(ref: pulumi.StackReference): StackOutputValues {
         tenantId: read("tenantId"),
         kubeflowRelease: read("kubeflowRelease"),
         clusterOidcIssuerUrl: read("clusterOidcIssuerUrl"),
+        tlsIssuer: read("tlsIssuer"),
     };
 }

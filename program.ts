@@ -168,6 +168,7 @@ export function deploy(cfg: Config, rendered: RenderedRelease, options: DeployOp
             tenantId,
             kubeflowRelease: pulumi.output(release.id),
             clusterOidcIssuerUrl: cluster.oidcIssuerUrl,
+            tlsIssuer: pulumi.output(cfg.tls.issuer),
         },
     };
 }

@@ -9,7 +9,34 @@ import { findRelease } from "../manifests/catalog";
 import { caFetchCommand } from "../manifests/edge";
 import { StackOutputs } from "../outputs";
 
-export type ClientOutputs = Pick<StackOutputs, "kubeflowUrl" | "hostname" | "oidcClientId" | "kubeflowRelease">;
+export type ClientOutputs = Pick<StackOutputs, "kubeflowUrl" | "hostname" | "oidcClientId" | "kubeflowRelease"> &
+    // Stacks deployed before the output existed were all self-signed or told so by the snippet's comment.
+    Partial<Pick<StackOutputs, "tlsIssuer">>;
+
+/**
+ * What a client passes for the site's certificate: the self-signed CA's file, which
+ * the snippet first fetches, or nothing for a publicly trusted certificate. A stack
+ * without the output (deployed before it existed) gets both, as comments say.
+ */
+function trust(issuer: StackOutputs["tlsIssuer"] | undefined): { lines: string[]; argument: string } {
+    if (issuer === "letsencrypt") {
+        return { lines: ["# The certificate is Let's Encrypt's: Python trusts it as it is."], argument: "" };
+    }
+    if (issuer === "self-signed") {
+        return {
+            lines: ["# The certificate is self-signed (tls.issuer self-signed): trust it first:", `#   ${caFetchCommand()}`],
+            argument: ', ssl_ca_cert="kubeflow-ca.crt"',
+        };
+    }
+    return {
+        lines: [
+            "# With the self-signed certificate (tls.issuer self-signed), trust it first:",
+            `#   ${caFetchCommand()}`,
+            '# and pass ssl_ca_cert="kubeflow-ca.crt"; with letsencrypt, leave ssl_ca_cert out.',
+        ],
+        argument: ', ssl_ca_cert="kubeflow-ca.crt"',
+    };
+}
 
 /**
  * The Python snippet for this deployment: a user's bearer token from the Azure CLI, on
@@ -36,19 +63,18 @@ export function kfpClientSnippet(outputs: ClientOutputs): string {
     const flavour: AuthFlavour = release.authservice;
     const host = `https://${outputs.hostname}/pipeline`;
     const cookie = sessionCookieName(flavour);
+    const { lines, argument } = trust(outputs.tlsIssuer);
     return [
         "import subprocess",
         "import kfp",
         "",
-        "# With the self-signed certificate (tls.issuer self-signed), trust it first:",
-        `#   ${caFetchCommand()}`,
-        '# and pass ssl_ca_cert="kubeflow-ca.crt"; with letsencrypt, leave ssl_ca_cert out.',
+        ...lines,
         "# A bearer token for the Kubeflow app registration, from your own Azure CLI login",
         "# (`az login` as a user; a service principal's token names no user and is refused).",
         "token = subprocess.check_output(",
         `    ["az", "account", "get-access-token", "--scope", "api://${outputs.oidcClientId}/user_impersonation",`,
         '     "--query", "accessToken", "-o", "tsv"], text=True).strip()',
-        `client = kfp.Client(host="${host}", existing_token=token, ssl_ca_cert="kubeflow-ca.crt")`,
+        `client = kfp.Client(host="${host}", existing_token=token${argument})`,
         'print(client.list_experiments(namespace="<your-profile-namespace>"))',
         "",
         `# Or with the browser session: sign in at ${outputs.kubeflowUrl}, copy the ${cookie} cookie`,
@@ -67,8 +93,9 @@ export function kfpClientSnippet(outputs: ClientOutputs): string {
  * authorizes that user with a SubjectAccessReview, which a kubeflow-edit RoleBinding in
  * the profile namespace satisfies.
  */
-export function automationSnippet(outputs: Pick<ClientOutputs, "hostname">): string {
+export function automationSnippet(outputs: Pick<ClientOutputs, "hostname" | "tlsIssuer">): string {
     const audience = automationAudience(outputs.hostname);
+    const { argument } = trust(outputs.tlsIssuer);
     return [
         "# Automation (CI): a service account of a profile namespace instead of a person.",
         "#   kubectl -n <profile> create serviceaccount ci",
@@ -76,7 +103,7 @@ export function automationSnippet(outputs: Pick<ClientOutputs, "hostname">): str
         "# Then, in the CI job (a token lasts at most a day on AKS; mint one per run):",
         "ci_token = subprocess.check_output(",
         `    ["kubectl", "-n", "<profile>", "create", "token", "ci", "--audience", "${audience}", "--duration", "1h"], text=True).strip()`,
-        `ci_client = kfp.Client(host="https://${outputs.hostname}/pipeline", existing_token=ci_token, ssl_ca_cert="kubeflow-ca.crt")`,
+        `ci_client = kfp.Client(host="https://${outputs.hostname}/pipeline", existing_token=ci_token${argument})`,
         'print(ci_client.list_runs(namespace="<profile>"))',
     ].join("\n");
 }

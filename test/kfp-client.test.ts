@@ -41,6 +41,18 @@ describe("kfp-client snippet", () => {
         }
     });
 
+    it("passes ssl_ca_cert only for a self-signed certificate, after the command that fetches it", () => {
+        const selfSigned = kfpClientSnippet({ ...outputs, tlsIssuer: "self-signed" });
+        assert.match(selfSigned, /existing_token=token, ssl_ca_cert="kubeflow-ca\.crt"\)/);
+        assert.match(selfSigned, /existing_token=ci_token, ssl_ca_cert="kubeflow-ca\.crt"\)/);
+        assert.match(selfSigned, /istio-ingressgateway-certs/);
+        assert.doesNotMatch(selfSigned, /letsencrypt/);
+        const letsEncrypt = kfpClientSnippet({ ...outputs, tlsIssuer: "letsencrypt" });
+        assert.doesNotMatch(letsEncrypt, /ssl_ca_cert|istio-ingressgateway-certs/);
+        assert.match(letsEncrypt, /existing_token=token\)/);
+        assert.match(letsEncrypt, /existing_token=ci_token\)/);
+    });
+
     it("refuses outputs of an unknown release", () => {
         assert.throws(() => kfpClientSnippet({ ...outputs, kubeflowRelease: "v0.1" }), /unknown Kubeflow release v0\.1/);
     });

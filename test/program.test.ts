@@ -318,6 +318,7 @@ describe("the Azure graph (dev stack)", () => {
         assert.equal(await promiseOf(d.outputs.oidcIssuerUrl), `https://login.microsoftonline.com/${MOCK.tenantId}/v2.0`);
         assert.equal(await promiseOf(d.outputs.kubeflowRelease), "26.03");
         assert.equal(await promiseOf(d.outputs.clusterOidcIssuerUrl), MOCK.clusterOidcIssuer);
+        assert.equal(await promiseOf(d.outputs.tlsIssuer), "self-signed");
         assert.match(await promiseOf(d.outputs.resourceGroupName), /^kf-dev-cluster-rg/);
         assert.match(await promiseOf(d.outputs.clusterName), /^kf-dev-cluster-aks/);
     });

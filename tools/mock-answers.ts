@@ -120,6 +120,7 @@ export function answerResource(args: pulumi.runtime.MockResourceArgs, preview: b
                 tenantId: MOCK.tenantId,
                 kubeflowRelease: "26.03",
                 clusterOidcIssuerUrl: MOCK.clusterOidcIssuer,
+                tlsIssuer: "self-signed",
             };
             state.secretOutputNames = ["kubeconfig"];
             return { id: String(inputs.name), state };
