@@ -40,13 +40,38 @@ export async function checkDns(inputs: VerifyInputs, resolve: Resolver): Promise
     };
 }
 
+/** Errors where no HTTP or TLS conversation began: nothing listens, or nothing answers. */
+const UNREACHED = new Set(["ECONNREFUSED", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH"]);
+
+/**
+ * The hint for a connection that never reached the gateway: the load balancer and the
+ * network in front of it, not the gateway's configuration.
+ */
+export function unreachedHint(inputs: VerifyInputs, scheme: "http" | "https", e: unknown): string | undefined {
+    const code = (e as NodeJS.ErrnoException).code;
+    const timedOut = /within \d+(\.\d+)? s|timed? ?out/i.test(e instanceof Error ? e.message : String(e));
+    if (!(code !== undefined && UNREACHED.has(code)) && !timedOut) {
+        return undefined;
+    }
+    return (
+        `nothing answered on ${where(inputs, scheme)}: istio-system/istio-ingressgateway must be a LoadBalancer Service whose EXTERNAL-IP is ` +
+        `ingressIp with ready pods (kubectl -n istio-system get svc,pods -l app=istio-ingressgateway); a firewall or proxy on your side ` +
+        `that blocks outbound port ${scheme === "https" ? inputs.httpsPort : inputs.httpPort} gives the same error`
+    );
+}
+
 export async function checkHttpRedirect(inputs: VerifyInputs): Promise<CheckResult> {
     const hint = "kubeflow/kubeflow-gateway must keep httpsRedirect on its port-80 server (policy kubeflow-gateway-https-redirect); run pulumi up";
     let answer: Answer;
     try {
         answer = await get(inputs, "http", "/", { accept: "text/html" });
     } catch (e) {
-        return { name: "http", status: "fail", detail: `http://${inputs.host}/ via ${where(inputs, "http")}: ${errorText(e)}`, hint };
+        return {
+            name: "http",
+            status: "fail",
+            detail: `http://${inputs.host}/ via ${where(inputs, "http")}: ${errorText(e)}`,
+            hint: unreachedHint(inputs, "http", e) ?? hint,
+        };
     }
     const location = answer.headers.location;
     if (!REDIRECTS.has(answer.status) || location === undefined) {
@@ -115,7 +140,9 @@ export async function checkTls(inputs: VerifyInputs): Promise<CheckResult> {
             name: "tls",
             status: "fail",
             detail: `TLS 1.2+ handshake with ${where(inputs, "https")} (SNI ${inputs.host}) failed: ${errorText(e)}`,
-            hint: "kubeflow/kubeflow-gateway serves port 443 for the hostname only, TLS 1.2 or newer, from the Secret istio-system/istio-ingressgateway-certs (kubectl -n istio-system get secret istio-ingressgateway-certs)",
+            hint:
+                unreachedHint(inputs, "https", e) ??
+                "kubeflow/kubeflow-gateway serves port 443 for the hostname only, TLS 1.2 or newer, from the Secret istio-system/istio-ingressgateway-certs (kubectl -n istio-system get secret istio-ingressgateway-certs)",
         };
     }
     const problems: string[] = [];

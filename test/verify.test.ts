@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
+import * as net from "node:net";
 import * as https from "node:https";
 import type { AddressInfo } from "node:net";
 import * as os from "node:os";
@@ -353,6 +354,24 @@ describe("verify against a local gateway", { skip: skipWithoutOpenssl }, () => {
         assert.equal(statuses(report).tls, "fail");
         assert.match(detail(report, "tls"), /system's trusted roots/);
         assert.ok(detail(report, "tls").includes(caFetchCommand()));
+    });
+
+    it("says to look at the load balancer, not the gateway's redirect, when nothing listens", async () => {
+        const closed = await new Promise<number>((resolve) => {
+            const probe = net.createServer();
+            probe.listen(0, "127.0.0.1", () => {
+                const port = (probe.address() as net.AddressInfo).port;
+                probe.close(() => resolve(port));
+            });
+        });
+        const { report, text } = await run({ tls: certs.good }, () => ({ httpPort: closed, httpsPort: closed }));
+        assert.equal(statuses(report).http, "fail", text);
+        assert.equal(statuses(report).tls, "fail", text);
+        for (const name of ["http", "tls"] as const) {
+            assert.match(detail(report, name), /ECONNREFUSED/);
+            assert.match(detail(report, name), /nothing answered on 127\.0\.0\.1:\d+: istio-system\/istio-ingressgateway must be a LoadBalancer Service/);
+            assert.doesNotMatch(detail(report, name), /httpsRedirect|serves port 443/);
+        }
     });
 
     it("fails http only when port 80 does not redirect", async () => {
