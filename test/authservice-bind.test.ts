@@ -23,14 +23,14 @@ import { availableRenders, loadRender, skipWithoutRenders } from "./upstream";
 
 const HOST = "kf.westeurope.cloudapp.azure.com";
 const IDS: EntraIds = {
-    tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+    tenantId: "00000000-0000-0000-0000-00000000cafe",
     clientId: "0c1f7a52-3e5b-4d8c-9a61-5b2f8d3e4c10",
 };
 const OTHER_IDS: EntraIds = {
     tenantId: "5b0c8a7e-1d2f-4e3a-9b8c-7d6e5f4a3b21",
     clientId: "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b",
 };
-const CLUSTER_ISSUER = "https://westeurope.oic.prod-aks.azure.com/72f988bf-86f1-41af-91ab-2d7cd011db47/3f2c1e0a-9b8d-4c7e-a6f5-1d2e3c4b5a69/";
+const CLUSTER_ISSUER = "https://westeurope.oic.prod-aks.azure.com/00000000-0000-0000-0000-00000000cafe/3f2c1e0a-9b8d-4c7e-a6f5-1d2e3c4b5a69/";
 const ANNOTATIONS = { "kubeflow-azure/authservice-secret-checksum": "0123abcd" };
 
 function flavourOf(release: string): AuthFlavour {

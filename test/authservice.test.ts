@@ -28,7 +28,7 @@ import { isRecord } from "../manifests/kube";
 import { KubeObject, objectKey } from "../manifests/types";
 import { availableRenders, loadRender, skipWithoutRenders } from "./upstream";
 
-const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+const TENANT = "00000000-0000-0000-0000-00000000cafe";
 const CLIENT = "0c1f7a52-3e5b-4d8c-9a61-5b2f8d3e4c10";
 const HOST = "kf.westeurope.cloudapp.azure.com";
 const SETTINGS: EntraAuthSettings = {
@@ -44,7 +44,7 @@ function settingsFor(flavour: AuthFlavour): EntraAuthSettings {
     return { ...SETTINGS, userIdClaim: defaultUserIdClaim(flavour) };
 }
 /** An AKS issuer URL as the cluster reports it (Microsoft, "Create an OpenID Connect provider on AKS"): with a trailing slash. */
-const CLUSTER_ISSUER = "https://westeurope.oic.prod-aks.azure.com/72f988bf-86f1-41af-91ab-2d7cd011db47/3f2c1e0a-9b8d-4c7e-a6f5-1d2e3c4b5a69/";
+const CLUSTER_ISSUER = "https://westeurope.oic.prod-aks.azure.com/00000000-0000-0000-0000-00000000cafe/3f2c1e0a-9b8d-4c7e-a6f5-1d2e3c4b5a69/";
 
 /** Istio's string match for principals: exact, `*`, `prefix*` or `*suffix` (security.istio.io AuthorizationPolicy, "Source"). */
 function matches(pattern: string, value: string | undefined): boolean {

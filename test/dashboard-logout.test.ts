@@ -7,7 +7,7 @@ import { LOGOUT_URL_ENV, setDashboardLogout } from "../manifests/transforms/dash
 import { KubeObject } from "../manifests/types";
 import { availableRenders, loadRender, skipWithoutRenders } from "./upstream";
 
-const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+const TENANT = "00000000-0000-0000-0000-00000000cafe";
 const HOST = "kf.westeurope.cloudapp.azure.com";
 
 function flavourOf(release: string): AuthFlavour {

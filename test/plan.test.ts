@@ -302,6 +302,14 @@ describe("plan: --against", () => {
         );
     });
 
+    it("shows placeholders that cannot pass for real: no real tenant, the cluster issuer in the stack's own region", async () => {
+        assert.equal(base.outputs.tenantId, "00000000-0000-0000-0000-00000000cafe");
+        assert.match(JSON.stringify(base.outputs.clusterOidcIssuerUrl), /^"https:\/\/westeurope\.oic\.prod-aks\.azure\.com\//);
+        const sweden = await evaluate("azure-native:location=swedencentral");
+        assert.match(JSON.stringify(sweden.outputs.clusterOidcIssuerUrl), /^"https:\/\/swedencentral\.oic\.prod-aks\.azure\.com\//);
+        assert.match(JSON.stringify(sweden.outputs.hostname), /\.swedencentral\.cloudapp\.azure\.com"$/);
+    });
+
     it("prints the warnings pulumi up would print, with the plan and with the diff", async () => {
         const warned = await evaluate("kubeflow-azure:kubernetesVersion=1.20", "kubeflow-azure:selfService=true");
         // dev's standing warnings (open sign-in, open API server) and the version's.

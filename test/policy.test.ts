@@ -93,7 +93,7 @@ function clusterArgs(overrides: Record<string, unknown> = {}): ResourceArgs {
             resourceGroupName: "kf-prod-aks-rg",
             dnsPrefix: "kf-prod",
             enableRBAC: true,
-            aadProfile: { managed: true, enableAzureRBAC: true, tenantID: "72f988bf-86f1-41af-91ab-2d7cd011db47" },
+            aadProfile: { managed: true, enableAzureRBAC: true, tenantID: "00000000-0000-0000-0000-00000000cafe" },
             oidcIssuerProfile: { enabled: true },
             securityProfile: { workloadIdentity: { enabled: true } },
             ...overrides,

@@ -40,7 +40,7 @@ import { availableRenders, loadRender, skipWithoutRenders } from "./upstream";
 
 const HOST = "kf-verify.westeurope.cloudapp.azure.com";
 const IP = "20.61.10.20";
-const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+const TENANT = "00000000-0000-0000-0000-00000000cafe";
 const CLIENT = "11111111-2222-3333-4444-555555555555";
 const TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.test-token-do-not-print";
 

@@ -11,8 +11,16 @@ import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { parseManifests } from "../manifests/parse";
 
+/** The issuer AKS gives a cluster with the OIDC issuer on, in the cluster's region (`<region>.oic.prod-aks.azure.com`). */
+export function mockClusterOidcIssuer(location: string): string {
+    return `https://${location}.oic.prod-aks.azure.com/${PLACEHOLDER_TENANT}/cluster/`;
+}
+
+/** A tenant id no directory has (its version nibble is 0, which Entra never issues): plainly a placeholder. */
+const PLACEHOLDER_TENANT = "00000000-0000-0000-0000-00000000cafe";
+
 export const MOCK = {
-    tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+    tenantId: PLACEHOLDER_TENANT,
     subscriptionId: "00000000-1111-2222-3333-444444444444",
     deployerObjectId: "99999999-aaaa-bbbb-cccc-dddddddddddd",
     clientId: "11111111-2222-3333-4444-555555555555",
@@ -21,7 +29,8 @@ export const MOCK = {
     /** The plaintext every mocked random password returns. */
     randomPassword: "mock-random-password-do-not-leak",
     ipAddress: "20.61.10.20",
-    clusterOidcIssuer: "https://westeurope.oic.prod-aks.azure.com/tenant/cluster/",
+    /** The dev stack's (westeurope) cluster issuer; other regions get their own (mockClusterOidcIssuer). */
+    clusterOidcIssuer: mockClusterOidcIssuer("westeurope"),
     /** Microsoft Graph's service principal in the mocked tenant. */
     graphObjectId: "45454545-6767-8989-0101-232323232323",
     kubeconfig: "apiVersion: v1\nkind: Config\nclusters: []\nusers:\n- name: clusterAdmin\n  user:\n    token: mock-admin-token-do-not-leak\n",
@@ -77,7 +86,7 @@ export function answerResource(args: pulumi.runtime.MockResourceArgs, preview: b
             };
         case "azure-native:containerservice:ManagedCluster":
             state.name = inputs.resourceName ?? `${args.name}def0`;
-            state.oidcIssuerProfile = { enabled: true, issuerURL: MOCK.clusterOidcIssuer };
+            state.oidcIssuerProfile = { enabled: true, issuerURL: mockClusterOidcIssuer(typeof inputs.location === "string" ? inputs.location : "westeurope") };
             return {
                 id: `/subscriptions/${MOCK.subscriptionId}/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/${String(state.name)}`,
                 state,
