@@ -20,6 +20,7 @@ import { keepDroppedVersions } from "./manifests/upgrades/stored-versions";
 import { dropAggregatedRules } from "./manifests/transforms/aggregated-roles";
 import { ADMISSION_POLICY_SINCE, dashboardCreateDenials, kfamUsername, profileCreationPolicy } from "./manifests/authorization/profile-creation";
 import { selfServiceQuotaObjects } from "./manifests/authorization/self-service-quota";
+import { isolateArtifacts } from "./manifests/authorization/artifact-isolation";
 import { secureCookies } from "./manifests/authservice/secure-cookies";
 import { findRelease, kubernetesMinor } from "./manifests/catalog";
 import { ArtifactMigration, artifactMigration } from "./manifests/upgrades/artifacts";
@@ -94,13 +95,16 @@ export function planDeployment(cfg: Config, rendered: RenderedRelease, options: 
     // "Log out" ends the Entra session too. The dashboard is a platform object, built
     // before any Output exists: an unconfigured tenant id signs out through `common`.
     const released = [
-        ...setDashboardLogout(
-            // A CRD keeps, unserved, a version an older release stored objects at, and an
-            // aggregated ClusterRole leaves its rules to the aggregation controller (upgrades).
-            setRegistrationFlow(dropExampleProfile(keepDroppedVersions(dropAggregatedRules(served.objects))), cfg.selfService),
-            flavour,
-            cfg.tenantId ?? "common",
-            cfg.hostname,
+        // MinIO releases: each profile namespace its own object-store key and prefix.
+        ...isolateArtifacts(
+            setDashboardLogout(
+                // A CRD keeps, unserved, a version an older release stored objects at, and an
+                // aggregated ClusterRole leaves its rules to the aggregation controller (upgrades).
+                setRegistrationFlow(dropExampleProfile(keepDroppedVersions(dropAggregatedRules(served.objects))), cfg.selfService),
+                flavour,
+                cfg.tenantId ?? "common",
+                cfg.hostname,
+            ),
         ),
         // Without self-service, the API server refuses kfam's Profiles (config.ts warns below 1.30).
         ...profileCreationGuard(cfg, served.objects),

@@ -1,0 +1,307 @@
+/**
+ * Each profile namespace its own object-store key, limited to its own prefix, on the
+ * releases whose object store is MinIO (v1.7.0 to v1.10.2).
+ *
+ * Upstream, the pipelines profile controller (sync.py, a metacontroller hook) writes the
+ * object store's root key into every namespace labelled `pipelines.kubeflow.org/enabled`
+ * as Secret `mlpipeline-minio-artifact`, from its own MINIO_ACCESS_KEY/MINIO_SECRET_KEY;
+ * nothing in it can differ per namespace, and the keys the pipelines write carry no
+ * namespace (Argo's keyFormat `artifacts/{{workflow.name}}/...`, KFP v2's default root
+ * `minio://mlpipeline/v2/artifacts`). Any member of any profile, self-made ones included,
+ * reads and writes every team's artifacts with that key.
+ *
+ * What this changes, on the render:
+ *  - the profile controller copies a key MinIO does not know (`unassigned`), and writes
+ *    a `kfp-launcher` ConfigMap in every namespace (its KFP_DEFAULT_PIPELINE_ROOT set);
+ *  - Argo's keyFormat puts every workflow's artifacts and logs under
+ *    `private-artifacts/<namespace>/`, the layout upstream adopted with SeaweedFS in v1.11;
+ *  - a CronJob, every minute, gives each such namespace a MinIO user of its own
+ *    (`mc admin user add`, the secret random, kept while the namespace's Secret holds it)
+ *    whose one policy allows objects under `private-artifacts/<namespace>/` and nothing
+ *    else, then writes that key into the namespace's Secret and the namespace's pipeline
+ *    root (`minio://mlpipeline/private-artifacts/<namespace>/v2/artifacts`) into its
+ *    `kfp-launcher`, which the KFP v2 driver reads in the run's namespace.
+ *
+ * metacontroller never rewrites those two objects: the controller declares Secrets and
+ * ConfigMaps `updateStrategy: OnDelete` in every release of this range (metacontroller
+ * v2.0.4 pkg/controller/common/manage_children.go, "Not updating ... OnDelete"). Until
+ * the CronJob has run (a minute at most), a new namespace holds only the unknown key.
+ *
+ * The key is stateless to derive: the access key is `kfp` and 17 hex digits of the
+ * namespace's SHA-256 (MinIO of this era takes 3 to 20 characters), so the CronJob
+ * recognises its own key in a Secret, and a namespace deleted and made again under the
+ * same name gets a new secret. Pure: no Pulumi.
+ */
+import * as yaml from "js-yaml";
+import { isKind } from "../kube";
+import { KubeObject, objectKey } from "../types";
+import { KUBECTL_IMAGE } from "./self-service-quota";
+
+export const ARTIFACT_KEYS = "kubeflow-azure-artifact-keys";
+export const ARTIFACT_KEYS_NAMESPACE = "kubeflow";
+/** The bucket KFP uses (pipeline-install-config `bucketName` in every release of the range). */
+export const ARTIFACT_BUCKET = "mlpipeline";
+/** The prefix of one namespace's objects, the layout of upstream's SeaweedFS releases. */
+export const privatePrefix = (namespace: string): string => `private-artifacts/${namespace}/`;
+/** What a namespace holds until the CronJob gives it its own key: no MinIO identity. */
+export const UNASSIGNED_KEY = "unassigned";
+/** The root kfp-launcher names until the CronJob writes the namespace's own. */
+export const UNASSIGNED_ROOT = `minio://${ARTIFACT_BUCKET}/${privatePrefix(UNASSIGNED_KEY)}v2/artifacts`;
+export const ARTIFACT_KEYS_SCHEDULE = "* * * * *";
+/**
+ * mc of the MinIO server's era. The releases run minio RELEASE.2019-08-14T20-37-41Z,
+ * whose admin API (`/minio/admin/v1`, add-user payloads encrypted with the root secret
+ * in the format of pkg/madmin/encrypt.go at that tag) no mc after
+ * RELEASE.2019-10-09T22-54-57Z speaks: its go.mod pins a minio commit from before the
+ * format change (b7ee0bbbc) and the move to v2 (4e63e0e37), and its `admin user` and
+ * `admin policy` commands make the calls the 2019-08-14 mc makes. Its binary is static
+ * (CGO_ENABLED=0 in mc's Makefile): an init container copies it out of the image.
+ */
+export const MC_IMAGE = "docker.io/minio/mc:RELEASE.2019-10-09T22-54-57Z";
+export const MC_BINARY = "/usr/bin/mc";
+
+const PROFILE_CONTROLLER = "kubeflow-pipelines-profile-controller";
+const WORKFLOW_CONTROLLER_CONFIG = "workflow-controller-configmap";
+
+const isProfileController = (o: KubeObject): boolean =>
+    isKind(o, "apps", "Deployment") && o.metadata.namespace === "kubeflow" && o.metadata.name === PROFILE_CONTROLLER;
+const isWorkflowControllerConfig = (o: KubeObject): boolean =>
+    isKind(o, "", "ConfigMap") && o.metadata.namespace === "kubeflow" && o.metadata.name === WORKFLOW_CONTROLLER_CONFIG;
+const NAMESPACE_SECRET = "mlpipeline-minio-artifact";
+const LAUNCHER_CONFIG = "kfp-launcher";
+const UI_ARTIFACT = "ml-pipeline-ui-artifact";
+
+/** The policy a namespace's MinIO user has: its own prefix, listing included, nothing else. */
+export function namespacePolicy(namespace: string): Record<string, unknown> {
+    const prefix = privatePrefix(namespace);
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Effect: "Allow",
+                Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+                Resource: [`arn:aws:s3:::${ARTIFACT_BUCKET}/${prefix}*`],
+            },
+            {
+                Effect: "Allow",
+                Action: ["s3:ListBucket"],
+                Resource: [`arn:aws:s3:::${ARTIFACT_BUCKET}`],
+                Condition: { StringLike: { "s3:prefix": [`${prefix}*`] } },
+            },
+            // minio-go asks a bucket's region before its first request.
+            { Effect: "Allow", Action: ["s3:GetBucketLocation"], Resource: [`arn:aws:s3:::${ARTIFACT_BUCKET}`] },
+        ],
+    };
+}
+
+/** Stands for the namespace in POLICY_TEMPLATE (a namespace name never holds `_`). */
+const NAMESPACE_MARK = "__NAMESPACE__";
+/** namespacePolicy with the mark in place of the namespace: the script fills it in. */
+export const POLICY_TEMPLATE = JSON.stringify(namespacePolicy(NAMESPACE_MARK));
+
+/**
+ * The CronJob's script: for each namespace the profile controller serves, the MinIO
+ * policy and user first, then the namespace's Secret and pipeline root, so a Secret never
+ * names a key MinIO does not know. A namespace whose Secret or kfp-launcher the profile
+ * controller has not written yet is left for the next run; one that fails is reported
+ * and the others go on (the Job then fails, and the next run tries again). Plain sh with
+ * kubectl, jq, sha256sum and mc, so a test can run it against a real API server.
+ */
+export const ARTIFACT_KEYS_SCRIPT = String.raw`set -u
+export MC_HOST_kfp="http://$ROOT_ACCESS_KEY:$ROOT_SECRET_KEY@$MINIO_ENDPOINT"
+work=$(mktemp -d) || exit 1
+assign() {
+  ns=$1
+  secret=$(kubectl -n "$ns" get secret ${NAMESPACE_SECRET} -o json 2>/dev/null) || { echo "$ns: no ${NAMESPACE_SECRET} yet"; return 0; }
+  kubectl -n "$ns" get configmap ${LAUNCHER_CONFIG} >/dev/null 2>&1 || { echo "$ns: no ${LAUNCHER_CONFIG} yet"; return 0; }
+  ak="kfp$(printf %s "$ns" | sha256sum | cut -c1-17)"
+  current=$(printf %s "$secret" | jq -r '.data.accesskey // ""' | base64 -d) || return 1
+  if [ "$current" = "$ak" ]; then
+    sk=$(printf %s "$secret" | jq -r '.data.secretkey' | base64 -d) || return 1
+  else
+    sk=$(head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | cut -c1-32) || return 1
+  fi
+  printf %s "$POLICY_TEMPLATE" | sed "s/${NAMESPACE_MARK}/$ns/g" > "$work/policy.json" || return 1
+  mc admin policy add kfp "$ak" "$work/policy.json" >/dev/null || return 1
+  mc admin user add kfp "$ak" "$sk" >/dev/null || return 1
+  mc admin policy set kfp "$ak" "user=$ak" >/dev/null || return 1
+  if [ "$current" != "$ak" ]; then
+    data=$(jq -n --arg a "$ak" --arg s "$sk" '{data: {accesskey: ($a | @base64), secretkey: ($s | @base64)}}') || return 1
+    kubectl -n "$ns" patch secret ${NAMESPACE_SECRET} --type merge -p "$data" >/dev/null || return 1
+    # The artifact server reads the key from its environment: a new key needs a new pod.
+    kubectl -n "$ns" rollout restart deployment ${UI_ARTIFACT} >/dev/null 2>&1 || true
+    echo "$ns: own key $ak"
+  fi
+  root=$(jq -n --arg ns "$ns" '{data: {defaultPipelineRoot: ("minio://${ARTIFACT_BUCKET}/private-artifacts/" + $ns + "/v2/artifacts")}}') || return 1
+  kubectl -n "$ns" patch configmap ${LAUNCHER_CONFIG} --type merge -p "$root" >/dev/null || return 1
+}
+names=$(kubectl get namespaces -l pipelines.kubeflow.org/enabled=true -o jsonpath='{.items[*].metadata.name}') || exit 1
+status=0
+for ns in $names; do
+  assign "$ns" || { echo "$ns: failed" >&2; status=1; }
+done
+rm -rf "$work"
+exit "$status"`;
+
+/** Whether the render's object store is the MinIO whose key the profile controller copies. */
+export function copiesRootKey(objects: readonly KubeObject[]): boolean {
+    const controller = objects.find(isProfileController);
+    return controller !== undefined && envOf(controller).some((e) => e.name === "MINIO_ACCESS_KEY");
+}
+
+interface EnvVar {
+    name: string;
+    value?: string;
+    valueFrom?: unknown;
+}
+
+interface PodSpecLike {
+    containers?: { name: string; env?: EnvVar[] }[];
+}
+
+function podSpec(o: KubeObject): PodSpecLike {
+    return ((o.spec as { template?: { spec?: PodSpecLike } } | undefined)?.template?.spec ?? {}) as PodSpecLike;
+}
+
+function envOf(o: KubeObject): EnvVar[] {
+    return (podSpec(o).containers ?? []).flatMap((c) => c.env ?? []);
+}
+
+/**
+ * The render with the profile controller copying the unassigned key and writing
+ * kfp-launcher, Argo's artifacts under each workflow's namespace, and the CronJob that
+ * hands out the keys. A render whose controller copies no key is returned as it is.
+ */
+export function isolateArtifacts(objects: readonly KubeObject[]): KubeObject[] {
+    if (!copiesRootKey(objects)) {
+        return [...objects];
+    }
+    return [
+        ...objects.map((o) => (isProfileController(o) ? withControllerEnv(o) : isWorkflowControllerConfig(o) ? withNamespacedKeys(o) : o)),
+        ...artifactKeysObjects(),
+    ];
+}
+
+function withControllerEnv(o: KubeObject): KubeObject {
+    const replaced: Record<string, string> = {
+        MINIO_ACCESS_KEY: UNASSIGNED_KEY,
+        MINIO_SECRET_KEY: UNASSIGNED_KEY,
+        KFP_DEFAULT_PIPELINE_ROOT: UNASSIGNED_ROOT,
+    };
+    const spec = o.spec as { template: { spec: PodSpecLike } };
+    const containers = (spec.template.spec.containers ?? []).map((c) => {
+        const env = (c.env ?? []).filter((e) => !(e.name in replaced));
+        return { ...c, env: [...env, ...Object.entries(replaced).map(([name, value]) => ({ name, value }))] };
+    });
+    return { ...o, spec: { ...spec, template: { ...spec.template, spec: { ...spec.template.spec, containers } } } };
+}
+
+/** Argo's keyFormat with `private-artifacts/{{workflow.namespace}}/` in front of upstream's. */
+export function namespacedKeyFormat(keyFormat: string): string {
+    const rest = keyFormat.replace(/^artifacts\//, "");
+    return `private-artifacts/{{workflow.namespace}}/${rest}`;
+}
+
+function withNamespacedKeys(o: KubeObject): KubeObject {
+    const data = (o.data ?? {}) as Record<string, string>;
+    const repository = yaml.load(data.artifactRepository ?? "") as { s3?: { keyFormat?: string } } | undefined;
+    if (!repository?.s3) {
+        throw new Error(`${objectKey(o)}: no s3 artifactRepository to give each namespace its own prefix`);
+    }
+    // Argo's default without a keyFormat is {{workflow.name}}/{{pod.name}} (workflow-controller-configmap's own comment).
+    const keyFormat = namespacedKeyFormat(repository.s3.keyFormat ?? "{{workflow.name}}/{{pod.name}}");
+    const artifactRepository = yaml.dump({ ...repository, s3: { ...repository.s3, keyFormat } }, { lineWidth: -1 });
+    return { ...o, data: { ...data, artifactRepository } };
+}
+
+/** The CronJob's account, its rights (named objects only, where Kubernetes allows it), and the CronJob. */
+export function artifactKeysObjects(): KubeObject[] {
+    const ns = ARTIFACT_KEYS_NAMESPACE;
+    const labels = { "app.kubernetes.io/name": ARTIFACT_KEYS, "app.kubernetes.io/managed-by": "kubeflow-azure" };
+    return [
+        { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: ARTIFACT_KEYS, namespace: ns, labels } },
+        {
+            apiVersion: "rbac.authorization.k8s.io/v1",
+            kind: "ClusterRole",
+            metadata: { name: ARTIFACT_KEYS, labels },
+            rules: [
+                { apiGroups: [""], resources: ["namespaces"], verbs: ["list"] },
+                { apiGroups: [""], resources: ["secrets"], resourceNames: [NAMESPACE_SECRET], verbs: ["get", "patch"] },
+                { apiGroups: [""], resources: ["configmaps"], resourceNames: [LAUNCHER_CONFIG], verbs: ["get", "patch"] },
+                { apiGroups: ["apps"], resources: ["deployments"], resourceNames: [UI_ARTIFACT], verbs: ["get", "patch"] },
+            ],
+        },
+        {
+            apiVersion: "rbac.authorization.k8s.io/v1",
+            kind: "ClusterRoleBinding",
+            metadata: { name: ARTIFACT_KEYS, labels },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: ARTIFACT_KEYS },
+            subjects: [{ kind: "ServiceAccount", name: ARTIFACT_KEYS, namespace: ns }],
+        },
+        {
+            apiVersion: "batch/v1",
+            kind: "CronJob",
+            metadata: { name: ARTIFACT_KEYS, namespace: ns, labels },
+            spec: {
+                schedule: ARTIFACT_KEYS_SCHEDULE,
+                concurrencyPolicy: "Forbid",
+                successfulJobsHistoryLimit: 1,
+                failedJobsHistoryLimit: 3,
+                jobTemplate: {
+                    spec: {
+                        backoffLimit: 2,
+                        activeDeadlineSeconds: 300,
+                        ttlSecondsAfterFinished: 600,
+                        template: {
+                            // No sidecar: a Job whose proxy keeps running never completes; MinIO's policy admits plain text.
+                            metadata: { labels, annotations: { "sidecar.istio.io/inject": "false" } },
+                            spec: {
+                                serviceAccountName: ARTIFACT_KEYS,
+                                restartPolicy: "Never",
+                                securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
+                                initContainers: [
+                                    {
+                                        name: "mc",
+                                        image: MC_IMAGE,
+                                        command: ["cp", MC_BINARY, "/tools/mc"],
+                                        securityContext: restrictedContainer,
+                                        resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { memory: "64Mi" } },
+                                        volumeMounts: [{ name: "tools", mountPath: "/tools" }],
+                                    },
+                                ],
+                                containers: [
+                                    {
+                                        name: "artifact-keys",
+                                        image: KUBECTL_IMAGE,
+                                        command: ["/bin/sh", "-c", ARTIFACT_KEYS_SCRIPT],
+                                        env: [
+                                            { name: "ROOT_ACCESS_KEY", valueFrom: { secretKeyRef: { name: NAMESPACE_SECRET, key: "accesskey" } } },
+                                            { name: "ROOT_SECRET_KEY", valueFrom: { secretKeyRef: { name: NAMESPACE_SECRET, key: "secretkey" } } },
+                                            { name: "MINIO_ENDPOINT", value: "minio-service.kubeflow:9000" },
+                                            { name: "POLICY_TEMPLATE", value: POLICY_TEMPLATE },
+                                            { name: "PATH", value: "/tools:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" },
+                                            // kubectl's discovery cache and mc's configuration.
+                                            { name: "HOME", value: "/tmp" },
+                                        ],
+                                        securityContext: restrictedContainer,
+                                        resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } },
+                                        volumeMounts: [
+                                            { name: "tmp", mountPath: "/tmp" },
+                                            { name: "tools", mountPath: "/tools", readOnly: true },
+                                        ],
+                                    },
+                                ],
+                                volumes: [
+                                    { name: "tmp", emptyDir: {} },
+                                    { name: "tools", emptyDir: {} },
+                                ],
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    ];
+}
+
+const restrictedContainer = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true };
