@@ -226,11 +226,11 @@ describe("artifact isolation: the CronJob on the real API server", { skip: skipR
             .map((l) => l.split("\t"));
     const api = (): k8s.KubernetesObjectApi => k8s.KubernetesObjectApi.makeApiClient(server.config);
     const secretOf = async (ns: string): Promise<Record<string, string>> => {
-        const s = (await api().read({ apiVersion: "v1", kind: "Secret", metadata: { name: "mlpipeline-minio-artifact", namespace: ns } })) as k8s.V1Secret;
+        const s = await api().read<k8s.V1Secret>({ apiVersion: "v1", kind: "Secret", metadata: { name: "mlpipeline-minio-artifact", namespace: ns } });
         return Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]));
     };
     const rootOf = async (ns: string): Promise<string | undefined> =>
-        ((await api().read({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "kfp-launcher", namespace: ns } })) as k8s.V1ConfigMap).data
+        (await api().read<k8s.V1ConfigMap>({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "kfp-launcher", namespace: ns } })).data
             ?.defaultPipelineRoot;
     const run = (): ReturnType<typeof runScriptAs> => {
         fs.rmSync(path.join(dir, "mc.log"), { force: true });
@@ -350,11 +350,11 @@ describe("artifact isolation: the CronJob on the real API server", { skip: skipR
             assert.equal(ours[1][2], s.secretkey, "MinIO holds the secret the namespace holds");
             assert.equal(ours[2][2], `user=${ak}`);
             assert.match(result.stdout, new RegExp(`${ns}: own key ${ak}`));
-            const deployment = (await api().read({
+            const deployment = await api().read<k8s.V1Deployment>({
                 apiVersion: "apps/v1",
                 kind: "Deployment",
                 metadata: { name: "ml-pipeline-ui-artifact", namespace: ns },
-            })) as k8s.V1Deployment;
+            });
             assert.ok(deployment.spec?.template.metadata?.annotations?.["kubectl.kubernetes.io/restartedAt"], "the artifact server restarts onto the new key");
         }
         assert.notEqual((await secretOf("team-a")).secretkey, (await secretOf("team-b")).secretkey);

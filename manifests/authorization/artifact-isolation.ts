@@ -160,7 +160,7 @@ interface PodSpecLike {
 }
 
 function podSpec(o: KubeObject): PodSpecLike {
-    return ((o.spec as { template?: { spec?: PodSpecLike } } | undefined)?.template?.spec ?? {}) as PodSpecLike;
+    return (o.spec as { template?: { spec?: PodSpecLike } } | undefined)?.template?.spec ?? {};
 }
 
 function envOf(o: KubeObject): EnvVar[] {
