@@ -131,6 +131,21 @@ describe("artifact isolation: the render (every MinIO release)", { skip: skipWit
             const minio = render.find((o) => objectKey(o) === "/Service:kubeflow/minio-service");
             assert.ok((minio?.spec as { ports: { port: number }[] }).ports.some((p) => p.port === 9000));
 
+            const ui = (o: readonly KubeObject[]): { name: string; value?: string }[] => {
+                const d = o.find((x) => objectKey(x) === "apps/Deployment:kubeflow/ml-pipeline-ui");
+                assert.ok(d);
+                return (d.spec as { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } }).template.spec.containers.flatMap(
+                    (c) => c.env ?? [],
+                );
+            };
+            const readsArchivedLogs = ui(render).some((e) => e.name === "ARGO_ARCHIVE_LOGS");
+            assert.equal(readsArchivedLogs, id === "v1.10.2", "only KFP 2.5.0's UI reads archived logs itself");
+            assert.deepEqual(
+                ui(out).filter((e) => e.name === "ARGO_KEYFORMAT"),
+                readsArchivedLogs ? [{ name: "ARGO_KEYFORMAT", value: changed.keyFormat }] : [],
+                "the UI finds the archived logs where Argo now writes them",
+            );
+
             for (const added of artifactKeysObjects()) {
                 assert.ok(
                     out.some((o) => objectKey(o) === objectKey(added)),

@@ -65,6 +65,7 @@ const WORKFLOW_CONTROLLER_CONFIG = "workflow-controller-configmap";
 
 const isProfileController = (o: KubeObject): boolean =>
     isKind(o, "apps", "Deployment") && o.metadata.namespace === "kubeflow" && o.metadata.name === PROFILE_CONTROLLER;
+const isPipelineUi = (o: KubeObject): boolean => isKind(o, "apps", "Deployment") && o.metadata.namespace === "kubeflow" && o.metadata.name === "ml-pipeline-ui";
 const isWorkflowControllerConfig = (o: KubeObject): boolean =>
     isKind(o, "", "ConfigMap") && o.metadata.namespace === "kubeflow" && o.metadata.name === WORKFLOW_CONTROLLER_CONFIG;
 const NAMESPACE_SECRET = "mlpipeline-minio-artifact";
@@ -176,22 +177,32 @@ export function isolateArtifacts(objects: readonly KubeObject[]): KubeObject[] {
     if (!copiesRootKey(objects)) {
         return [...objects];
     }
+    const keyFormat = namespacedKeyFormat(upstreamKeyFormat(objects));
     return [
-        ...objects.map((o) => (isProfileController(o) ? withControllerEnv(o) : isWorkflowControllerConfig(o) ? withNamespacedKeys(o) : o)),
+        ...objects.map((o) => {
+            if (isProfileController(o)) {
+                return withEnv(o, { MINIO_ACCESS_KEY: UNASSIGNED_KEY, MINIO_SECRET_KEY: UNASSIGNED_KEY, KFP_DEFAULT_PIPELINE_ROOT: UNASSIGNED_ROOT });
+            }
+            if (isWorkflowControllerConfig(o)) {
+                return withKeyFormat(o, keyFormat);
+            }
+            // KFP 2.5.0's UI reads archived logs itself, at keys it builds from ARGO_KEYFORMAT
+            // (frontend/server/workflow-helper.ts; the variable takes {{workflow.namespace}}).
+            if (isPipelineUi(o) && envOf(o).some((e) => e.name === "ARGO_ARCHIVE_LOGS")) {
+                return withEnv(o, { ARGO_KEYFORMAT: keyFormat });
+            }
+            return o;
+        }),
         ...artifactKeysObjects(),
     ];
 }
 
-function withControllerEnv(o: KubeObject): KubeObject {
-    const replaced: Record<string, string> = {
-        MINIO_ACCESS_KEY: UNASSIGNED_KEY,
-        MINIO_SECRET_KEY: UNASSIGNED_KEY,
-        KFP_DEFAULT_PIPELINE_ROOT: UNASSIGNED_ROOT,
-    };
+/** The containers' env with these variables set to literal values (replacing any earlier definition). */
+function withEnv(o: KubeObject, values: Readonly<Record<string, string>>): KubeObject {
     const spec = o.spec as { template: { spec: PodSpecLike } };
     const containers = (spec.template.spec.containers ?? []).map((c) => {
-        const env = (c.env ?? []).filter((e) => !(e.name in replaced));
-        return { ...c, env: [...env, ...Object.entries(replaced).map(([name, value]) => ({ name, value }))] };
+        const env = (c.env ?? []).filter((e) => !(e.name in values));
+        return { ...c, env: [...env, ...Object.entries(values).map(([name, value]) => ({ name, value }))] };
     });
     return { ...o, spec: { ...spec, template: { ...spec.template, spec: { ...spec.template.spec, containers } } } };
 }
@@ -202,16 +213,31 @@ export function namespacedKeyFormat(keyFormat: string): string {
     return `private-artifacts/{{workflow.namespace}}/${rest}`;
 }
 
-function withNamespacedKeys(o: KubeObject): KubeObject {
-    const data = (o.data ?? {}) as Record<string, string>;
-    const repository = yaml.load(data.artifactRepository ?? "") as { s3?: { keyFormat?: string } } | undefined;
+interface ArtifactRepository {
+    s3?: { keyFormat?: string };
+}
+
+function artifactRepository(o: KubeObject): ArtifactRepository {
+    const repository = yaml.load(((o.data ?? {}) as Record<string, string>).artifactRepository ?? "") as ArtifactRepository | undefined;
     if (!repository?.s3) {
         throw new Error(`${objectKey(o)}: no s3 artifactRepository to give each namespace its own prefix`);
     }
-    // Argo's default without a keyFormat is {{workflow.name}}/{{pod.name}} (workflow-controller-configmap's own comment).
-    const keyFormat = namespacedKeyFormat(repository.s3.keyFormat ?? "{{workflow.name}}/{{pod.name}}");
-    const artifactRepository = yaml.dump({ ...repository, s3: { ...repository.s3, keyFormat } }, { lineWidth: -1 });
-    return { ...o, data: { ...data, artifactRepository } };
+    return repository;
+}
+
+/** The render's keyFormat; without one, Argo's default `{{workflow.name}}/{{pod.name}}` (the ConfigMap's own comment). */
+function upstreamKeyFormat(objects: readonly KubeObject[]): string {
+    const config = objects.find(isWorkflowControllerConfig);
+    if (!config) {
+        throw new Error("kubeflow/workflow-controller-configmap is missing: the pipelines' artifact keys cannot be given a namespace");
+    }
+    return artifactRepository(config).s3?.keyFormat ?? "{{workflow.name}}/{{pod.name}}";
+}
+
+function withKeyFormat(o: KubeObject, keyFormat: string): KubeObject {
+    const repository = artifactRepository(o);
+    const text = yaml.dump({ ...repository, s3: { ...repository.s3, keyFormat } }, { lineWidth: -1 });
+    return { ...o, data: { ...((o.data ?? {}) as Record<string, string>), artifactRepository: text } };
 }
 
 /** The CronJob's account, its rights (named objects only, where Kubernetes allows it), and the CronJob. */
