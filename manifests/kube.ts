@@ -5,6 +5,12 @@
  */
 import { KubeObject, apiGroup } from "./types";
 
+/**
+ * kubectl with a shell and jq (alpine/k8s bundles them), at the Kubernetes minor of the
+ * oldest cluster this runs on: the image of the platform's own Jobs and CronJobs.
+ */
+export const KUBECTL_IMAGE = "docker.io/alpine/k8s:1.32.3";
+
 export function isRecord(value: unknown): value is Record<string, unknown> {
     return typeof value === "object" && value !== null && !Array.isArray(value);
 }

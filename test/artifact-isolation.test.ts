@@ -34,6 +34,7 @@ import {
     namespacedKeyFormat,
 } from "../manifests/authorization/artifact-isolation";
 import { findRelease } from "../manifests/catalog";
+import { MIGRATION_JOB, REPLACE_KEYS_SCRIPT, artifactMigration } from "../manifests/upgrades/artifacts";
 import { KubeObject, objectKey } from "../manifests/types";
 import { ServerSideApplier } from "../tools/kube-apply";
 import { KubeServer, startKubeServer } from "../tools/kube-server";
@@ -407,6 +408,59 @@ describe("artifact isolation: the CronJob on the real API server", { skip: skipR
         assert.match(result.stderr, /team-fail: failed/);
         assert.deepEqual(await secretOf("team-fail"), { accesskey: UNASSIGNED_KEY, secretkey: UNASSIGNED_KEY }, "no key MinIO does not hold");
         assert.equal((await secretOf("team-z")).accesskey, accessKeyOf("team-z"), "the namespace after it still got its key");
+    });
+
+    it("the upgrade to SeaweedFS deletes every served namespace's key, for the newer controller to issue its own", async () => {
+        const migration = artifactMigration(findRelease("v1.10.2"), findRelease("v1.11.0") ?? assert.fail(), [
+            {
+                apiVersion: "v1",
+                kind: "Secret",
+                metadata: { name: "mlpipeline-minio-artifact", namespace: "kubeflow" },
+                stringData: { accesskey: "a", secretkey: "b" },
+            },
+            {
+                apiVersion: "apps/v1",
+                kind: "Deployment",
+                metadata: { name: "seaweedfs", namespace: "kubeflow" },
+                spec: { template: { metadata: { labels: { app: "seaweedfs" } } } },
+            },
+            {
+                apiVersion: "v1",
+                kind: "Service",
+                metadata: { name: "seaweedfs", namespace: "kubeflow" },
+                spec: { selector: { app: "seaweedfs" }, ports: [{ port: 8333 }] },
+            },
+            { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "pipeline-install-config", namespace: "kubeflow" }, data: { bucketName: "mlpipeline" } },
+        ]);
+        assert.ok(migration);
+        const applier = new ServerSideApplier(server.config);
+        for (const o of migration.objects.filter((x) => x.kind !== "Job")) {
+            await applier.apply(o);
+        }
+        const account = { namespace: "kubeflow", name: MIGRATION_JOB };
+        const result = runScriptAs(server, dir, account, REPLACE_KEYS_SCRIPT, {});
+        assert.equal(result.status, 0, result.stderr);
+        const exists = async (ns: string): Promise<boolean> =>
+            api()
+                .read({ apiVersion: "v1", kind: "Secret", metadata: { name: "mlpipeline-minio-artifact", namespace: ns } })
+                .then(
+                    () => true,
+                    () => false,
+                );
+        for (const ns of ["team-a", "team-b", "pending", "team-z"]) {
+            assert.equal(await exists(ns), false, ns);
+        }
+        assert.equal(await exists("plain"), true, "a namespace the pipelines do not serve keeps its Secret");
+        assert.equal(
+            await accountMay(server, account, { verb: "get", group: "", resource: "secrets", namespace: "team-a", name: "mlpipeline-minio-artifact" }),
+            false,
+        );
+        assert.equal(
+            await accountMay(server, account, { verb: "delete", group: "", resource: "secrets", namespace: "team-a", name: "default-editor-token" }),
+            false,
+        );
+        // A second attempt of the Job finds nothing to delete and succeeds.
+        assert.equal(runScriptAs(server, dir, account, REPLACE_KEYS_SCRIPT, {}).status, 0);
     });
 
     it("its account reads and writes only the named objects, and lists namespaces", async () => {

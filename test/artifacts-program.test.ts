@@ -31,8 +31,14 @@ describe("the artifacts' copy in the program", { skip: skipWithoutRenders() }, (
     it("over a stack that runs v1.10.2 (MinIO), v1.11.0 declares the copy, waiting for every phase of the platform", async () => {
         await run("v1.10.2");
         const copy = mocks.one(GROUP, "kf-dev-artifacts-objects");
-        const kinds = groupObjects(copy).map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`);
-        assert.deepEqual(kinds, ["Service kubeflow/minio-retired", "ServiceAccount kubeflow/artifact-migration", "Job kubeflow/artifact-migration"]);
+        const kinds = groupObjects(copy).map((o) => `${o.kind} ${o.metadata.namespace ?? ""}/${o.metadata.name}`);
+        assert.deepEqual(kinds, [
+            "Service kubeflow/minio-retired",
+            "ServiceAccount kubeflow/artifact-migration",
+            "ClusterRole /kubeflow-azure-artifact-migration",
+            "ClusterRoleBinding /kubeflow-azure-artifact-migration",
+            "Job kubeflow/artifact-migration",
+        ]);
         const waits = mocks.transitiveDependencies(copy.urn);
         const phases = mocks.ofType(GROUP).filter((g) => /-kubeflow-phase-\d+$/.test(g.name));
         assert.ok(phases.length >= 3);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { RELEASES, Release, findRelease } from "../manifests/catalog";
 import { KubeObject } from "../manifests/types";
-import { MC_IMAGE, MIGRATION_JOB, RETIRED_SERVICE, artifactMigration } from "../manifests/upgrades/artifacts";
+import { MC_IMAGE, MIGRATION_JOB, REPLACE_KEYS_SCRIPT, RETIRED_SERVICE, artifactMigration } from "../manifests/upgrades/artifacts";
 import { loadRender, skipWithoutRenders } from "./upstream";
 
 const release = (id: string): Release => {
@@ -11,16 +11,21 @@ const release = (id: string): Release => {
     return r;
 };
 
+interface Container {
+    name: string;
+    image: string;
+    args?: string[];
+    command?: string[];
+    env?: { name: string; value?: string; valueFrom?: unknown }[];
+    ports?: { containerPort: number }[];
+}
+
 interface PodTemplate {
     metadata?: { labels?: Record<string, string> };
     spec: {
-        containers: {
-            name: string;
-            image: string;
-            args?: string[];
-            env?: { name: string; value?: string; valueFrom?: unknown }[];
-            ports?: { containerPort: number }[];
-        }[];
+        automountServiceAccountToken?: boolean;
+        initContainers?: Container[];
+        containers: Container[];
     };
 }
 
@@ -77,10 +82,20 @@ describe("the pipelines' artifacts cross from MinIO to SeaweedFS", () => {
                     const l = templateOf(o).metadata?.labels ?? {};
                     assert.ok(!Object.entries(selector).every(([k, v]) => l[k] === v), `${o.metadata.name} would be selected`);
                 }
-                // The Job: mc mirror, the keys by reference only.
+                // The Job: mc mirror first, the keys by reference only; then the namespaces' keys deleted.
                 const job = plan.objects.find((o) => o.kind === "Job");
                 assert.equal(job?.metadata.name, MIGRATION_JOB);
-                const container = templateOf(job).spec.containers[0];
+                const [container, ...moreFirst] = templateOf(job).spec.initContainers ?? [];
+                assert.equal(moreFirst.length, 0);
+                const [replace, ...more] = templateOf(job).spec.containers;
+                assert.equal(more.length, 0);
+                assert.deepEqual(replace.command, ["/bin/sh", "-c", REPLACE_KEYS_SCRIPT]);
+                assert.equal(templateOf(job).spec.automountServiceAccountToken, true);
+                const role = plan.objects.find((o) => o.kind === "ClusterRole") as (KubeObject & { rules: unknown[] }) | undefined;
+                assert.deepEqual(role?.rules, [
+                    { apiGroups: [""], resources: ["namespaces"], verbs: ["list"] },
+                    { apiGroups: [""], resources: ["secrets"], resourceNames: ["mlpipeline-minio-artifact"], verbs: ["delete"] },
+                ]);
                 assert.equal(container.image, MC_IMAGE);
                 assert.deepEqual(container.args, ["--config-dir", "/tmp/mc", "mirror", "--overwrite", "retired/mlpipeline", "seaweedfs/mlpipeline"]);
                 const env = new Map((container.env ?? []).map((e) => [e.name, e]));

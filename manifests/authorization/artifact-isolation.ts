@@ -33,9 +33,8 @@
  * same name gets a new secret. Pure: no Pulumi.
  */
 import * as yaml from "js-yaml";
-import { isKind } from "../kube";
+import { KUBECTL_IMAGE, isKind } from "../kube";
 import { KubeObject, objectKey } from "../types";
-import { KUBECTL_IMAGE } from "./self-service-quota";
 
 export const ARTIFACT_KEYS = "kubeflow-azure-artifact-keys";
 export const ARTIFACT_KEYS_NAMESPACE = "kubeflow";

@@ -10,12 +10,11 @@
  * configure the default (a merge patch of that field alone). Its account may get, list
  * and patch Profiles and nothing else. Pure: no Pulumi.
  */
+import { KUBECTL_IMAGE } from "../kube";
 import { KubeObject } from "../types";
 
 export const SELF_SERVICE_QUOTA = "kubeflow-azure-self-service-quota";
 export const SELF_SERVICE_QUOTA_NAMESPACE = "kubeflow";
-/** kubectl with a shell and jq (alpine/k8s bundles them), at the Kubernetes minor of the oldest cluster this runs on. */
-export const KUBECTL_IMAGE = "docker.io/alpine/k8s:1.32.3";
 /** How often the CronJob looks: a new namespace runs without a quota at most this long. */
 export const SELF_SERVICE_QUOTA_SCHEDULE = "* * * * *";
 

@@ -20,14 +20,38 @@
  * its admin from the same Secret, and this program's value for it keeps its identity across
  * releases. The Job reads them from that Secret into MC_HOST_<alias> (the MinIO client's
  * environment form of an alias, `http://<key>:<secret>@<host>:<port>`), built by the
- * kubelet from `$(VAR)` references: no key is in the Job's spec. Pure: no Pulumi.
+ * kubelet from `$(VAR)` references: no key is in the Job's spec.
+ *
+ * After the copy, the Job deletes each profile namespace's `mlpipeline-minio-artifact`:
+ * the older release left the store's root key there (upstream) or a MinIO user of the
+ * namespace's own (manifests/authorization/artifact-isolation.ts), neither of which is a
+ * SeaweedFS identity of the namespace. The newer release's profile controller makes one
+ * for a namespace whose Secret is missing, and keeps an existing Secret as it is
+ * (kubeflow/pipelines 2.15.0 sync.py: `attachments["Secret.v1"].get(...)` reused, else
+ * `iam.create_access_key` and a policy on `private-artifacts/<namespace>/*`), so without
+ * the deletion every namespace would keep the old key: SeaweedFS's admin, or none it
+ * knows. Pure: no Pulumi.
  */
 import { Release } from "../catalog";
-import { podTemplate, selectorMatches, templateLabels } from "../kube";
+import { KUBECTL_IMAGE, podTemplate, selectorMatches, templateLabels } from "../kube";
 import { KubeObject, Problem, formatProblems } from "../types";
 
 /** The MinIO client, pinned (minio/mc release tag). */
 export const MC_IMAGE = "docker.io/minio/mc:RELEASE.2024-10-02T08-27-28Z";
+const NAMESPACE_SECRET = "mlpipeline-minio-artifact";
+
+/**
+ * The Job's second step: each profile namespace's key deleted, for the newer release's
+ * profile controller to issue its own. Plain sh and kubectl, so a test runs it against a
+ * real API server.
+ */
+export const REPLACE_KEYS_SCRIPT = [
+    "set -u",
+    "names=$(kubectl get namespaces -l pipelines.kubeflow.org/enabled=true -o jsonpath='{.items[*].metadata.name}') || exit 1",
+    "for ns in $names; do",
+    `  kubectl -n "$ns" delete secret ${NAMESPACE_SECRET} --ignore-not-found || exit 1`,
+    "done",
+].join("\n");
 
 export const MIGRATION_NAMESPACE = "kubeflow";
 export const RETIRED_SERVICE = "minio-retired";
@@ -135,6 +159,22 @@ export function artifactMigration(previous: Release | undefined, current: Releas
                 automountServiceAccountToken: false,
             },
             {
+                apiVersion: "rbac.authorization.k8s.io/v1",
+                kind: "ClusterRole",
+                metadata: { name: `kubeflow-azure-${MIGRATION_JOB}`, labels: labelsOfCopy },
+                rules: [
+                    { apiGroups: [""], resources: ["namespaces"], verbs: ["list"] },
+                    { apiGroups: [""], resources: ["secrets"], resourceNames: [NAMESPACE_SECRET], verbs: ["delete"] },
+                ],
+            },
+            {
+                apiVersion: "rbac.authorization.k8s.io/v1",
+                kind: "ClusterRoleBinding",
+                metadata: { name: `kubeflow-azure-${MIGRATION_JOB}`, labels: labelsOfCopy },
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: `kubeflow-azure-${MIGRATION_JOB}` },
+                subjects: [{ kind: "ServiceAccount", name: MIGRATION_JOB, namespace: MIGRATION_NAMESPACE }],
+            },
+            {
                 apiVersion: "batch/v1",
                 kind: "Job",
                 metadata: {
@@ -149,11 +189,13 @@ export function artifactMigration(previous: Release | undefined, current: Releas
                         metadata: { labels: labelsOfCopy },
                         spec: {
                             serviceAccountName: MIGRATION_JOB,
-                            automountServiceAccountToken: false,
+                            // The second step talks to the API server; the copy has no use for the token.
+                            automountServiceAccountToken: true,
                             restartPolicy: "Never",
                             // The namespace enforces the restricted Pod Security Standard from v1.11.0.
                             securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
-                            containers: [
+                            // The copy first: the keys go only once the artifacts are across.
+                            initContainers: [
                                 {
                                     name: "mirror",
                                     image: MC_IMAGE,
@@ -166,6 +208,17 @@ export function artifactMigration(previous: Release | undefined, current: Releas
                                         { name: "MC_HOST_retired", value: `http://$(ACCESS_KEY):$(SECRET_KEY)@${source}` },
                                         { name: "MC_HOST_seaweedfs", value: `http://$(ACCESS_KEY):$(SECRET_KEY)@${target}` },
                                     ],
+                                    securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true },
+                                    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                                },
+                            ],
+                            containers: [
+                                {
+                                    name: "replace-keys",
+                                    image: KUBECTL_IMAGE,
+                                    command: ["/bin/sh", "-c", REPLACE_KEYS_SCRIPT],
+                                    // kubectl's discovery cache.
+                                    env: [{ name: "HOME", value: "/tmp" }],
                                     securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true },
                                     volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
                                 },
