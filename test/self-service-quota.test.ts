@@ -6,13 +6,11 @@
  * configure the default, and nothing else; the account can do nothing beyond that.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import * as k8s from "@kubernetes/client-node";
-import * as yaml from "js-yaml";
 import {
     SELF_SERVICE_QUOTA,
     SELF_SERVICE_QUOTA_NAMESPACE,
@@ -22,25 +20,12 @@ import {
 import { KubeObject } from "../manifests/types";
 import { ServerSideApplier } from "../tools/kube-apply";
 import { KubeServer, startKubeServer } from "../tools/kube-server";
+import { accountMay, onPath, runScriptAs } from "./support/as-account";
 import { kubeBinariesOrSkip } from "./support/kube";
 import { availableRenders, loadRender, skipWithoutRenders } from "./upstream";
 
 const QUOTA = { "requests.cpu": "4", "requests.memory": "16Gi", "requests.nvidia.com/gpu": "0" };
-const ACCOUNT = `system:serviceaccount:${SELF_SERVICE_QUOTA_NAMESPACE}:${SELF_SERVICE_QUOTA}`;
-
-function tool(name: string): boolean {
-    try {
-        execFileSync(name, ["--version"], { stdio: "ignore" });
-        return true;
-    } catch {
-        try {
-            execFileSync(name, ["version", "--client"], { stdio: "ignore" });
-            return true;
-        } catch {
-            return false;
-        }
-    }
-}
+const ACCOUNT = { namespace: SELF_SERVICE_QUOTA_NAMESPACE, name: SELF_SERVICE_QUOTA };
 
 function skipReason(): string | false {
     const binaries = kubeBinariesOrSkip();
@@ -51,7 +36,7 @@ function skipReason(): string | false {
     if (renders) {
         return renders;
     }
-    return tool("kubectl") && tool("jq") ? false : "kubectl and jq are needed on PATH to run the CronJob's script (apt-get install kubectl jq)";
+    return onPath("kubectl") && onPath("jq") ? false : "kubectl and jq are needed on PATH to run the CronJob's script (apt-get install kubectl jq)";
 }
 
 const skip = skipReason();
@@ -69,34 +54,9 @@ describe("the self-service default quota on the real API server", { skip }, () =
         k8s.KubernetesObjectApi.makeApiClient(server.config).read({ apiVersion: "kubeflow.org/v1", kind: "Profile", metadata: { name } });
     /** Runs the CronJob's script as its service account, as its pod would. */
     const runScript = (managed: readonly string[]): string => {
-        const cluster = server.config.getCurrentCluster();
-        const user = server.config.getCurrentUser();
-        assert.ok(cluster && user?.token);
-        const kubeconfig = path.join(dir, "as-cronjob.yaml");
-        fs.writeFileSync(
-            kubeconfig,
-            yaml.dump({
-                apiVersion: "v1",
-                kind: "Config",
-                clusters: [{ name: "local", cluster: { server: cluster.server, "certificate-authority": cluster.caFile } }],
-                users: [
-                    {
-                        name: "cronjob",
-                        user: {
-                            token: user.token,
-                            as: ACCOUNT,
-                            "as-groups": ["system:serviceaccounts", `system:serviceaccounts:${SELF_SERVICE_QUOTA_NAMESPACE}`, "system:authenticated"],
-                        },
-                    },
-                ],
-                contexts: [{ name: "local", context: { cluster: "local", user: "cronjob" } }],
-                "current-context": "local",
-            }),
-        );
-        return execFileSync("/bin/sh", ["-c", SELF_SERVICE_QUOTA_SCRIPT], {
-            env: { PATH: process.env.PATH, HOME: dir, KUBECONFIG: kubeconfig, QUOTA: JSON.stringify(QUOTA), MANAGED: [...managed].join("\n") },
-            encoding: "utf8",
-        });
+        const result = runScriptAs(server, dir, ACCOUNT, SELF_SERVICE_QUOTA_SCRIPT, { QUOTA: JSON.stringify(QUOTA), MANAGED: [...managed].join("\n") });
+        assert.equal(result.status, 0, result.stderr);
+        return result.stdout;
     };
 
     before(async () => {
@@ -176,19 +136,8 @@ describe("the self-service default quota on the real API server", { skip }, () =
     });
 
     it("its account may list and patch Profiles, and nothing else", async () => {
-        const authz = server.config.makeApiClient(k8s.AuthorizationV1Api);
-        const may = async (verb: string, group: string, resource: string, namespace?: string): Promise<boolean> =>
-            (
-                await authz.createSubjectAccessReview({
-                    body: {
-                        spec: {
-                            user: ACCOUNT,
-                            groups: ["system:serviceaccounts", `system:serviceaccounts:${SELF_SERVICE_QUOTA_NAMESPACE}`, "system:authenticated"],
-                            resourceAttributes: { verb, group, resource, ...(namespace ? { namespace } : {}) },
-                        },
-                    },
-                })
-            ).status?.allowed === true;
+        const may = (verb: string, group: string, resource: string, namespace?: string): Promise<boolean> =>
+            accountMay(server, ACCOUNT, { verb, group, resource, ...(namespace ? { namespace } : {}) });
         assert.equal(await may("list", "kubeflow.org", "profiles"), true);
         assert.equal(await may("patch", "kubeflow.org", "profiles"), true);
         for (const [verb, group, resource, namespace] of [
