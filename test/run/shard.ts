@@ -43,6 +43,7 @@ const SECONDS: Readonly<Record<string, number>> = {
     "kube-upgrade-chain.test.ts": 85,
     "program.test.ts": 15,
     "self-service-quota.test.ts": 9,
+    "artifact-isolation.test.ts": 15,
     "profiles-program.test.ts": 14,
     "language-host.test.ts": 14,
     "policy.test.ts": 13,
