@@ -15,7 +15,7 @@
  * release given) is accepted in the program's order and by upstream's retry loop, with
  * the refusals on the way (scripts/bench-apply.ts). Prints figures; asserts nothing.
  *
- *   npm run bench [-- --release 26.03] [-- --runs N] [-- --skip-baseline] [-- --skip-apply]
+ *   npm run bench -- [--release 26.03] [--runs N] [--skip-baseline] [--skip-apply] [--help]
  */
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
@@ -164,17 +164,72 @@ function column(runs: readonly Figures[], figure: "seconds" | "cpuSeconds" | "pe
     ).padStart(width);
 }
 
+export const BENCH_USAGE = [
+    "usage: npm run bench -- [--release ID] [--runs N] [--skip-baseline] [--skip-apply]",
+    "Prints timings and peak memory of the program against the floor and a naive baseline, per render, then the apply order on a real API server.",
+    "  --release ID      one render only (e.g. 26.03; default: every render found)",
+    "  --runs N          program and floor runs each, alternating (default 3)",
+    "  --skip-baseline   leave out the naive one-resource-per-object baseline",
+    "  --skip-apply      leave out the real API server's apply comparison",
+    "  --help            this text",
+].join("\n");
+
+export interface BenchArgs {
+    readonly only?: string;
+    readonly runs: number;
+    readonly skipBaseline: boolean;
+    readonly skipApply: boolean;
+}
+
+/** The arguments, `help`, or a one-line problem with them. */
+export function parseBenchArgs(args: readonly string[]): BenchArgs | "help" | { problem: string } {
+    let only: string | undefined;
+    let runs = 3;
+    let skipBaseline = false;
+    let skipApply = false;
+    for (let i = 0; i < args.length; i++) {
+        const arg = args[i];
+        const value = (): string | undefined => (args[i + 1] !== undefined && !args[i + 1].startsWith("-") ? args[++i] : undefined);
+        if (arg === "--help" || arg === "-h") {
+            return "help";
+        } else if (arg === "--release") {
+            const id = value();
+            if (id === undefined) {
+                return { problem: `--release needs a release id, one of ${RELEASES.map((r) => r.id).join(", ")}` };
+            }
+            if (!RELEASES.some((r) => r.id === id)) {
+                return { problem: `--release ${id}: not a release of the catalog (${RELEASES.map((r) => r.id).join(", ")})` };
+            }
+            only = id;
+        } else if (arg === "--runs") {
+            const n = Number(value());
+            if (!Number.isInteger(n) || n < 1) {
+                return { problem: "--runs takes a whole number from 1" };
+            }
+            runs = n;
+        } else if (arg === "--skip-baseline") {
+            skipBaseline = true;
+        } else if (arg === "--skip-apply") {
+            skipApply = true;
+        } else {
+            return { problem: `unknown argument ${arg} (npm run bench -- --help)` };
+        }
+    }
+    return { only, runs, skipBaseline, skipApply };
+}
+
 function main(): void {
-    const args = process.argv.slice(2);
-    const only = args.includes("--release") ? args[args.indexOf("--release") + 1] : undefined;
-    const runs = args.includes("--runs") ? Number(args[args.indexOf("--runs") + 1]) : 3;
-    const skipBaseline = args.includes("--skip-baseline");
-    const skipApply = args.includes("--skip-apply");
-    if (!Number.isInteger(runs) || runs < 1) {
-        console.error("--runs takes a whole number from 1");
+    const parsed = parseBenchArgs(process.argv.slice(2));
+    if (parsed === "help") {
+        console.log(BENCH_USAGE);
+        return;
+    }
+    if ("problem" in parsed) {
+        console.error(`bench: ${parsed.problem}`);
         process.exitCode = 2;
         return;
     }
+    const { only, runs, skipBaseline, skipApply } = parsed;
     const releases = availableRenders().filter((r) => !only || r === only);
     if (releases.length === 0) {
         console.error(whereToGetRenders(upstreamDir, only));

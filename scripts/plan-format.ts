@@ -47,7 +47,12 @@ function formatOutputs(outputs: { readonly [name: string]: Json }): string[] {
  * (`+` create, `~` update, `+-` replace, `-` delete), the changed paths under each, then
  * the stack outputs that change and the new plan's warnings.
  */
-export function formatDiff(diff: PlanDiff, against: string): string {
+export interface DiffFormat {
+    /** One line per resource, a ConfigGroup's objects as counts, no field changes. */
+    readonly summary?: boolean;
+}
+
+export function formatDiff(diff: PlanDiff, against: string, format: DiffFormat = {}): string {
     const objects = diff.modified.flatMap((r) => (r.objects ? [r.objects] : []));
     const count = {
         create: diff.added.length + objects.reduce((n, o) => n + o.added.length, 0),
@@ -71,6 +76,25 @@ export function formatDiff(diff: PlanDiff, against: string): string {
         lines.push(`  - delete   ${r.type} ${r.name}${where(r)}`);
     }
     for (const r of diff.modified) {
+        if (format.summary) {
+            const o = r.objects;
+            const replaced = o ? o.changed.filter((c) => c.replaces).length : 0;
+            const parts = o
+                ? [
+                      [o.added.length, "to create"],
+                      [o.changed.length - replaced, "to update"],
+                      [replaced, "to replace"],
+                      [o.removed.length, "to delete"],
+                  ]
+                      .filter(([n]) => n !== 0)
+                      .map(([n, what]) => `${String(n)} ${String(what)}`)
+                : [];
+            const fields = r.changes.length > 0 ? [`${r.changes.length} field${r.changes.length === 1 ? "" : "s"}`] : [];
+            lines.push(
+                `  ${r.changes.length > 0 ? "~ update  " : "  in      "} ${r.type} ${r.name}${where(r)}: ${[...fields, ...(parts.length > 0 ? [`objects ${parts.join(", ")}`] : [])].join("; ")}`,
+            );
+            continue;
+        }
         lines.push(`  ${r.changes.length > 0 ? "~ update  " : "  in      "} ${r.type} ${r.name}${where(r)}`);
         r.changes.forEach((c) => lines.push(`        ${formatChange(c)}`));
         if (r.objects) {

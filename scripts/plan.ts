@@ -6,7 +6,7 @@
  * yaml/v2 ConfigGroup, writes the plan as deterministic JSON, and diffs it against an
  * earlier plan.
  *
- *   npm run plan -- --stack dev [--config ns:key[.path]=value ...] [--json FILE] [--against FILE]
+ *   npm run plan -- --stack dev [--config ns:key[.path]=value ...] [--json FILE] [--against FILE [--summary]] [--graph]
  *
  * The release is loaded by the deploy's own loadRelease: a rendered file (`manifests`) is
  * read as is and needs no network; a kustomization (a local directory, or the pinned
@@ -24,6 +24,7 @@ import { renderWithCli } from "../tools/kustomize-cli";
 import { diffPlans } from "./plan-diff";
 import { formatDiff, formatPlan } from "./plan-format";
 import { SECRET, canonicalJson } from "./plan-json";
+import { planGraph } from "./plan-graph";
 import { Plan, buildPlan } from "./plan-model";
 import { Override, applyOverrides, parseOverride } from "./plan-overrides";
 
@@ -36,6 +37,16 @@ export { renderWithCli } from "../tools/kustomize-cli";
 export { UserError as PlanError, userFacing } from "../tools/errors";
 
 const PROJECT = "kubeflow-azure";
+
+export const PLAN_USAGE = [
+    "usage: npm run plan -- --stack STACK [--config ns:key[.path]=value ...] [--json FILE] [--against FILE [--summary]] [--graph]",
+    "  --stack STACK        the stack whose configuration is planned (Pulumi.yaml defaults, then Pulumi.<stack>.yaml)",
+    "  --config k=v         a value over the stack file's, as `pulumi config set [--path]` would set it (repeatable)",
+    "  --json FILE          also write the plan as deterministic JSON (what --against reads)",
+    "  --against FILE       print only what changed since that plan, like `pulumi preview --diff`",
+    "  --summary            with --against: one line per resource, a group's objects as counts",
+    "  --graph              a Mermaid flowchart of what `pulumi up` creates and in which order",
+].join("\n");
 
 export interface PlanOptions {
     readonly stack: string;
@@ -117,6 +128,12 @@ export interface CliArgs {
     readonly overrides: Override[];
     readonly json?: string;
     readonly against?: string;
+    /** With --against: one line per resource, objects as counts. */
+    readonly summary: boolean;
+    /** The Mermaid flowchart of what `pulumi up` creates, in order, instead of the listing. */
+    readonly graph: boolean;
+    /** --help: the usage, and nothing evaluated. */
+    readonly help?: boolean;
 }
 
 function override(text: string): Override {
@@ -128,9 +145,14 @@ function override(text: string): Override {
 }
 
 export function parseArgs(argv: readonly string[]): CliArgs {
+    if (argv.includes("--help") || argv.includes("-h")) {
+        return { stack: "", overrides: [], summary: false, graph: false, help: true };
+    }
     let stack: string | undefined;
     let json: string | undefined;
     let against: string | undefined;
+    let summary = false;
+    let graph = false;
     const overrides: Override[] = [];
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
@@ -160,20 +182,28 @@ export function parseArgs(argv: readonly string[]): CliArgs {
             case "--against":
                 against = value();
                 break;
+            case "--summary":
+                summary = true;
+                break;
+            case "--graph":
+                graph = true;
+                break;
+
             default:
                 if (arg.startsWith("--config=")) {
                     overrides.push(override(arg.slice("--config=".length)));
                     break;
                 }
-                throw new PlanError(
-                    `unknown argument ${arg}\nusage: npm run plan -- --stack STACK [--config ns:key[.path]=value ...] [--json FILE] [--against FILE]`,
-                );
+                throw new PlanError(`unknown argument ${arg}\n${PLAN_USAGE}`);
         }
     }
     if (!stack) {
         throw new PlanError("--stack is required, e.g. npm run plan -- --stack dev");
     }
-    return { stack, overrides, json, against };
+    if (summary && !against) {
+        throw new PlanError("--summary shortens the diff: give it with --against FILE");
+    }
+    return { stack, overrides, json, against, summary, graph };
 }
 
 /** Where the command writes: the console, or a test's buffers. */
@@ -198,6 +228,10 @@ export async function cli(argv: readonly string[], output: CliOutput): Promise<n
 
 async function main(argv: readonly string[], output: CliOutput): Promise<void> {
     const args = parseArgs(argv);
+    if (args.help) {
+        output.out(PLAN_USAGE);
+        return;
+    }
     let previous: Plan | undefined;
     if (args.against) {
         try {
@@ -215,7 +249,9 @@ async function main(argv: readonly string[], output: CliOutput): Promise<void> {
         } catch (err) {
             throw new PlanError(`--against ${args.against}: ${err instanceof Error ? err.message : String(err)}`);
         }
-        output.out(formatDiff(diff, args.against));
+        output.out(formatDiff(diff, args.against, { summary: args.summary }));
+    } else if (args.graph) {
+        output.out(planGraph(plan));
     } else {
         output.out(formatPlan(plan, origin));
     }

@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { RELEASES } from "../manifests/catalog";
-import { whereToGetRenders } from "../scripts/bench";
+import { BENCH_USAGE, parseBenchArgs, whereToGetRenders } from "../scripts/bench";
 import { projectDir } from "./stack-files";
 import { availableRenders, skipWithoutRenders } from "./upstream";
 
@@ -30,6 +30,32 @@ describe("bench without renders", () => {
         assert.match(one, /^no render of v1\.9\.1 in \/data\/renders/);
         assert.equal(one.match(/git checkout/g)?.length, 1);
         assert.match(whereToGetRenders("/data/renders", "v9"), /v9 is not a release of the catalog: 26\.03, /);
+    });
+
+    it("reads its arguments, and says in one line what is wrong with one", () => {
+        assert.deepEqual(parseBenchArgs([]), { only: undefined, runs: 3, skipBaseline: false, skipApply: false });
+        assert.deepEqual(parseBenchArgs(["--release", "v1.9.1", "--runs", "5", "--skip-apply"]), {
+            only: "v1.9.1",
+            runs: 5,
+            skipBaseline: false,
+            skipApply: true,
+        });
+        assert.equal(parseBenchArgs(["--help"]), "help");
+        assert.deepEqual(parseBenchArgs(["--runs", "0"]), { problem: "--runs takes a whole number from 1" });
+        assert.deepEqual(parseBenchArgs(["--fast"]), { problem: "unknown argument --fast (npm run bench -- --help)" });
+        assert.match((parseBenchArgs(["--release"]) as { problem: string }).problem, /^--release needs a release id, one of 26\.03, /);
+        assert.match((parseBenchArgs(["--release", "v9"]) as { problem: string }).problem, /^--release v9: not a release of the catalog \(26\.03, /);
+    });
+
+    it("--help prints the usage and exits 0; a bad argument exits 2 with one line", () => {
+        const run = (...args: string[]) =>
+            spawnSync(process.execPath, ["--import", "tsx", path.join(projectDir, "scripts", "bench.ts"), ...args], { cwd: projectDir, encoding: "utf8" });
+        const help = run("--help");
+        assert.equal(help.status, 0, help.stderr);
+        assert.equal(help.stdout.trim(), BENCH_USAGE);
+        const bad = run("--fast");
+        assert.equal(bad.status, 2);
+        assert.equal(bad.stderr.trim(), "bench: unknown argument --fast (npm run bench -- --help)");
     });
 
     it("exits 1 with that message from the command line", () => {

@@ -17,6 +17,7 @@ import { stackSuffix } from "../config";
 import { KubeObject } from "../manifests/types";
 import { specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { recordedResource } from "./support/recorded";
+import { renderPath, skipWithoutRenders } from "./upstream";
 
 type PlanModule = typeof import("../scripts/plan");
 type Plan = import("../scripts/plan").Plan;
@@ -206,6 +207,68 @@ describe("plan: --against", () => {
             ["warning: kubeflow-azure:authorizedIpRanges", "warning: kubeflow-azure:allowedGroupIds"],
             r.stdout,
         );
+    });
+
+    it("--summary: one line per changed resource, a group's objects as counts, no field values", async () => {
+        const objects = miniObjects()
+            .filter((o) => !(o.kind === "Deployment" && o.metadata.name === "ml-pipeline"))
+            .map((o) => (o.kind === "Deployment" && o.metadata.name === "istiod" ? withImage(o, "example.invalid/istiod:2") : o));
+        const file = path.join(tmp, "changed-summary.yaml");
+        writeRender(file, objects);
+        const before = path.join(tmp, "before-summary.json");
+        fs.writeFileSync(before, plan.canonicalJson(base));
+        const full = await planInProcess("--stack", "dev", "--config", manifests(file), "--config", "kubeflow-azure:userPool.maxCount=5", "--against", before);
+        const short = await planInProcess(
+            "--stack",
+            "dev",
+            "--config",
+            manifests(file),
+            "--config",
+            "kubeflow-azure:userPool.maxCount=5",
+            "--against",
+            before,
+            "--summary",
+        );
+        assert.equal(short.code, 0, short.stderr);
+        assert.match(full.stdout, /example\.invalid\/istiod:2/);
+        assert.doesNotMatch(short.stdout, /example\.invalid|maxCount: 2 => 5/, "no field values");
+        assert.match(short.stdout, /~ update +azure-native:containerservice:AgentPool kf-dev-cluster-user.*: 1 field$/m);
+        assert.match(short.stdout, /kubernetes:yaml\/v2:ConfigGroup kf-dev-kubeflow-phase-\d.*: .*objects 1 to update, 1 to delete$/m);
+        assert.ok(short.stdout.split("\n").length < full.stdout.split("\n").length, "shorter than the full diff");
+        assert.equal(short.stdout.split("\n")[0], full.stdout.split("\n")[0], "the same counts line");
+    });
+
+    it("--help prints the usage and evaluates nothing; --summary without --against is refused", async () => {
+        const help = await planInProcess("--help");
+        assert.equal(help.code, 0);
+        assert.match(help.stdout, /^usage: npm run plan -- --stack STACK/);
+        assert.match(help.stdout, /--graph/);
+        const bad = await planInProcess("--stack", "dev", "--summary");
+        assert.equal(bad.code, 1);
+        assert.equal(bad.stderr.trim(), "--summary shortens the diff: give it with --against FILE");
+    });
+
+    it("--graph: each phase after the one before, the cluster before the platform, in the README as printed", { skip: skipWithoutRenders() }, async () => {
+        const render = renderPath("26.03");
+        const r = await planInProcess("--stack", "dev", "--config", manifests(render), "--graph");
+        assert.equal(r.code, 0, r.stderr);
+        const graph = r.stdout.trim();
+        const id = (label: string): string => {
+            const m = new RegExp(`(n\\d+)\\["${label}`).exec(graph);
+            assert.ok(m, `a node ${label}`);
+            return m[1];
+        };
+        const edge = (a: string, b: string): boolean => graph.includes(`    ${id(a)} --> ${id(b)}`);
+        assert.ok(edge("PublicEndpoint", "AksCluster"), "the cluster waits for the IP's group (its network role)");
+        assert.ok(edge("AksCluster", "kf-dev-kubeflow-phase-0"), "the platform waits for the cluster");
+        for (let i = 0; i < 7; i++) {
+            assert.ok(edge(`kf-dev-kubeflow-phase-${i}`, `kf-dev-kubeflow-phase-${i + 1}`) || i === 0, `phase ${i + 1} after phase ${i}`);
+        }
+        assert.ok(edge("kf-dev-kubeflow-phase-7", "kf-dev-edge-service"), "the edge after the last phase");
+        const readme = fs.readFileSync(path.join(projectDir, "README.md"), "utf8");
+        const block = /<!-- plan-graph:[^>]*-->\n```mermaid\n([\s\S]*?)\n```\n<!-- plan-graph end -->/.exec(readme);
+        assert.ok(block, "README holds the graph between its markers");
+        assert.equal(block[1], graph, "README's graph is the one the program prints: run the command in the marker and paste");
     });
 
     it("lists the objects removed from and changed in a ConfigGroup when the render changes", async () => {
