@@ -85,6 +85,18 @@ describe("README in step with the code", () => {
         }
     });
 
+    it("lists every section and subsection in its table of contents, in order", () => {
+        const body = readme.slice(readme.indexOf("\n## Contents\n") + 1);
+        const headings = [...prose.matchAll(/^(##|###) (.+)$/gm)]
+            .map((m) => `${m[1] === "##" ? "" : "  "}- [${m[2]}](#${slug(m[2])})`)
+            .filter((l) => !l.includes("[Contents]"));
+        const toc = body
+            .split("\n")
+            .slice(2)
+            .filter((l, i, all) => all.slice(0, i + 1).every((x) => x.trim() !== "" && /^\s*- \[/.test(x)));
+        assert.deepEqual(toc, headings);
+    });
+
     it("links only to headings that exist", () => {
         const anchors = new Set([...readme.matchAll(/^#{1,6} (.+)$/gm)].map((m) => slug(m[1])));
         const links = [...prose.matchAll(/\]\(#([^)]+)\)/g)].map((m) => m[1]);
