@@ -21,6 +21,7 @@ import { dropAggregatedRules } from "./manifests/transforms/aggregated-roles";
 import { ADMISSION_POLICY_SINCE, dashboardCreateDenials, kfamUsername, profileCreationPolicy } from "./manifests/authorization/profile-creation";
 import { selfServiceQuotaObjects } from "./manifests/authorization/self-service-quota";
 import { isolateArtifacts } from "./manifests/authorization/artifact-isolation";
+import { pipelineUiApiOnly } from "./manifests/authorization/pipeline-ui";
 import { secureCookies } from "./manifests/authservice/secure-cookies";
 import { findRelease, kubernetesMinor } from "./manifests/catalog";
 import { ArtifactMigration, artifactMigration } from "./manifests/upgrades/artifacts";
@@ -108,6 +109,8 @@ export function planDeployment(cfg: Config, rendered: RenderedRelease, options: 
         ),
         // Without self-service, the API server refuses kfam's Profiles (config.ts warns below 1.30).
         ...profileCreationGuard(cfg, served.objects),
+        // The pipelines UI reads any artifact with its own key: inside the cluster, its API only.
+        ...pipelineUiApiOnly(served.objects),
         // v1.7/v1.8: the oidc-authservice's cookies get Secure (and SameSite) at the gateway.
         ...(flavour === "oidc-authservice" ? secureCookies(served.objects) : []),
         // The challenge path skips sign-in: outside a challenge the dashboard refuses it.
