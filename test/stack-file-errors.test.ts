@@ -71,6 +71,11 @@ describe("stack files the tools cannot read", () => {
         });
     });
 
+    it("reads a date and `yes` as text, as the Pulumi CLI's YAML does", () => {
+        const file = write("Pulumi.date.yaml", "config:\n  kubeflow-azure:clientSecret:\n    rotation: 2026-01-01\n  kubeflow-azure:selfService: yes\n");
+        assert.deepEqual(readStackFile(file), { "kubeflow-azure:clientSecret": { rotation: "2026-01-01" }, "kubeflow-azure:selfService": "yes" });
+    });
+
     it("refuses a key given both with and without the namespace (the CLI would keep either)", () => {
         const file = write("Pulumi.both.yaml", "config:\n  kubeflow-azure:userPool:\n    maxCount: 2\n  userPool:\n    maxCount: 5\n");
         assert.equal(failure(file), "Pulumi.both.yaml: userPool and kubeflow-azure:userPool are the same key given twice; keep one (kubeflow-azure:userPool)");

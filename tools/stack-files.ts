@@ -24,13 +24,21 @@ export const CONTEXT: DeploymentContext = {
 
 export const projectDir = path.resolve(__dirname, "..");
 
+/**
+ * The scalars the Pulumi CLI reads from its YAML files (Go's gopkg.in/yaml, decoding into
+ * interface{}): YAML 1.2's core schema, where `yes` is text and a date stays text
+ * (decode.go keeps a timestamp-like value a string there "for backward compatibility").
+ * js-yaml's default schema would make `rotation: 2026-01-01` a Date.
+ */
+const YAML_SCHEMA = yaml.CORE_SCHEMA;
+
 interface ProjectFile {
     name: string;
     config: Record<string, { type: string; description?: string; default?: unknown; items?: unknown }>;
 }
 
 export function projectFile(): ProjectFile {
-    return yaml.load(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as ProjectFile;
+    return yaml.load(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8"), { schema: YAML_SCHEMA }) as ProjectFile;
 }
 
 function asConfigString(value: unknown): string {
@@ -47,7 +55,7 @@ export class StackFileError extends UserError {}
 export function readStackFile(file: string): Record<string, unknown> {
     let doc: unknown;
     try {
-        doc = yaml.load(fs.readFileSync(file, "utf8"), { filename: file });
+        doc = yaml.load(fs.readFileSync(file, "utf8"), { filename: file, schema: YAML_SCHEMA });
     } catch (err) {
         if (err instanceof yaml.YAMLException) {
             throw new StackFileError(`${path.basename(file)} line ${err.mark.line + 1}: ${err.reason}`);
