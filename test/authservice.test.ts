@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { istioMatch } from "./support/istio-authz";
 import {
     AZURE_CLI_APP_ID,
     AuthFlavour,
@@ -47,21 +48,7 @@ function settingsFor(flavour: AuthFlavour): EntraAuthSettings {
 const CLUSTER_ISSUER = "https://westeurope.oic.prod-aks.azure.com/00000000-0000-0000-0000-00000000cafe/3f2c1e0a-9b8d-4c7e-a6f5-1d2e3c4b5a69/";
 
 /** Istio's string match for principals: exact, `*`, `prefix*` or `*suffix` (security.istio.io AuthorizationPolicy, "Source"). */
-function matches(pattern: string, value: string | undefined): boolean {
-    if (value === undefined) {
-        return false;
-    }
-    if (pattern === "*") {
-        return value !== "";
-    }
-    if (pattern.endsWith("*")) {
-        return value.startsWith(pattern.slice(0, -1));
-    }
-    if (pattern.startsWith("*")) {
-        return value.endsWith(pattern.slice(1));
-    }
-    return pattern === value;
-}
+const matches = istioMatch;
 
 interface GatewayRequest {
     readonly principal?: string;

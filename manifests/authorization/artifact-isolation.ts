@@ -33,8 +33,9 @@
  * same name gets a new secret. Pure: no Pulumi.
  */
 import * as yaml from "js-yaml";
-import { KUBECTL_IMAGE, isKind } from "../kube";
+import { isKind } from "../kube";
 import { KubeObject, objectKey } from "../types";
+import { RESTRICTED_CONTAINER, platformCronJob } from "./platform-cronjob";
 
 export const ARTIFACT_KEYS = "kubeflow-azure-artifact-keys";
 export const ARTIFACT_KEYS_NAMESPACE = "kubeflow";
@@ -46,7 +47,6 @@ export const privatePrefix = (namespace: string): string => `private-artifacts/$
 export const UNASSIGNED_KEY = "unassigned";
 /** The root kfp-launcher names until the CronJob writes the namespace's own. */
 export const UNASSIGNED_ROOT = `minio://${ARTIFACT_BUCKET}/${privatePrefix(UNASSIGNED_KEY)}v2/artifacts`;
-export const ARTIFACT_KEYS_SCHEDULE = "* * * * *";
 /**
  * mc of the MinIO server's era. The releases run minio RELEASE.2019-08-14T20-37-41Z,
  * whose admin API (`/minio/admin/v1`, add-user payloads encrypted with the root secret
@@ -241,92 +241,35 @@ function withKeyFormat(o: KubeObject, keyFormat: string): KubeObject {
 
 /** The CronJob's account, its rights (named objects only, where Kubernetes allows it), and the CronJob. */
 export function artifactKeysObjects(): KubeObject[] {
-    const ns = ARTIFACT_KEYS_NAMESPACE;
-    const labels = { "app.kubernetes.io/name": ARTIFACT_KEYS, "app.kubernetes.io/managed-by": "kubeflow-azure" };
-    return [
-        { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: ARTIFACT_KEYS, namespace: ns, labels } },
-        {
-            apiVersion: "rbac.authorization.k8s.io/v1",
-            kind: "ClusterRole",
-            metadata: { name: ARTIFACT_KEYS, labels },
-            rules: [
-                { apiGroups: [""], resources: ["namespaces"], verbs: ["list"] },
-                { apiGroups: [""], resources: ["secrets"], resourceNames: [NAMESPACE_SECRET], verbs: ["get", "patch"] },
-                { apiGroups: [""], resources: ["configmaps"], resourceNames: [LAUNCHER_CONFIG], verbs: ["get", "patch"] },
-                { apiGroups: ["apps"], resources: ["deployments"], resourceNames: [UI_ARTIFACT], verbs: ["get", "patch"] },
-            ],
-        },
-        {
-            apiVersion: "rbac.authorization.k8s.io/v1",
-            kind: "ClusterRoleBinding",
-            metadata: { name: ARTIFACT_KEYS, labels },
-            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: ARTIFACT_KEYS },
-            subjects: [{ kind: "ServiceAccount", name: ARTIFACT_KEYS, namespace: ns }],
-        },
-        {
-            apiVersion: "batch/v1",
-            kind: "CronJob",
-            metadata: { name: ARTIFACT_KEYS, namespace: ns, labels },
-            spec: {
-                schedule: ARTIFACT_KEYS_SCHEDULE,
-                concurrencyPolicy: "Forbid",
-                successfulJobsHistoryLimit: 1,
-                failedJobsHistoryLimit: 3,
-                jobTemplate: {
-                    spec: {
-                        backoffLimit: 2,
-                        activeDeadlineSeconds: 300,
-                        ttlSecondsAfterFinished: 600,
-                        template: {
-                            // No sidecar: a Job whose proxy keeps running never completes; MinIO's policy admits plain text.
-                            metadata: { labels, annotations: { "sidecar.istio.io/inject": "false" } },
-                            spec: {
-                                serviceAccountName: ARTIFACT_KEYS,
-                                restartPolicy: "Never",
-                                securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
-                                initContainers: [
-                                    {
-                                        name: "mc",
-                                        image: MC_IMAGE,
-                                        command: ["cp", MC_BINARY, "/tools/mc"],
-                                        securityContext: restrictedContainer,
-                                        resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { memory: "64Mi" } },
-                                        volumeMounts: [{ name: "tools", mountPath: "/tools" }],
-                                    },
-                                ],
-                                containers: [
-                                    {
-                                        name: "artifact-keys",
-                                        image: KUBECTL_IMAGE,
-                                        command: ["/bin/sh", "-c", ARTIFACT_KEYS_SCRIPT],
-                                        env: [
-                                            { name: "ROOT_ACCESS_KEY", valueFrom: { secretKeyRef: { name: NAMESPACE_SECRET, key: "accesskey" } } },
-                                            { name: "ROOT_SECRET_KEY", valueFrom: { secretKeyRef: { name: NAMESPACE_SECRET, key: "secretkey" } } },
-                                            { name: "MINIO_ENDPOINT", value: "minio-service.kubeflow:9000" },
-                                            { name: "POLICY_TEMPLATE", value: POLICY_TEMPLATE },
-                                            { name: "PATH", value: "/tools:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" },
-                                            // kubectl's discovery cache and mc's configuration.
-                                            { name: "HOME", value: "/tmp" },
-                                        ],
-                                        securityContext: restrictedContainer,
-                                        resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } },
-                                        volumeMounts: [
-                                            { name: "tmp", mountPath: "/tmp" },
-                                            { name: "tools", mountPath: "/tools", readOnly: true },
-                                        ],
-                                    },
-                                ],
-                                volumes: [
-                                    { name: "tmp", emptyDir: {} },
-                                    { name: "tools", emptyDir: {} },
-                                ],
-                            },
-                        },
-                    },
-                },
+    return platformCronJob({
+        name: ARTIFACT_KEYS,
+        namespace: ARTIFACT_KEYS_NAMESPACE,
+        rules: [
+            { apiGroups: [""], resources: ["namespaces"], verbs: ["list"] },
+            { apiGroups: [""], resources: ["secrets"], resourceNames: [NAMESPACE_SECRET], verbs: ["get", "patch"] },
+            { apiGroups: [""], resources: ["configmaps"], resourceNames: [LAUNCHER_CONFIG], verbs: ["get", "patch"] },
+            { apiGroups: ["apps"], resources: ["deployments"], resourceNames: [UI_ARTIFACT], verbs: ["get", "patch"] },
+        ],
+        container: "artifact-keys",
+        script: ARTIFACT_KEYS_SCRIPT,
+        env: [
+            { name: "ROOT_ACCESS_KEY", valueFrom: { secretKeyRef: { name: NAMESPACE_SECRET, key: "accesskey" } } },
+            { name: "ROOT_SECRET_KEY", valueFrom: { secretKeyRef: { name: NAMESPACE_SECRET, key: "secretkey" } } },
+            // MinIO's policy on its pods admits plain text (the CronJob has no sidecar).
+            { name: "MINIO_ENDPOINT", value: "minio-service.kubeflow:9000" },
+            { name: "POLICY_TEMPLATE", value: POLICY_TEMPLATE },
+            { name: "PATH", value: "/tools:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" },
+        ],
+        initContainers: [
+            {
+                name: "mc",
+                image: MC_IMAGE,
+                command: ["cp", MC_BINARY, "/tools/mc"],
+                securityContext: RESTRICTED_CONTAINER,
+                resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { memory: "64Mi" } },
+                volumeMounts: [{ name: "tools", mountPath: "/tools" }],
             },
-        },
-    ];
+        ],
+        extraVolumes: [{ name: "tools", mountPath: "/tools", readOnly: true }],
+    });
 }
-
-const restrictedContainer = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true };
