@@ -692,7 +692,8 @@ describe("the whole program on every real release", { skip: skipWithoutRenders()
             });
             assert.equal(new Set(keys).size, keys.length, "no object applied twice");
             // prod (letsencrypt, selfService off): the ACME path refused off-challenge, the
-            // dashboard's create call refused at the gateway and at kfam, the gateway's token rules.
+            // dashboard's create call refused at the gateway and at kfam, the gateway's token
+            // rules, the pipelines UI's API alone for callers inside the cluster.
             const denials = keys.filter((k) => k.includes("AuthorizationPolicy:") && /kubeflow-azure-|entra-user-tokens-only/.test(k)).sort();
             assert.deepEqual(
                 denials.map((k) => k.replace(/^[^:]*:/, "")),
@@ -700,10 +701,17 @@ describe("the whole program on every real release", { skip: skipWithoutRenders()
                     "istio-system/kubeflow-azure-no-workgroup-create",
                     "kubeflow/kubeflow-azure-acme-path-solver-only",
                     "kubeflow/kubeflow-azure-no-workgroup-create",
+                    "kubeflow/kubeflow-azure-pipeline-ui-api-only",
                     ...(release.authservice === "oauth2-proxy" ? ["istio-system/entra-user-tokens-only"] : []),
                 ].sort(),
             );
             assert.ok(!keys.some((k) => k.includes("CronJob:kubeflow/kubeflow-azure-self-service-quota")), "no default-quota CronJob without self-service");
+            // The MinIO releases: each profile namespace its own object-store key.
+            assert.equal(
+                keys.some((k) => k.includes("CronJob:kubeflow/kubeflow-azure-artifact-keys")),
+                release.objectStore === "minio",
+                "the artifact keys' CronJob exactly where the object store is MinIO",
+            );
             const text = JSON.stringify(applied);
             assert.doesNotMatch(text, /dex\.auth\.svc/);
             assert.doesNotMatch(text, /minio123/);
