@@ -306,12 +306,18 @@ describe("artifact isolation: the CronJob on the real API server", { skip: skipR
         fs.writeFileSync(path.join(bin, "mc"), FAKE_MC, { mode: 0o755 });
         const applier = new ServerSideApplier(server.config);
         const objects: KubeObject[] = [
-            // Enforcing the restricted Pod Security Standard, as kubeflow does from v1.11.0.
+            // Enforcing the restricted Pod Security Standard, as kubeflow does from v1.11.0, and
+            // (wrongly) labelled as a profile namespace: the root key it holds must stay as it is.
             {
                 apiVersion: "v1",
                 kind: "Namespace",
-                metadata: { name: ARTIFACT_KEYS_NAMESPACE, labels: { "pod-security.kubernetes.io/enforce": "restricted" } },
+                metadata: {
+                    name: ARTIFACT_KEYS_NAMESPACE,
+                    labels: { "pod-security.kubernetes.io/enforce": "restricted", "pipelines.kubeflow.org/enabled": "true" },
+                },
             },
+            secret(ARTIFACT_KEYS_NAMESPACE, "root-key"),
+            launcher(ARTIFACT_KEYS_NAMESPACE),
             ...artifactKeysObjects(),
         ];
         for (const ns of ["team-a", "team-ab", "team-b"]) {
@@ -377,6 +383,7 @@ describe("artifact isolation: the CronJob on the real API server", { skip: skipR
         assert.deepEqual(await secretOf("pending"), { accesskey: UNASSIGNED_KEY, secretkey: UNASSIGNED_KEY }, "left for the run after kfp-launcher exists");
         assert.match(result.stdout, /pending: no kfp-launcher yet/);
         assert.deepEqual(await secretOf("plain"), { accesskey: "someone-elses", secretkey: "someone-elses" });
+        assert.deepEqual(await secretOf(ARTIFACT_KEYS_NAMESPACE), { accesskey: "root-key", secretkey: "root-key" }, "the root key is never replaced");
         assert.equal(await rootOf("plain"), UNASSIGNED_ROOT);
         assert.ok(!calls.some((c) => c[1] === accessKeyOf("plain") || c[1] === accessKeyOf("pending")));
     });
@@ -451,6 +458,7 @@ describe("artifact isolation: the CronJob on the real API server", { skip: skipR
             assert.equal(await exists(ns), false, ns);
         }
         assert.equal(await exists("plain"), true, "a namespace the pipelines do not serve keeps its Secret");
+        assert.equal(await exists(ARTIFACT_KEYS_NAMESPACE), true, "the store's own key is never deleted");
         assert.equal(
             await accountMay(server, account, { verb: "get", group: "", resource: "secrets", namespace: "team-a", name: "mlpipeline-minio-artifact" }),
             false,

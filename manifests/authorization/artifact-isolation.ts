@@ -138,6 +138,8 @@ assign() {
 names=$(kubectl get namespaces -l pipelines.kubeflow.org/enabled=true -o jsonpath='{.items[*].metadata.name}') || exit 1
 status=0
 for ns in $names; do
+  # The store's own namespace holds the root key under the same name: never touched.
+  [ "$ns" = "${ARTIFACT_KEYS_NAMESPACE}" ] && continue
   assign "$ns" || { echo "$ns: failed" >&2; status=1; }
 done
 rm -rf "$work"

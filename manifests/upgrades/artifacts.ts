@@ -38,6 +38,7 @@ import { KubeObject, Problem, formatProblems } from "../types";
 
 /** The MinIO client, pinned (minio/mc release tag). */
 export const MC_IMAGE = "docker.io/minio/mc:RELEASE.2024-10-02T08-27-28Z";
+export const MIGRATION_NAMESPACE = "kubeflow";
 const NAMESPACE_SECRET = "mlpipeline-minio-artifact";
 
 /**
@@ -49,11 +50,12 @@ export const REPLACE_KEYS_SCRIPT = [
     "set -u",
     "names=$(kubectl get namespaces -l pipelines.kubeflow.org/enabled=true -o jsonpath='{.items[*].metadata.name}') || exit 1",
     "for ns in $names; do",
+    // The store's own namespace holds the admin key under the same name: never deleted.
+    `  [ "$ns" = "${MIGRATION_NAMESPACE}" ] && continue`,
     `  kubectl -n "$ns" delete secret ${NAMESPACE_SECRET} --ignore-not-found || exit 1`,
     "done",
 ].join("\n");
 
-export const MIGRATION_NAMESPACE = "kubeflow";
 export const RETIRED_SERVICE = "minio-retired";
 export const MIGRATION_JOB = "artifact-migration";
 const CREDENTIALS_SECRET = "mlpipeline-minio-artifact";
