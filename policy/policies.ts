@@ -11,6 +11,7 @@ const DESCRIPTIONS: Readonly<Record<string, string>> = {
     "only-ingress-gateway-load-balancer": "No Service of type LoadBalancer except istio-system/istio-ingressgateway.",
     "no-credential-in-configmap": "No credential (published default, password hash, private key, JWT, value under a credential key) in a ConfigMap.",
     "aks-rbac-and-workload-identity": "The AKS cluster has Kubernetes RBAC, workload identity and the OIDC issuer enabled.",
+    "no-shared-object-store-key": "The pipelines' profile controller copies no object-store key from a Secret into the profile namespaces.",
 };
 
 function resourcePolicy(name: string, rule: ResourceRule): ResourceValidationPolicy {

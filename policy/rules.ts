@@ -343,6 +343,41 @@ export const noCredentialInConfigMap: ResourceRule = (resource) =>
     });
 
 // ---------------------------------------------------------------------------------------
+// 3b. No profile namespace gets the object store's root key.
+
+/** The pipelines' profile controller of the MinIO releases, which copies its MinIO key into every profile namespace. */
+export const PROFILE_CONTROLLER = "kubeflow-pipelines-profile-controller";
+
+/**
+ * The pipelines' profile controller copies no key from a Secret into the profile
+ * namespaces: on the MinIO releases it writes its MINIO_ACCESS_KEY / MINIO_SECRET_KEY into
+ * every profile namespace (sync.py), so taking them from a Secret (upstream: the store's
+ * root key, `mlpipeline-minio-artifact`) hands every namespace every team's artifacts.
+ * The program gives it a key MinIO does not know, and each namespace its own
+ * (manifests/authorization/artifact-isolation.ts).
+ */
+export const noSharedObjectStoreKey: ResourceRule = (resource) =>
+    eachObject(resource, "apps", "Deployment", (found) => {
+        const { name } = metadataOf(found.object);
+        if (name !== PROFILE_CONTROLLER) {
+            return [];
+        }
+        const containers = path(found.object, "spec", "template", "spec", "containers");
+        const env = (Array.isArray(containers) ? (containers as unknown[]) : []).flatMap((c): unknown[] =>
+            isObj(c) && Array.isArray(c.env) ? (c.env as unknown[]) : [],
+        );
+        return env
+            .filter(
+                (e): e is Obj =>
+                    isObj(e) && (e.name === "MINIO_ACCESS_KEY" || e.name === "MINIO_SECRET_KEY") && path(e, "valueFrom", "secretKeyRef") !== undefined,
+            )
+            .map(
+                (e) =>
+                    `${describe(found)}: ${String(e.name)} comes from Secret ${String(path(e, "valueFrom", "secretKeyRef", "name"))}, which the controller copies into every profile namespace; give each namespace its own key`,
+            );
+    });
+
+// ---------------------------------------------------------------------------------------
 // 4. The AKS cluster: Kubernetes RBAC, workload identity and its OIDC issuer.
 
 function path(props: Obj, ...keys: string[]): unknown {
@@ -424,5 +459,6 @@ export const RESOURCE_RULES: Readonly<Record<string, ResourceRule>> = {
     "kubeflow-gateway-https-redirect": gatewayHttpsRedirect,
     "only-ingress-gateway-load-balancer": onlyIngressLoadBalancer,
     "no-credential-in-configmap": noCredentialInConfigMap,
+    "no-shared-object-store-key": noSharedObjectStoreKey,
     "aks-rbac-and-workload-identity": aksClusterSecurity,
 };

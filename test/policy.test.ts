@@ -14,6 +14,8 @@ import * as yaml from "js-yaml";
 import * as policySdk from "@pulumi/policy";
 import { ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import * as edge from "../manifests/edge";
+import { isolateArtifacts } from "../manifests/authorization/artifact-isolation";
+import { findRelease } from "../manifests/catalog";
 import { KubeObject } from "../manifests/types";
 import { kubeflowAzurePolicies, protectPolicy } from "../policy/policies";
 import {
@@ -32,6 +34,7 @@ import {
     isProdStack,
     kubernetesObjects,
     noCredentialInConfigMap,
+    noSharedObjectStoreKey,
     onlyIngressLoadBalancer,
     protectInProd,
     restrictedSignInInProd,
@@ -319,6 +322,47 @@ describe("rule: no credential in a ConfigMap", () => {
     });
 });
 
+describe("rule: no shared object-store key in the profile namespaces", { skip: skipWithoutRenders() }, () => {
+    const controllerOf = (objects: readonly KubeObject[]): KubeObject => {
+        const c = objects.find((o) => o.kind === "Deployment" && o.metadata.name === "kubeflow-pipelines-profile-controller");
+        assert.ok(c);
+        return c;
+    };
+    for (const id of availableRenders().filter((r) => findRelease(r)?.objectStore === "minio")) {
+        it(`${id}: fails upstream's controller, which copies the root key; passes the program's`, () => {
+            const render = loadRender(id);
+            const upstream = noSharedObjectStoreKey(group([controllerOf(render)]));
+            assert.equal(upstream.length, 2, upstream.join("\n"));
+            assert.match(
+                upstream[0],
+                /apps\/Deployment kubeflow\/kubeflow-pipelines-profile-controller \(yaml document 1\): MINIO_ACCESS_KEY comes from Secret mlpipeline-minio-artifact/,
+            );
+            assert.deepEqual(noSharedObjectStoreKey(group([controllerOf(isolateArtifacts(render))])), []);
+        });
+    }
+
+    it("leaves other Deployments alone", () => {
+        const other = {
+            apiVersion: "apps/v1",
+            kind: "Deployment",
+            metadata: { name: "minio", namespace: "kubeflow" },
+            spec: {
+                template: {
+                    spec: {
+                        containers: [
+                            {
+                                name: "minio",
+                                env: [{ name: "MINIO_ACCESS_KEY", valueFrom: { secretKeyRef: { name: "mlpipeline-minio-artifact", key: "accesskey" } } }],
+                            },
+                        ],
+                    },
+                },
+            },
+        };
+        assert.deepEqual(noSharedObjectStoreKey(group([other])), []);
+    });
+});
+
 describe("rule: AKS cluster with RBAC and workload identity", () => {
     it("passes the cluster as components/aks-cluster.ts declares it", () => {
         assert.deepEqual(aksClusterSecurity(clusterArgs()), []);
@@ -478,11 +522,12 @@ describe("the policy pack", () => {
     const policies = kubeflowAzurePolicies(() => "prod");
     const byName = (name: string) => policies.find((p) => p.name === name);
 
-    it("has the six policies, all mandatory, with unique names", () => {
+    it("has the seven policies, all mandatory, with unique names", () => {
         assert.deepEqual(policies.map((p) => p.name).sort(), [
             "aks-rbac-and-workload-identity",
             "kubeflow-gateway-https-redirect",
             "no-credential-in-configmap",
+            "no-shared-object-store-key",
             "only-ingress-gateway-load-balancer",
             "protect-in-prod",
             "restricted-sign-in-in-prod",
