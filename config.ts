@@ -12,6 +12,7 @@ import { DEFAULT_RELEASE, findRelease, kubernetesMinor, releaseIds, supportsKube
 import { ProfileConfig, readResourceQuota, validateProfiles } from "./manifests/profiles";
 import { ADMISSION_POLICY_SINCE } from "./manifests/authorization/profile-creation";
 import { USER_ID_CLAIMS, UserIdClaim, defaultUserIdClaim, supportedUserIdClaims } from "./manifests/authservice";
+import { MYSQL_ADMIN, mysqlHost } from "./manifests/transforms/managed-state";
 import { Problem, formatProblems } from "./manifests/types";
 import { isDnsLabel, isEmailAddress, isGuid, isHostName } from "./manifests/validators";
 
@@ -74,6 +75,31 @@ export interface TlsConfig {
     readonly email?: string;
 }
 
+/** Where Kubeflow keeps its state: volumes of the cluster, or Azure services the stack owns apart from it. */
+export type StateMode = "in-cluster" | "managed";
+
+/** Managed state: an Azure Database for MySQL flexible server and a Blob container, in a network and group of their own. */
+export interface ManagedStateConfig {
+    readonly mode: "managed";
+    /** Compute size of the MySQL flexible server; its tier follows the size (B: Burstable, D: GeneralPurpose, E: MemoryOptimized). */
+    readonly mysqlSku: string;
+    /** Storage of the server in GiB; it grows by itself from there. */
+    readonly mysqlStorageGb: number;
+    /** Days of automated backups (server) and of soft-deleted blobs and versions (artifacts). */
+    readonly backupRetentionDays: number;
+    /** Backups copied to the region's pair; the storage account geo-replicated. */
+    readonly geoRedundantBackup: boolean;
+    /** Globally unique names derived from the stack (config.ts managedStateNames). */
+    readonly mysqlServerName: string;
+    readonly storageAccountName: string;
+    /** The server's host name, known before it exists. */
+    readonly mysqlHost: string;
+    /** The server's administrator: the one MySQL account the pipelines and Katib log in as. */
+    readonly mysqlUser: string;
+}
+
+export type StateConfig = { readonly mode: "in-cluster" } | ManagedStateConfig;
+
 export interface ClientSecretConfig {
     /** Days the Entra client secret stays valid, counted from the rotation date. */
     readonly validityDays: number;
@@ -125,6 +151,8 @@ export interface Config {
     readonly clientSecret: ClientSecretConfig;
     /** Kubeflow Profiles (namespaces) with their owner and contributors. */
     readonly profiles: readonly ProfileConfig[];
+    /** Where the pipelines' and Katib's databases and the artifacts live. */
+    readonly state: StateConfig;
     /** The dashboard's registration flow: a user without a namespace may create one. */
     readonly selfService: boolean;
     /** The ResourceQuota `hard` map every self-made namespace gets (selfService on). */
@@ -160,6 +188,8 @@ export const DEFAULTS = {
     // A weekend night (UTC): AKS wants at least four hours for the auto-upgrade schedule.
     maintenanceWindow: { day: "Saturday" as WeekDay, startTime: "00:00", durationHours: 8, utcOffset: "+00:00" },
     profiles: [] as ProfileConfig[],
+    // In the cluster by default: managed state is billed apart and outlives the cluster on purpose.
+    state: { mode: "in-cluster" as StateMode, mysqlSku: "Standard_B2ms", mysqlStorageGb: 32, backupRetentionDays: 7, geoRedundantBackup: false },
     selfService: false,
     // What a namespace made through the dashboard's registration flow gets (selfService).
     selfServiceQuota: {
@@ -249,6 +279,7 @@ export const KEYS = [
     "profiles",
     "selfService",
     "selfServiceQuota",
+    "state",
 ] as const;
 
 /** Raw configuration as strings, keyed `namespace:key`, as Pulumi hands it over. */
@@ -612,6 +643,8 @@ export function resolveConfig(raw: RawConfig, stack: string, context: Deployment
         );
     }
 
+    const state = readState(json("state", DEFAULTS.state), release, managedStateNames(name, suffix), bad);
+
     if (problems.length > 0) {
         throw new ConfigError(problems);
     }
@@ -645,8 +678,91 @@ export function resolveConfig(raw: RawConfig, stack: string, context: Deployment
         profiles,
         selfService,
         selfServiceQuota,
+        state,
         warnings,
     });
+}
+
+/** MySQL flexible server sizes by their series letter (Microsoft's "Azure Database for MySQL - Flexible Server service tiers"). */
+const MYSQL_SKU_TIERS: Readonly<Record<string, "Burstable" | "GeneralPurpose" | "MemoryOptimized">> = {
+    B: "Burstable",
+    D: "GeneralPurpose",
+    E: "MemoryOptimized",
+};
+
+/** The tier of a MySQL flexible server size, or undefined for a name of no known series. */
+export function mysqlSkuTier(sku: string): "Burstable" | "GeneralPurpose" | "MemoryOptimized" | undefined {
+    const m = /^Standard_([BDE])\d+[a-z]*(_v\d+)?$/.exec(sku);
+    return m ? MYSQL_SKU_TIERS[m[1]] : undefined;
+}
+
+/**
+ * The managed state's names, which Azure wants unique across all its customers: the
+ * MySQL server's (its host name, <server>.mysql.database.azure.com: 3-63 lower-case
+ * letters, digits or '-') and the storage account's (3-24 lower-case letters or digits).
+ * Derived from the deployment name and the stack suffix, so they are known before
+ * anything exists and the same on every update.
+ */
+export function managedStateNames(name: string, suffix: string): { mysqlServerName: string; storageAccountName: string } {
+    return {
+        mysqlServerName: `${name}-${suffix}-mysql`,
+        storageAccountName: `${name.replace(/[^a-z0-9]/g, "").slice(0, 24 - suffix.length - 2)}${suffix}kf`,
+    };
+}
+
+function readState(
+    value: unknown,
+    release: { readonly id: string; readonly objectStore: "minio" | "seaweedfs" } | undefined,
+    names: { mysqlServerName: string; storageAccountName: string },
+    bad: Report,
+): StateConfig {
+    // `pulumi config set kubeflow-azure:state managed` stores the mode alone.
+    const input: unknown = typeof value === "string" ? { mode: value } : value;
+    const merged = objectOf("state", input, { ...DEFAULTS.state, mode: DEFAULTS.state.mode }, bad, (s) => {
+        if (s.mode !== "in-cluster" && s.mode !== "managed") {
+            bad(
+                "state.mode",
+                s.mode,
+                "in-cluster (volumes of the cluster) or managed (Azure Database for MySQL and Blob Storage the stack owns apart from the cluster)",
+            );
+        }
+        if (typeof s.mysqlSku !== "string" || mysqlSkuTier(s.mysqlSku) === undefined) {
+            bad(
+                "state.mysqlSku",
+                s.mysqlSku,
+                "a MySQL flexible server size: Standard_B… (Burstable), Standard_D… (GeneralPurpose) or Standard_E… (MemoryOptimized), e.g. Standard_B2ms",
+            );
+        }
+        // Microsoft's flexible server limits: 20 GiB to 16 TiB of storage, 1 to 35 days of backups.
+        checkInt("state.mysqlStorageGb", s.mysqlStorageGb, 20, 16384, bad);
+        checkInt("state.backupRetentionDays", s.backupRetentionDays, 1, 35, bad);
+        if (typeof s.geoRedundantBackup !== "boolean") {
+            bad("state.geoRedundantBackup", s.geoRedundantBackup, "true or false");
+        }
+        if (s.mode === "managed" && release?.objectStore === "minio") {
+            bad(
+                "state.mode",
+                s.mode,
+                `Kubeflow ${release.id} keeps the pipelines' artifacts in MinIO RELEASE.2019-08-14, whose only way to Azure Blob is its gateway mode, ` +
+                    "and a gateway serves users and policies only with an etcd beside it, which no release ships: the per-namespace artifact keys " +
+                    "(README: Pipeline artifacts) would stop working. " +
+                    "Managed state needs a release with SeaweedFS (v1.11.0 or newer); use in-cluster here",
+            );
+        }
+    });
+    if (merged.mode !== "managed") {
+        return { mode: "in-cluster" };
+    }
+    return {
+        mode: "managed",
+        mysqlSku: merged.mysqlSku,
+        mysqlStorageGb: merged.mysqlStorageGb,
+        backupRetentionDays: merged.backupRetentionDays,
+        geoRedundantBackup: merged.geoRedundantBackup,
+        ...names,
+        mysqlHost: mysqlHost(names.mysqlServerName),
+        mysqlUser: MYSQL_ADMIN,
+    };
 }
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;

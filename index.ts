@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import { loadConfig } from "./config";
 import { loadRelease } from "./components/release-source";
-import { deployedRelease } from "./components/deployed-release";
+import { deployedStack } from "./components/deployed-release";
 import { deploy } from "./program";
 import { StackOutputValues } from "./outputs";
 
@@ -14,6 +14,8 @@ export = async (): Promise<StackOutputValues> => {
     const client = await authorization.getClientConfig();
     const cfg = loadConfig({ subscriptionId: client.subscriptionId, organization: pulumi.getOrganization(), project: pulumi.getProject() });
     const rendered = await loadRelease(cfg);
-    // What the stack runs now decides the upgrade's one-time steps (the artifacts' copy).
-    return deploy(cfg, rendered, { deployedRelease: await deployedRelease() }).outputs;
+    // What the stack runs now decides the upgrade's one-time steps (the artifacts' copy)
+    // and whether the configured state is where the stack's data already is.
+    const deployed = await deployedStack();
+    return deploy(cfg, rendered, { deployedRelease: deployed.release, deployedState: deployed.state }).outputs;
 };

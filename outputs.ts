@@ -29,6 +29,8 @@ export interface StackOutputs {
     clusterOidcIssuerUrl: string;
     /** Who signs the site's certificate: `self-signed` (clients must trust kubeflow-ca.crt) or `letsencrypt`. */
     tlsIssuer: "self-signed" | "letsencrypt";
+    /** Where Kubeflow's databases and artifacts live: `in-cluster` (volumes of the cluster) or `managed` (Azure Database for MySQL and Blob Storage). */
+    state: "in-cluster" | "managed";
 }
 
 export const OUTPUT_NAMES = [
@@ -44,6 +46,7 @@ export const OUTPUT_NAMES = [
     "kubeflowRelease",
     "clusterOidcIssuerUrl",
     "tlsIssuer",
+    "state",
 ] as const satisfies readonly (keyof StackOutputs)[];
 
 /** Outputs that are Pulumi secrets. */
@@ -67,5 +70,6 @@ export function readStack(ref: pulumi.StackReference): StackOutputValues {
         kubeflowRelease: read("kubeflowRelease"),
         clusterOidcIssuerUrl: read("clusterOidcIssuerUrl"),
         tlsIssuer: read("tlsIssuer"),
+        state: read("state"),
     };
 }

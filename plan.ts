@@ -3,7 +3,7 @@
  * what each component deploys, as a typed plan, or one error naming every problem. The
  * components only turn these plans into resources (program.ts).
  */
-import { Config, clientSecretEndDate } from "./config";
+import { Config, StateMode, clientSecretEndDate } from "./config";
 import type { RenderedRelease } from "./components/release-source";
 import { AuthPlan, allowSessionRefresh, isAuthserviceObject, mitigateLargeTokens, planAuthservice } from "./manifests/authservice";
 import { acmeCatchAllDenial, isEdgeObject } from "./manifests/edge";
@@ -25,6 +25,7 @@ import { pipelineUiApiOnly } from "./manifests/authorization/pipeline-ui";
 import { secureCookies } from "./manifests/authservice/secure-cookies";
 import { findRelease, kubernetesMinor } from "./manifests/catalog";
 import { ArtifactMigration, artifactMigration } from "./manifests/upgrades/artifacts";
+import { ExternalSecret, useManagedDatabase, useManagedObjectStore } from "./manifests/transforms/managed-state";
 import { KubeObject, formatProblems } from "./manifests/types";
 
 /**
@@ -34,6 +35,9 @@ import { KubeObject, formatProblems } from "./manifests/types";
  */
 export type CredentialPlan =
     { readonly kind: "client-secret"; readonly endDate: string; readonly rotation: string } | { readonly kind: "workload-identity"; readonly subject: string };
+
+/** Where the state lives; with managed state, the Secrets the component fills from Azure's outputs. */
+export type StatePlan = { readonly mode: "in-cluster" } | { readonly mode: "managed"; readonly secrets: readonly ExternalSecret[] };
 
 export interface DeploymentPlan {
     readonly release: RenderedRelease["release"];
@@ -47,11 +51,14 @@ export interface DeploymentPlan {
     readonly profiles: ProfilesPlan;
     /** The copy of the pipelines' artifacts when the stack crosses from MinIO to SeaweedFS, else undefined. */
     readonly artifacts: ArtifactMigration | undefined;
+    readonly state: StatePlan;
 }
 
 export interface PlanOptions {
     /** The release the stack runs now (its last `kubeflowRelease` output), undefined on a first deploy. */
     readonly deployedRelease?: string;
+    /** Where the stack keeps its state now (its last `state` output), undefined on a first deploy. */
+    readonly deployedState?: StateMode;
     readonly now?: Date;
 }
 
@@ -91,6 +98,7 @@ export function planDeployment(cfg: Config, rendered: RenderedRelease, options: 
         throw new Error(formatProblems(`Kubeflow ${release.id} on Kubernetes ${cfg.kubernetesVersion}: nothing was created:`, served.problems));
     }
     const flavour = release.authservice;
+    refuseStateSwitch(cfg.state.mode, options.deployedState);
     // The configured profiles replace the release's example one; the dashboard's flag
     // is set before the hand-over, so whichever component deploys the dashboard has it.
     // "Log out" ends the Entra session too. The dashboard is a platform object, built
@@ -116,7 +124,12 @@ export function planDeployment(cfg: Config, rendered: RenderedRelease, options: 
         // The challenge path skips sign-in: outside a challenge the dashboard refuses it.
         ...(cfg.tls.issuer === "letsencrypt" ? acmeCatchAllDenial(served.objects) : []),
     ];
-    const prepared = prepareRelease(released, {
+    // Managed state: the databases and the artifacts in Azure services the stack owns.
+    const managed =
+        cfg.state.mode === "managed"
+            ? useManagedObjectStore(useManagedDatabase(released, { mysqlHost: cfg.state.mysqlHost, mysqlUser: cfg.state.mysqlUser }))
+            : undefined;
+    const prepared = prepareRelease(managed?.objects ?? released, {
         owners: {
             authservice: (o) => isAuthserviceObject(o, flavour),
             edge: isEdgeObject,
@@ -178,5 +191,28 @@ export function planDeployment(cfg: Config, rendered: RenderedRelease, options: 
     if (failures.length > 0 || !platform || !profiles || !auth || !credentials || !edge) {
         throw new Error(failures.length === 1 ? failures[0] : `${failures.length} problems before any resource:\n\n${failures.join("\n\n")}`);
     }
-    return { release, platform, platformCredentials: prepared.credentials, auth, edge, credentials, profiles, artifacts };
+    const state: StatePlan = managed ? { mode: "managed", secrets: managed.secrets } : { mode: "in-cluster" };
+    return { release, platform, platformCredentials: prepared.credentials, auth, edge, credentials, profiles, artifacts, state };
+}
+
+/**
+ * A stack keeps its state where it is: moving it between the cluster and Azure's
+ * services means moving the data, which no update does. Refused before anything changes.
+ */
+export function refuseStateSwitch(configured: StateMode, deployed: StateMode | undefined): void {
+    if (deployed === undefined || deployed === configured) {
+        return;
+    }
+    throw new Error(
+        formatProblems("the stack's state cannot move in an update; nothing was changed:", [
+            {
+                where: "kubeflow-azure:state.mode",
+                value: JSON.stringify(configured),
+                rule:
+                    `this stack keeps its state ${deployed === "managed" ? "in Azure Database for MySQL and Blob Storage (managed)" : "in the cluster (in-cluster)"}, ` +
+                    `and an update does not move the data. Set state.mode back to ${deployed}, ` +
+                    "or deploy a new stack with the other mode and move the data yourself (README: Managed state, Moving an existing stack)",
+            },
+        ]),
+    );
 }

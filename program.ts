@@ -12,13 +12,16 @@ import { GPU_POOL_LABEL, GPU_TAINT, SPOT_TAINT } from "./manifests/compute";
 import { Authservice } from "./components/authservice";
 import { EntraApp, EntraAppCredential } from "./components/entra-app";
 import { IstioGateway } from "./components/istio-gateway";
-import { KubeflowPlatform } from "./components/kubeflow";
+import { KubeflowPlatform, PlatformSecret } from "./components/kubeflow";
+import { ManagedState } from "./components/managed-state";
 import { Profiles } from "./components/profiles";
 import { PublicEndpoint } from "./components/public-endpoint";
 import { RenderedRelease } from "./components/release-source";
 import { issuerUrl, postLogoutRedirectUri, redirectUri } from "./manifests/authservice";
 import { devicePluginDaemonSet } from "./manifests/gpu";
-import { authserviceName, planDeployment } from "./plan";
+import { ARTIFACT_CONTAINER, StateValue } from "./manifests/transforms/managed-state";
+import { StatePlan, authserviceName, planDeployment } from "./plan";
+import { StateMode } from "./config";
 import { StackOutputValues } from "./outputs";
 
 export interface Deployment {
@@ -30,16 +33,20 @@ export interface Deployment {
     readonly authservice: Authservice;
     readonly gateway: IstioGateway;
     readonly profiles: Profiles;
+    /** Managed state's Azure services, or undefined with in-cluster state. */
+    readonly state?: ManagedState;
 }
 
 export interface DeployOptions {
     /** The release the stack runs now (components/deployed-release.ts), undefined on a first deploy. */
     readonly deployedRelease?: string;
+    /** Where the stack keeps its state now (its last `state` output), undefined on a first deploy. */
+    readonly deployedState?: StateMode;
 }
 
 export function deploy(cfg: Config, rendered: RenderedRelease, options: DeployOptions = {}): Deployment {
     // All pure work first, once: every problem is reported before any resource is registered.
-    const plan = planDeployment(cfg, rendered, { deployedRelease: options.deployedRelease });
+    const plan = planDeployment(cfg, rendered, { deployedRelease: options.deployedRelease, deployedState: options.deployedState });
     const release = plan.release;
     const flavour = release.authservice;
 
@@ -59,6 +66,25 @@ export function deploy(cfg: Config, rendered: RenderedRelease, options: DeployOp
         protect: cfg.protect,
     });
 
+    // Managed state first: the cluster's nodes join its network; nothing of it waits on the cluster.
+    const state =
+        cfg.state.mode === "managed"
+            ? new ManagedState(`${cfg.name}-state`, {
+                  location: cfg.location,
+                  zones: cfg.zones,
+                  mysqlServerName: cfg.state.mysqlServerName,
+                  mysqlUser: cfg.state.mysqlUser,
+                  mysqlSku: cfg.state.mysqlSku,
+                  mysqlStorageGb: cfg.state.mysqlStorageGb,
+                  backupRetentionDays: cfg.state.backupRetentionDays,
+                  geoRedundantBackup: cfg.state.geoRedundantBackup,
+                  storageAccountName: cfg.state.storageAccountName,
+                  containerName: ARTIFACT_CONTAINER,
+                  protect: cfg.protect,
+                  tags,
+              })
+            : undefined;
+
     const cluster = new AksCluster(`${cfg.name}-cluster`, {
         location: cfg.location,
         kubernetesVersion: cfg.kubernetesVersion,
@@ -71,6 +97,7 @@ export function deploy(cfg: Config, rendered: RenderedRelease, options: DeployOp
         subscriptionId: client.subscriptionId,
         publicIpResourceGroupId: endpoint.resourceGroupId,
         nodeResourceGroup: cfg.nodeResourceGroup,
+        nodeSubnetId: state?.nodeSubnetId,
         adminGroupIds: cfg.adminGroupIds,
         deployerObjectId: cfg.deployerObjectId ?? client.objectId,
         localAccounts: cfg.localAccounts,
@@ -113,6 +140,8 @@ export function deploy(cfg: Config, rendered: RenderedRelease, options: DeployOp
     const platform = new KubeflowPlatform(`${cfg.name}-kubeflow`, {
         plan: plan.platform,
         credentials: plan.platformCredentials,
+        externalSecrets: stateSecrets(plan.state, state),
+        stateReady: state?.ready,
         provider: cluster.provider,
     });
 
@@ -150,6 +179,7 @@ export function deploy(cfg: Config, rendered: RenderedRelease, options: DeployOp
 
     return {
         profiles,
+        ...(state ? { state } : {}),
         endpoint,
         entraApp,
         cluster,
@@ -169,6 +199,27 @@ export function deploy(cfg: Config, rendered: RenderedRelease, options: DeployOp
             kubeflowRelease: pulumi.output(release.id),
             clusterOidcIssuerUrl: cluster.oidcIssuerUrl,
             tlsIssuer: pulumi.output(cfg.tls.issuer),
+            state: pulumi.output(cfg.state.mode),
         },
     };
+}
+
+/** The managed state's Secrets with their values from the Azure services (Pulumi secrets where they are secret). */
+function stateSecrets(plan: StatePlan, state: ManagedState | undefined): PlatformSecret[] {
+    if (plan.mode !== "managed" || !state) {
+        return [];
+    }
+    const value = (v: StateValue): pulumi.Input<string> => {
+        switch (v) {
+            case "mysql-user":
+                return state.mysqlUser;
+            case "mysql-password":
+                return state.mysqlPassword;
+            case "storage-account":
+                return state.storageAccountName;
+            case "storage-key":
+                return state.storageKey;
+        }
+    };
+    return plan.secrets.map((s) => ({ object: s.object, values: Object.fromEntries(Object.entries(s.values).map(([k, v]) => [k, value(v)])) }));
 }

@@ -55,6 +55,12 @@ export interface AksClusterArgs {
     readonly publicIpResourceGroupId: pulumi.Input<string>;
     /** Name of the group AKS creates for the nodes. */
     readonly nodeResourceGroup: string;
+    /**
+     * A subnet of the stack's own network for every node pool (managed state: the nodes
+     * reach the database's private address). Unset: AKS makes a network of its own in the
+     * node resource group. AKS cannot move a pool to another subnet: a change replaces the pools.
+     */
+    readonly nodeSubnetId?: pulumi.Input<string>;
     /** Entra groups given "Azure Kubernetes Service RBAC Cluster Admin". */
     readonly adminGroupIds: readonly string[];
     /** Object id of the identity running pulumi: it gets the same role, so the provider can apply. */
@@ -133,6 +139,24 @@ export class AksCluster extends pulumi.ComponentResource {
             child,
         );
 
+        // In the stack's own network, the control plane's identity manages the nodes' subnet
+        // (Microsoft's "Configure Azure CNI Overlay networking in AKS" and "Use a managed
+        // identity in AKS": Network Contributor on the subnet, granted before the cluster).
+        const subnetRole = args.nodeSubnetId
+            ? new authorization.RoleAssignment(
+                  `${name}-subnet-role`,
+                  {
+                      principalId: identity.principalId,
+                      principalType: authorization.PrincipalType.ServicePrincipal,
+                      roleDefinitionId: roleDefinition(args.subscriptionId, NETWORK_CONTRIBUTOR_ROLE_ID),
+                      scope: args.nodeSubnetId,
+                      description: "AKS control plane manages the node pools' subnet in the Kubeflow state network",
+                  },
+                  child,
+              )
+            : undefined;
+        const subnet = args.nodeSubnetId ? { vnetSubnetID: args.nodeSubnetId } : {};
+
         const cluster = new containerservice.ManagedCluster(
             `${name}-aks`,
             {
@@ -183,11 +207,12 @@ export class AksCluster extends pulumi.ComponentResource {
                         orchestratorVersion: args.kubernetesVersion,
                         availabilityZones: zones,
                         type: containerservice.AgentPoolType.VirtualMachineScaleSets,
+                        ...subnet,
                     },
                 ],
                 tags: { ...args.tags },
             },
-            protect,
+            { ...protect, dependsOn: subnetRole ? [subnetRole] : [] },
         );
 
         const poolArgs = (pool: AksNodePool, taints: string[], labels: Record<string, string>): containerservice.AgentPoolArgs => ({
@@ -205,6 +230,7 @@ export class AksCluster extends pulumi.ComponentResource {
             availabilityZones: zones,
             type: containerservice.AgentPoolType.VirtualMachineScaleSets,
             nodeLabels: labels,
+            ...subnet,
             ...(pool.spot
                 ? {
                       scaleSetPriority: containerservice.ScaleSetPriority.Spot,

@@ -1,18 +1,35 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { StateMode } from "../config";
+
+/** What the stack runs now, from the outputs of its last update. */
+export interface DeployedStack {
+    /** Its `kubeflowRelease` output; undefined on a stack never deployed (a first install). */
+    readonly release?: string;
+    /** Its `state` output; `in-cluster` for a stack deployed before the output existed (state was always in the cluster then). */
+    readonly state?: StateMode;
+}
 
 /**
- * The release the stack runs now: the `kubeflowRelease` output of its last update, read
- * through a StackReference to the stack itself (`<organization>/<project>/<stack>`; a DIY
- * backend's organization is `organization`). The engine answers it from the stack's last
- * checkpoint, before this update registers anything (pulumi v3.259.0
- * pkg/resource/deploy/builtins.go readStackReference -> GetStackOutputs), and has no guard
- * against a stack reading itself (used so in pulumi/pulumi#3722 and #4341). A stack never
- * deployed has no outputs: undefined, a first install.
+ * What the stack runs now: its last update's outputs, read through a StackReference to
+ * the stack itself (`<organization>/<project>/<stack>`; a DIY backend's organization is
+ * `organization`). The engine answers it from the stack's last checkpoint, before this
+ * update registers anything (pulumi v3.259.0 pkg/resource/deploy/builtins.go
+ * readStackReference -> GetStackOutputs), and has no guard against a stack reading itself
+ * (used so in pulumi/pulumi#3722 and #4341). Called once per program: a second reference
+ * of the same name would be a duplicate resource.
  */
-export async function deployedRelease(): Promise<string | undefined> {
+export async function deployedStack(): Promise<DeployedStack> {
     const self = new pulumi.StackReference(selfStackName());
-    const details = await self.getOutputDetails("kubeflowRelease");
-    return typeof details.value === "string" ? details.value : undefined;
+    const [release, state] = await Promise.all([self.getOutputDetails("kubeflowRelease"), self.getOutputDetails("state")]);
+    if (typeof release.value !== "string") {
+        return {};
+    }
+    return { release: release.value, state: state.value === "managed" ? "managed" : "in-cluster" };
+}
+
+/** The release the stack runs now (deployedStack's), undefined on a first deploy. */
+export async function deployedRelease(): Promise<string | undefined> {
+    return (await deployedStack()).release;
 }
 
 /** This stack's fully qualified name, as a StackReference takes it. */

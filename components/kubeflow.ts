@@ -18,6 +18,16 @@ export interface KubeflowPlatformArgs {
     readonly credentials: readonly KubeObject[];
     /** The cluster's provider; nothing here uses another. */
     readonly provider: k8s.Provider;
+    /** Secrets whose values come from other components (managed state's database password and storage key). */
+    readonly externalSecrets?: readonly PlatformSecret[];
+    /** What the external secrets' values need to exist first (the managed state's server, databases and endpoints). */
+    readonly stateReady?: readonly pulumi.Resource[];
+}
+
+/** A Secret of the release (without data) and the values the platform gives it. */
+export interface PlatformSecret {
+    readonly object: KubeObject;
+    readonly values: Readonly<Record<string, pulumi.Input<string>>>;
 }
 
 /**
@@ -76,6 +86,8 @@ export class KubeflowPlatform extends pulumi.ComponentResource {
                 // Namespaces and CRDs exist now: the credentials and volumes can follow, and
                 // every later phase waits for them.
                 early.push(...this.credentialSecrets(name, args.credentials, provider, group));
+                // The pods that read these start only once the services behind them exist.
+                early.push(...this.externalSecrets(name, args.externalSecrets ?? [], provider, [group, ...(args.stateReady ?? [])]));
                 early.push(
                     ...volumes.map(
                         (pvc) =>
@@ -103,6 +115,18 @@ export class KubeflowPlatform extends pulumi.ComponentResource {
         });
         this.ready = [...this.phases, ...early];
         this.registerOutputs({});
+    }
+
+    /** Secrets whose every value comes from another component: Pulumi secrets, applied apart from the groups. */
+    private externalSecrets(name: string, secrets: readonly PlatformSecret[], provider: k8s.Provider, after: pulumi.Resource[]): k8s.core.v1.Secret[] {
+        return secrets.map(({ object, values }) => {
+            const { data: _data, stringData: _stringData, ...rest } = object;
+            return new k8s.core.v1.Secret(
+                `${name}-state-${object.metadata.namespace}-${object.metadata.name}`,
+                { ...(rest as unknown as k8s.types.input.core.v1.Secret), stringData: pulumi.secret({ ...values }) },
+                { parent: this, provider, dependsOn: after },
+            );
+        });
     }
 
     /** The credential Secrets with every upstream default value replaced by a random one. */

@@ -382,3 +382,19 @@ export function secretValues(o: KubeObject): Map<string, string> {
     }
     return values;
 }
+
+interface EnvVar {
+    name: string;
+    value?: string;
+    valueFrom?: unknown;
+}
+
+/** A workload with its containers' env set to these literal values (replacing any earlier definition of them). */
+export function withContainerEnv(o: KubeObject, values: Readonly<Record<string, string>>): KubeObject {
+    const spec = o.spec as { template: { spec: { containers?: { name: string; env?: EnvVar[] }[] } } };
+    const containers = (spec.template.spec.containers ?? []).map((c) => {
+        const env = (c.env ?? []).filter((e) => !(e.name in values));
+        return { ...c, env: [...env, ...Object.entries(values).map(([name, value]) => ({ name, value }))] };
+    });
+    return { ...o, spec: { ...spec, template: { ...spec.template, spec: { ...spec.template.spec, containers } } } };
+}

@@ -9,7 +9,7 @@ import { kubeflowAzurePolicies } from "./policies";
 
 new PolicyPack("kubeflow-azure", {
     description:
-        "What a kubeflow-azure stack must keep: HTTPS on the Kubeflow gateway, one public load balancer, no credential in a ConfigMap, an AKS cluster with RBAC and workload identity, protected resources in production.",
+        "What a kubeflow-azure stack must keep: HTTPS on the Kubeflow gateway, one public load balancer, no credential in a ConfigMap, an AKS cluster with RBAC and workload identity, protected resources, sign-in restricted to groups and managed state backed up in production.",
     enforcementLevel: "mandatory",
     policies: kubeflowAzurePolicies(() => pulumi.getStack()),
 });

@@ -4,7 +4,16 @@
  * import this module and call the policies directly.
  */
 import type { Policies, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { RESOURCE_RULES, ResourceRule, StackResource, StackViolation, protectInProd, restrictedSignInInProd } from "./rules";
+import {
+    DEFAULT_MIN_BACKUP_DAYS,
+    RESOURCE_RULES,
+    ResourceRule,
+    StackResource,
+    StackViolation,
+    managedStateBackupsInProd,
+    protectInProd,
+    restrictedSignInInProd,
+} from "./rules";
 
 const DESCRIPTIONS: Readonly<Record<string, string>> = {
     "kubeflow-gateway-https-redirect": "The Kubeflow gateway (kubeflow/kubeflow-gateway) redirects HTTP to HTTPS and serves port 443 with TLS mode SIMPLE.",
@@ -81,7 +90,41 @@ export function restrictedSignInPolicy(stackName: () => string): StackValidation
     );
 }
 
+/** Policy config of managed-state-backups-in-prod: the production stacks and the fewest days of backups. */
+export interface BackupsConfig extends ProtectConfig {
+    minBackupRetentionDays?: number;
+}
+
+/** managed-state-backups-in-prod: prodStacks as the others, and the fewest days of backups. */
+export function managedStateBackupsPolicy(stackName: () => string): StackValidationPolicy {
+    return {
+        name: "managed-state-backups-in-prod",
+        description:
+            "In a production stack, managed state is backed up: the MySQL server keeps automated backups, the artifacts' storage account keeps versions and soft-deleted blobs and containers, each for at least minBackupRetentionDays.",
+        enforcementLevel: "mandatory",
+        configSchema: {
+            properties: {
+                prodStacks: { type: "array", items: { type: "string" }, default: [...DEFAULT_PROD_STACKS] },
+                minBackupRetentionDays: { type: "integer", minimum: 1, maximum: 35, default: DEFAULT_MIN_BACKUP_DAYS },
+            },
+        },
+        validateStack: (args, reportViolation) => {
+            const config = args.getConfig<BackupsConfig>();
+            const resources = args.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, protect: r.opts.protect, props: r.props }));
+            const settings = { stack: stackName(), prodStacks: config.prodStacks ?? DEFAULT_PROD_STACKS, minDays: config.minBackupRetentionDays };
+            for (const v of managedStateBackupsInProd(resources, settings)) {
+                reportViolation(v.message, v.urn);
+            }
+        },
+    };
+}
+
 /** Every policy of the pack. */
 export function kubeflowAzurePolicies(stackName: () => string): Policies {
-    return [...Object.entries(RESOURCE_RULES).map(([name, rule]) => resourcePolicy(name, rule)), protectPolicy(stackName), restrictedSignInPolicy(stackName)];
+    return [
+        ...Object.entries(RESOURCE_RULES).map(([name, rule]) => resourcePolicy(name, rule)),
+        protectPolicy(stackName),
+        restrictedSignInPolicy(stackName),
+        managedStateBackupsPolicy(stackName),
+    ];
 }

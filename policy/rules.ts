@@ -31,7 +31,16 @@ export const PROTECTED_IN_PROD: readonly string[] = [
     // The static IP is the address the DNS name and the certificate point at; losing it
     // changes the public address.
     "azure-native:network:PublicIPAddress",
+    // Managed state: the pipelines' and Katib's databases, and the artifacts.
+    "azure-native:dbformysql:Server",
+    "azure-native:storage:StorageAccount",
 ];
+
+export const MYSQL_SERVER = "azure-native:dbformysql:Server";
+export const STORAGE_ACCOUNT = "azure-native:storage:StorageAccount";
+export const BLOB_SERVICE = "azure-native:storage:BlobServiceProperties";
+/** Days of backups a production stack's managed state keeps at least, unless the policy's config says otherwise. */
+export const DEFAULT_MIN_BACKUP_DAYS = 7;
 
 /** Published upstream defaults (Kubeflow's MinIO, Katib's MySQL) that must never be served from a ConfigMap. */
 export const KNOWN_DEFAULT_CREDENTIALS: readonly string[] = ["minio123", "12341234"];
@@ -452,6 +461,51 @@ export function restrictedSignInInProd(resources: readonly StackResource[], sett
             message: `Entra service principal ${r.name} lets every user of the tenant sign in to production stack ${settings.stack}; set kubeflow-azure:allowedGroupIds (appRoleAssignmentRequired ${JSON.stringify(r.props?.appRoleAssignmentRequired ?? null)}, ${assigned ? "groups assigned" : "no group assigned"})`,
             urn: r.urn,
         }));
+}
+
+/**
+ * In a production stack, managed state is backed up: every MySQL flexible server keeps
+ * automated backups for at least `minDays`, and for every storage account a blob service
+ * keeps versions and soft-deleted blobs and containers for as long. A stack with its
+ * state in the cluster has neither and passes (its volumes are the operator's to back up).
+ */
+export function managedStateBackupsInProd(
+    resources: readonly StackResource[],
+    settings: { stack: string; prodStacks: readonly string[]; minDays?: number },
+): StackViolation[] {
+    if (!isProdStack(settings.stack, settings.prodStacks)) {
+        return [];
+    }
+    const min = settings.minDays ?? DEFAULT_MIN_BACKUP_DAYS;
+    const violations: StackViolation[] = [];
+    const days = (value: unknown): number | undefined => (typeof value === "number" ? value : undefined);
+    for (const server of resources.filter((r) => r.type === MYSQL_SERVER)) {
+        const backup = isObj(server.props?.backup) ? server.props.backup : {};
+        const retention = days(backup.backupRetentionDays);
+        if (retention === undefined || retention < min) {
+            violations.push({
+                message: `MySQL server ${server.name} sets ${retention === undefined ? "no backup retention" : `${retention} day(s) of backups`} in production stack ${settings.stack}; keep at least ${min} (kubeflow-azure:state.backupRetentionDays)`,
+                urn: server.urn,
+            });
+        }
+    }
+    const kept = (policy: unknown): boolean => isObj(policy) && policy.enabled === true && (days(policy.days) ?? 0) >= min;
+    const backedUp = resources.filter(
+        (r) =>
+            r.type === BLOB_SERVICE &&
+            r.props?.isVersioningEnabled === true &&
+            kept(r.props.deleteRetentionPolicy) &&
+            kept(r.props.containerDeleteRetentionPolicy),
+    );
+    const accounts = resources.filter((r) => r.type === STORAGE_ACCOUNT);
+    // Blob services name their account by an output unknown at preview: counted, not matched.
+    for (const account of accounts.slice(backedUp.length)) {
+        violations.push({
+            message: `storage account ${account.name} has no blob service with versioning and ${min} days of soft delete for blobs and containers in production stack ${settings.stack} (kubeflow-azure:state.backupRetentionDays)`,
+            urn: account.urn,
+        });
+    }
+    return violations;
 }
 
 /** Every resource rule, by policy name. */

@@ -20,7 +20,7 @@ export type Mocks = RecordingRuntime;
 export const installMocks: (options?: { stack?: string; preview?: boolean }) => Promise<Mocks> = installRecordingRuntime;
 
 /** Plaintexts that must never reach a resource input or output outside a secret. */
-export const SECRET_PLAINTEXTS: readonly string[] = [MOCK.clientSecret, MOCK.randomPassword, "mock-admin-token-do-not-leak"];
+export const SECRET_PLAINTEXTS: readonly string[] = [MOCK.clientSecret, MOCK.randomPassword, MOCK.storageKey, "mock-admin-token-do-not-leak"];
 
 /** Paths under `value` where a plaintext occurs outside any secret wrapper. */
 export function plaintextLeaks(value: unknown, plaintexts: readonly string[], path = ""): string[] {

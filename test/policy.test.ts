@@ -40,6 +40,10 @@ import {
     restrictedSignInInProd,
     SERVICE_PRINCIPAL,
     APP_ROLE_ASSIGNMENT,
+    BLOB_SERVICE,
+    MYSQL_SERVER,
+    STORAGE_ACCOUNT,
+    managedStateBackupsInProd,
 } from "../policy/rules";
 import { Mocks, RecordedResource, installMocks, isSecretValue } from "./mocks";
 import { runProgram } from "./support/program-run";
@@ -413,6 +417,62 @@ describe("rule: protect on in prod", () => {
     });
 });
 
+describe("rule: managed state backed up in prod", () => {
+    const prod = { stack: "prod", prodStacks: ["prod"] };
+    const server = (days?: number): StackResource => ({
+        type: MYSQL_SERVER,
+        name: "db",
+        urn: "urn:db",
+        protect: true,
+        props: { backup: days === undefined ? {} : { backupRetentionDays: days, geoRedundantBackup: "Enabled" } },
+    });
+    const account: StackResource = { type: STORAGE_ACCOUNT, name: "sa", urn: "urn:sa", protect: true, props: {} };
+    const blob = (versioning: boolean, days: number, containerDays = days): StackResource => ({
+        type: BLOB_SERVICE,
+        name: "blob",
+        urn: "urn:blob",
+        protect: false,
+        props: {
+            isVersioningEnabled: versioning,
+            deleteRetentionPolicy: { enabled: true, days },
+            containerDeleteRetentionPolicy: { enabled: true, days: containerDays },
+        },
+    });
+
+    it("passes a server and an account kept at least 7 days, and a stack with no managed state", () => {
+        assert.deepEqual(managedStateBackupsInProd([server(7), account, blob(true, 7)], prod), []);
+        assert.deepEqual(managedStateBackupsInProd([server(35), account, blob(true, 14)], prod), []);
+        assert.deepEqual(managedStateBackupsInProd([{ type: MANAGED_CLUSTER, name: "c", urn: "urn:c", protect: true }], prod), []);
+    });
+
+    it("fails short or unset backups, and an account without versioning or soft delete, naming the config key", () => {
+        const short = managedStateBackupsInProd([server(3), account, blob(true, 7)], prod);
+        assert.deepEqual(
+            short.map((v) => v.urn),
+            ["urn:db"],
+        );
+        assert.match(
+            short[0].message,
+            /MySQL server db sets 3 day\(s\) of backups in production stack prod; keep at least 7 \(kubeflow-azure:state\.backupRetentionDays\)/,
+        );
+        assert.match(managedStateBackupsInProd([server(), account, blob(true, 7)], prod)[0].message, /sets no backup retention/);
+        for (const weak of [blob(false, 7), blob(true, 3), blob(true, 7, 1)]) {
+            const v = managedStateBackupsInProd([server(7), account, weak], prod);
+            assert.deepEqual(
+                v.map((x) => x.urn),
+                ["urn:sa"],
+                JSON.stringify(weak.props),
+            );
+        }
+        assert.equal(managedStateBackupsInProd([server(7), account], prod).length, 1, "no blob service at all");
+    });
+
+    it("applies to production stacks only, with the fewest days from the policy's config", () => {
+        assert.deepEqual(managedStateBackupsInProd([server(1), account], { stack: "dev", prodStacks: ["prod"] }), []);
+        assert.equal(managedStateBackupsInProd([server(7), account, blob(true, 7)], { ...prod, minDays: 14 }).length, 2);
+    });
+});
+
 describe("rule: sign-in restricted to groups in prod", () => {
     const sp = (required: boolean | undefined): StackResource => ({
         type: SERVICE_PRINCIPAL,
@@ -522,10 +582,11 @@ describe("the policy pack", () => {
     const policies = kubeflowAzurePolicies(() => "prod");
     const byName = (name: string) => policies.find((p) => p.name === name);
 
-    it("has the seven policies, all mandatory, with unique names", () => {
+    it("has the eight policies, all mandatory, with unique names", () => {
         assert.deepEqual(policies.map((p) => p.name).sort(), [
             "aks-rbac-and-workload-identity",
             "kubeflow-gateway-https-redirect",
+            "managed-state-backups-in-prod",
             "no-credential-in-configmap",
             "no-shared-object-store-key",
             "only-ingress-gateway-load-balancer",
@@ -683,9 +744,11 @@ describe("the whole program passes the pack", () => {
         assert.equal(restrictedSignInInProd(stackResources(), { stack: "prod", prodStacks: ["prod"] }).length, 1);
         const asProd = protectInProd(stackResources(), { stack: "prod", prodStacks: ["prod"] });
         const types = asProd.map((v) => mocks.byUrn(v.urn ?? "")?.type);
+        // Dev keeps its state in the cluster: no server, no storage account to protect.
+        const stateTypes = ["azure-native:dbformysql:Server", "azure-native:storage:StorageAccount"];
         assert.deepEqual(
             types.sort(),
-            [...PROTECTED_IN_PROD, "azure-native:resources:ResourceGroup"].sort(),
+            [...PROTECTED_IN_PROD.filter((t) => !stateTypes.includes(t)), "azure-native:resources:ResourceGroup"].sort(),
             "cluster, both resource groups, Entra app, public IP",
         );
     });
@@ -704,9 +767,11 @@ describe("the whole program passes the pack", () => {
             assert.ok(release);
             // Releases with a client secret need its issue date (the end date derives from it).
             const rotation = { "kubeflow-azure:clientSecret": { validityDays: 180, rotation: new Date().toISOString().slice(0, 10) } };
+            // prod's managed state needs SeaweedFS: the MinIO releases keep it in the cluster.
+            const state = release.objectStore === "minio" ? { "kubeflow-azure:state": "in-cluster" } : {};
             await run(
                 "prod",
-                { "kubeflow-azure:kubeflowRelease": id, "kubeflow-azure:kubernetesVersion": release.kubernetes.max, ...rotation },
+                { "kubeflow-azure:kubeflowRelease": id, "kubeflow-azure:kubernetesVersion": release.kubernetes.max, ...rotation, ...state },
                 { release, objects: loadRender(id), origin: id },
             );
             const groups = mocks.ofType(CONFIG_GROUP);
@@ -716,6 +781,8 @@ describe("the whole program passes the pack", () => {
             assert.ok(configMaps.length > 5, `${configMaps.length} ConfigMaps checked`);
             assert.deepEqual(resourceViolations(), []);
             assert.deepEqual(protectInProd(stackResources(), { stack: "prod", prodStacks: ["prod"] }), []);
+            assert.deepEqual(managedStateBackupsInProd(stackResources(), { stack: "prod", prodStacks: ["prod"] }), []);
+            assert.equal(mocks.ofType(MYSQL_SERVER).length, release.objectStore === "minio" ? 0 : 1, "managed state where the release allows it");
         });
     }
     if (availableRenders().length === 0) {
@@ -754,7 +821,7 @@ function packSkipReason(): string | false {
 }
 
 describe("the pack under the analyzer protocol", { skip: packSkipReason() }, () => {
-    it("serves the six mandatory policies and reports a LoadBalancer in a ConfigGroup's text", async () => {
+    it("serves every mandatory policy of the pack and reports a LoadBalancer in a ConfigGroup's text", async () => {
         // The same modules the CLI would talk to the pack through, as @pulumi/pulumi resolves them.
         const fromPulumi = createRequire(require.resolve("@pulumi/pulumi"));
         const grpc = fromPulumi("@grpc/grpc-js") as { credentials: { createInsecure(): unknown } };

@@ -482,7 +482,17 @@ describe("the Azure graph (prod stack)", () => {
             .filter((r) => r.protect)
             .map((r) => r.type)
             .sort();
-        assert.deepEqual(protectedTypes, [T.cluster, T.ip, T.rg, T.rg, T.app].sort());
+        // With managed state (prod's default), also what holds the data: its group, network,
+        // server and databases, storage account and container.
+        const state = [
+            T.rg,
+            "azure-native:network:VirtualNetwork",
+            "azure-native:dbformysql:Server",
+            ...Array<string>(4).fill("azure-native:dbformysql:Database"),
+            "azure-native:storage:StorageAccount",
+            "azure-native:storage:BlobContainer",
+        ];
+        assert.deepEqual(protectedTypes, [T.cluster, T.ip, T.rg, T.rg, T.app, ...state].sort());
     });
 
     it("uses the Standard tier, zones, the allow-list and regular user nodes", () => {
@@ -552,7 +562,7 @@ describe("owners of the Entra app", () => {
 
 describe("a release whose authservice needs a client secret (v1.10.2, oauth2-proxy v7.7.1)", () => {
     const today = new Date().toISOString().slice(0, 10);
-    const secretRelease = { "kubeflow-azure:kubeflowRelease": "v1.10.2", "kubeflow-azure:kubernetesVersion": "1.32" };
+    const secretRelease = { "kubeflow-azure:kubeflowRelease": "v1.10.2", "kubeflow-azure:kubernetesVersion": "1.32", "kubeflow-azure:state": "in-cluster" };
     let d: import("../program").Deployment;
     before(async () => {
         d = await run("prod", { ...secretRelease, "kubeflow-azure:clientSecret": { validityDays: 180, rotation: today } }, miniRelease("v1.10.2"));
@@ -669,9 +679,11 @@ describe("the whole program on every real release", { skip: skipWithoutRenders()
             const secretless = id === "26.03" || id === "v1.11.0";
             const rotation = secretless ? {} : { "kubeflow-azure:clientSecret": { validityDays: 180, rotation: new Date().toISOString().slice(0, 10) } };
             const groups = { "kubeflow-azure:allowedGroupIds": ["0a0a0a0a-1b1b-2c2c-3d3d-4e4e4e4e4e4e"] };
+            // prod's managed state needs SeaweedFS: the MinIO releases keep it in the cluster.
+            const state = release.objectStore === "minio" ? { "kubeflow-azure:state": "in-cluster" } : {};
             const deployment = await run(
                 "prod",
-                { "kubeflow-azure:kubeflowRelease": id, "kubeflow-azure:kubernetesVersion": k8sVersion, ...rotation, ...groups },
+                { "kubeflow-azure:kubeflowRelease": id, "kubeflow-azure:kubernetesVersion": k8sVersion, ...rotation, ...groups, ...state },
                 { release, objects: loadRender(id), origin: id },
             );
             const host = await promiseOf(deployment.outputs.hostname);

@@ -26,6 +26,8 @@ export const MOCK = {
     clientId: "11111111-2222-3333-4444-555555555555",
     /** The plaintext the mocked ApplicationPassword returns; it must only ever travel as a secret. */
     clientSecret: "mock-entra-client-secret-Q~do-not-leak",
+    /** The plaintext of the mocked storage account's first key; it must only ever travel as a secret. */
+    storageKey: "mock-storage-account-key-do-not-leak==",
     /** The plaintext every mocked random password returns. */
     randomPassword: "mock-random-password-do-not-leak",
     ipAddress: "20.61.10.20",
@@ -91,6 +93,25 @@ export function answerResource(args: pulumi.runtime.MockResourceArgs, preview: b
                 id: `/subscriptions/${MOCK.subscriptionId}/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/${String(state.name)}`,
                 state,
             };
+        case "azure-native:dbformysql:Server":
+            state.name = inputs.serverName ?? `${args.name}0123`;
+            state.fullyQualifiedDomainName = `${String(state.name)}.mysql.database.azure.com`;
+            return {
+                id: `/subscriptions/${MOCK.subscriptionId}/resourceGroups/rg/providers/Microsoft.DBforMySQL/flexibleServers/${String(state.name)}`,
+                state,
+            };
+        case "azure-native:storage:StorageAccount":
+            state.name = inputs.accountName ?? `${args.name}4567`;
+            return { id: `/subscriptions/${MOCK.subscriptionId}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/${String(state.name)}`, state };
+        case "azure-native:network:VirtualNetwork":
+            state.name = inputs.virtualNetworkName ?? `${args.name}89ab`;
+            return { id: `/subscriptions/${MOCK.subscriptionId}/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/${String(state.name)}`, state };
+        case "azure-native:network:Subnet":
+            state.name = inputs.subnetName ?? `${args.name}cdef`;
+            return {
+                id: `/subscriptions/${MOCK.subscriptionId}/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/${String(inputs.virtualNetworkName)}/subnets/${String(state.name)}`,
+                state,
+            };
         case "azuread:index/application:Application":
             state.clientId = MOCK.clientId;
             state.objectId = "12121212-3434-5656-7878-909090909090";
@@ -130,6 +151,7 @@ export function answerResource(args: pulumi.runtime.MockResourceArgs, preview: b
                 kubeflowRelease: "26.03",
                 clusterOidcIssuerUrl: MOCK.clusterOidcIssuer,
                 tlsIssuer: "self-signed",
+                state: "in-cluster",
             };
             state.secretOutputNames = ["kubeconfig"];
             return { id: String(inputs.name), state };
@@ -161,6 +183,8 @@ export function answerInvoke(args: pulumi.runtime.MockCallArgs): Record<string, 
         }
         case "azure-native:containerservice:listManagedClusterAdminCredentials":
             return { kubeconfigs: [{ name: "clusterAdmin", value: Buffer.from(MOCK.kubeconfig).toString("base64") }] };
+        case "azure-native:storage:listStorageAccountKeys":
+            return { keys: [{ keyName: "key1", value: MOCK.storageKey, permissions: "FULL", creationTime: "2026-01-01T00:00:00Z" }] };
         case "azure-native:containerservice:listManagedClusterUserCredentials":
             return { kubeconfigs: [{ name: "clusterUser", value: Buffer.from(MOCK.userKubeconfig).toString("base64") }] };
         case "kubernetes:kustomize:directory": {

@@ -111,13 +111,16 @@ export function stackConfig(stack: string, overrides: Record<string, unknown> = 
 /**
  * The config that makes a stack file deploy this release offline (the bench, the suites):
  * its id, the newest Kubernetes it is tested on (no warning), and, for the releases whose
- * authservice needs a client secret, a secret issued today (the others ignore it).
+ * authservice needs a client secret, a secret issued today (the others ignore it). A
+ * release that keeps artifacts in MinIO keeps its state in the cluster (managed state
+ * needs SeaweedFS), as a stack that upgrades from one does (the state never moves).
  */
-export function releaseConfig(release: Release, today = new Date()): Record<string, unknown> {
+export function releaseConfig(release: Release, today = new Date(), previous?: Release): Record<string, unknown> {
     return {
         [`${NAMESPACE}:kubeflowRelease`]: release.id,
         [`${NAMESPACE}:kubernetesVersion`]: release.kubernetes.max,
         [`${NAMESPACE}:clientSecret`]: { validityDays: 365, rotation: today.toISOString().slice(0, 10) },
+        ...(release.objectStore === "minio" || previous?.objectStore === "minio" ? { [`${NAMESPACE}:state`]: "in-cluster" } : {}),
     };
 }
 

@@ -33,7 +33,7 @@
  * same name gets a new secret. Pure: no Pulumi.
  */
 import * as yaml from "js-yaml";
-import { isKind } from "../kube";
+import { isKind, withContainerEnv } from "../kube";
 import { KubeObject, objectKey } from "../types";
 import { RESTRICTED_CONTAINER, platformCronJob } from "./platform-cronjob";
 
@@ -182,7 +182,7 @@ export function isolateArtifacts(objects: readonly KubeObject[]): KubeObject[] {
     return [
         ...objects.map((o) => {
             if (isProfileController(o)) {
-                return withEnv(o, { MINIO_ACCESS_KEY: UNASSIGNED_KEY, MINIO_SECRET_KEY: UNASSIGNED_KEY, KFP_DEFAULT_PIPELINE_ROOT: UNASSIGNED_ROOT });
+                return withContainerEnv(o, { MINIO_ACCESS_KEY: UNASSIGNED_KEY, MINIO_SECRET_KEY: UNASSIGNED_KEY, KFP_DEFAULT_PIPELINE_ROOT: UNASSIGNED_ROOT });
             }
             if (isWorkflowControllerConfig(o)) {
                 return withKeyFormat(o, keyFormat);
@@ -190,22 +190,12 @@ export function isolateArtifacts(objects: readonly KubeObject[]): KubeObject[] {
             // KFP 2.5.0's UI reads archived logs itself, at keys it builds from ARGO_KEYFORMAT
             // (frontend/server/workflow-helper.ts; the variable takes {{workflow.namespace}}).
             if (isPipelineUi(o) && envOf(o).some((e) => e.name === "ARGO_ARCHIVE_LOGS")) {
-                return withEnv(o, { ARGO_KEYFORMAT: keyFormat });
+                return withContainerEnv(o, { ARGO_KEYFORMAT: keyFormat });
             }
             return o;
         }),
         ...artifactKeysObjects(),
     ];
-}
-
-/** The containers' env with these variables set to literal values (replacing any earlier definition). */
-function withEnv(o: KubeObject, values: Readonly<Record<string, string>>): KubeObject {
-    const spec = o.spec as { template: { spec: PodSpecLike } };
-    const containers = (spec.template.spec.containers ?? []).map((c) => {
-        const env = (c.env ?? []).filter((e) => !(e.name in values));
-        return { ...c, env: [...env, ...Object.entries(values).map(([name, value]) => ({ name, value }))] };
-    });
-    return { ...o, spec: { ...spec, template: { ...spec.template, spec: { ...spec.template.spec, containers } } } };
 }
 
 /** Argo's keyFormat with `private-artifacts/{{workflow.namespace}}/` in front of upstream's. */

@@ -56,11 +56,15 @@ export async function programUnitsFor(id: string, kubernetesVersion: string, dep
     const catalog = await import("../../manifests/catalog");
     const release: Release | undefined = catalog.findRelease(id);
     assert.ok(release, id);
+    const previous = deployedRelease === undefined ? undefined : catalog.findRelease(deployedRelease);
+    const overrides = { ...releaseConfig(release, new Date(), previous), "kubeflow-azure:kubernetesVersion": kubernetesVersion, ...OVERRIDES };
     await runProgram(mocks, {
         stack: "prod",
         rendered: realRelease(release),
-        overrides: { ...releaseConfig(release), "kubeflow-azure:kubernetesVersion": kubernetesVersion, ...OVERRIDES },
+        overrides,
         deployedRelease,
+        // The stack keeps where its state is across the upgrade (releaseConfig).
+        deployedState: previous === undefined ? undefined : previous.objectStore === "minio" ? "in-cluster" : "managed",
     });
     return programUnits(mocks.resources);
 }
@@ -241,6 +245,43 @@ export function describeRelease(id: string): void {
                 assert.equal(live.metadata?.name, name);
             }
         });
+
+        it(
+            "managed state (prod's default where the release has SeaweedFS): the server holds the clients pointed at Azure's MySQL, its Secrets, and no in-cluster database",
+            { skip: RELEASES.find((r) => r.id === id)?.objectStore === "seaweedfs" ? false : "a MinIO release keeps its state in the cluster" },
+            async () => {
+                const { server } = state();
+                const api = k8s.KubernetesObjectApi.makeApiClient(server.config);
+                const read = (apiVersion: string, kind: string, name: string) => api.read({ apiVersion, kind, metadata: { name, namespace: "kubeflow" } });
+                const config = (await read("v1", "ConfigMap", "pipeline-install-config")) as { data?: Record<string, string> };
+                assert.match(config.data?.mysqlHost ?? "", /^kf-prod-[0-9a-f]{6}-mysql\.mysql\.database\.azure\.com$/);
+                assert.equal(config.data?.dbHost, config.data?.mysqlHost);
+                const secret = (await read("v1", "Secret", "mysql-secret")) as { data?: Record<string, string> };
+                assert.equal(Buffer.from(secret.data?.username ?? "", "base64").toString(), "kubeflow");
+                assert.ok((secret.data?.password ?? "").length > 0, "a password");
+                for (const name of ["katib-mysql-secrets", "kubeflow-azure-artifact-store"]) {
+                    assert.ok(await read("v1", "Secret", name), name);
+                }
+                const katib = (await read("apps/v1", "Deployment", "katib-db-manager")) as {
+                    spec?: { template?: { spec?: { containers?: { env?: { name: string; value?: string }[] }[] } } };
+                };
+                const env = katib.spec?.template?.spec?.containers?.[0]?.env ?? [];
+                assert.equal(env.find((e) => e.name === "KATIB_MYSQL_DB_HOST")?.value, config.data?.mysqlHost);
+                const store = (await read("apps/v1", "Deployment", "seaweedfs")) as { spec?: { template?: { spec?: { containers?: { name: string }[] } } } };
+                assert.deepEqual(
+                    store.spec?.template?.spec?.containers?.map((c) => c.name),
+                    ["seaweedfs", "remote-sync"],
+                );
+                for (const [apiVersion, kind, name] of [
+                    ["apps/v1", "Deployment", "mysql"],
+                    ["apps/v1", "Deployment", "katib-mysql"],
+                    ["v1", "PersistentVolumeClaim", "mysql-pv-claim"],
+                    ["v1", "PersistentVolumeClaim", "katib-mysql"],
+                ]) {
+                    await assert.rejects(read(apiVersion, kind, name), (e: unknown) => serverMessage(e).code === 404, `${kind} ${name}`);
+                }
+            },
+        );
 
         it(
             "order, control: without the Profile's waitFor, kfam's bindings reach the server before the profile controller made the namespace, and are refused",

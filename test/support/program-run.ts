@@ -22,6 +22,8 @@ export interface ProgramRun {
     readonly rendered: RenderedRelease;
     /** The release the stack ran before (the program's deployedRelease), if any. */
     readonly deployedRelease?: string;
+    /** Where the stack kept its state before (the program's deployedState), if anywhere. */
+    readonly deployedState?: "in-cluster" | "managed";
 }
 
 /**
@@ -36,6 +38,7 @@ export async function runProgram(mocks: Mocks, run: ProgramRun): Promise<Deploym
     const values = { ...templateValues(run.stack), ...run.overrides };
     const deployment = program.deploy(config.resolveConfig(stackConfig(run.stack, values), run.stack, CONTEXT), run.rendered, {
         deployedRelease: run.deployedRelease,
+        deployedState: run.deployedState,
     });
     await Promise.all(Object.values(deployment.outputs).map((o) => promiseOf(o as Output<unknown>)));
     await mocks.settle();
