@@ -26,6 +26,15 @@ export interface ManagedStateArgs {
     readonly tags: Readonly<Record<string, string>>;
 }
 
+/** What every part of the state is created in. */
+interface Scope {
+    readonly name: string;
+    readonly group: resources.ResourceGroup;
+    readonly vnet: network.VirtualNetwork;
+    readonly args: ManagedStateArgs;
+    readonly tags: Record<string, string>;
+}
+
 /**
  * Kubeflow's state in Azure services, in a resource group and network of their own that
  * no change of the cluster touches: the virtual network the cluster's nodes join, an Azure
@@ -56,8 +65,9 @@ export class ManagedState extends pulumi.ComponentResource {
 
         const group = new resources.ResourceGroup(`${name}-rg`, { location: args.location, tags }, kept);
         const { vnet, nodes, mysqlSubnet, endpoints } = this.network(name, group, args, tags);
-        const mysql = this.mysql(name, group, vnet, mysqlSubnet, args, tags);
-        const blob = this.blobStorage(name, group, vnet, endpoints, args, tags);
+        const scope: Scope = { name, group, vnet, args, tags };
+        const mysql = this.mysql(scope, mysqlSubnet);
+        const blob = this.blobStorage(scope, endpoints);
 
         this.resourceGroupName = group.name;
         this.nodeSubnetId = nodes.id;
@@ -117,7 +127,7 @@ export class ManagedState extends pulumi.ComponentResource {
     }
 
     /** A private DNS zone linked to the network, so names in it resolve from the nodes. */
-    private privateZone(name: string, zoneName: string, group: resources.ResourceGroup, vnet: network.VirtualNetwork, tags: Record<string, string>) {
+    private privateZone({ group, vnet, tags }: Scope, name: string, zoneName: string) {
         const zone = new privatedns.PrivateZone(
             `${name}-zone`,
             { resourceGroupName: group.name, privateZoneName: zoneName, location: "global", tags },
@@ -145,16 +155,10 @@ export class ManagedState extends pulumi.ComponentResource {
      * TLS is not required: ml-metadata's server and Katib's DB manager cannot speak it
      * (manifests/transforms/managed-state.ts), and the connection never leaves the network.
      */
-    private mysql(
-        name: string,
-        group: resources.ResourceGroup,
-        vnet: network.VirtualNetwork,
-        subnet: network.Subnet,
-        args: ManagedStateArgs,
-        tags: Record<string, string>,
-    ) {
+    private mysql(scope: Scope, subnet: network.Subnet) {
+        const { name, group, args, tags } = scope;
         // Azure's names for a flexible server's private zone must end in .mysql.database.azure.com.
-        const { zone, link } = this.privateZone(`${name}-mysql`, `${args.mysqlServerName}.private.mysql.database.azure.com`, group, vnet, tags);
+        const { zone, link } = this.privateZone(scope, `${name}-mysql`, `${args.mysqlServerName}.private.mysql.database.azure.com`);
         const password = new random.RandomPassword(
             `${name}-mysql-password`,
             // Letters and digits only: the password travels in DSNs and command lines.
@@ -214,14 +218,8 @@ export class ManagedState extends pulumi.ComponentResource {
      * versioning and soft delete for blobs and containers for the backup retention. Shared
      * key access stays on: SeaweedFS's Azure client signs with the account key.
      */
-    private blobStorage(
-        name: string,
-        group: resources.ResourceGroup,
-        vnet: network.VirtualNetwork,
-        subnet: network.Subnet,
-        args: ManagedStateArgs,
-        tags: Record<string, string>,
-    ) {
+    private blobStorage(scope: Scope, subnet: network.Subnet) {
+        const { name, group, args, tags } = scope;
         const zoned = args.zones.length > 0;
         const sku = args.geoRedundantBackup
             ? zoned
@@ -268,7 +266,7 @@ export class ManagedState extends pulumi.ComponentResource {
             { resourceGroupName: group.name, accountName: account.name, containerName: args.containerName, publicAccess: storage.PublicAccess.None },
             { parent: this, protect: args.protect, dependsOn: [blobService] },
         );
-        const { zone, link } = this.privateZone(`${name}-blob`, "privatelink.blob.core.windows.net", group, vnet, tags);
+        const { zone, link } = this.privateZone(scope, `${name}-blob`, "privatelink.blob.core.windows.net");
         const endpoint = new network.PrivateEndpoint(
             `${name}-blob-endpoint`,
             {

@@ -109,7 +109,7 @@ describe("config defaults", () => {
 
     it("Pulumi.yaml declares a description for every key and the same defaults as config.ts", () => {
         const schema = projectFile().config;
-        const objectKeys = ["systemPool", "userPool", "tls", "clientSecret", "gpuPool", "maintenanceWindow", "profiles", "selfServiceQuota"];
+        const objectKeys = ["systemPool", "userPool", "tls", "clientSecret", "gpuPool", "maintenanceWindow", "profiles", "selfServiceQuota", "state"];
         for (const key of KEYS) {
             if (objectKeys.includes(key)) {
                 assert.equal(schema[key], undefined, `${key} is an object: the schema cannot type it`);
