@@ -89,6 +89,8 @@ export interface ManagedStateConfig {
     readonly backupRetentionDays: number;
     /** Backups copied to the region's pair; the storage account geo-replicated. */
     readonly geoRedundantBackup: boolean;
+    /** A standby server with automatic failover: in another zone when the stack has zones, else in the same one. */
+    readonly highAvailability: boolean;
     /** Globally unique names derived from the stack (config.ts managedStateNames). */
     readonly mysqlServerName: string;
     readonly storageAccountName: string;
@@ -189,7 +191,14 @@ export const DEFAULTS = {
     maintenanceWindow: { day: "Saturday" as WeekDay, startTime: "00:00", durationHours: 8, utcOffset: "+00:00" },
     profiles: [] as ProfileConfig[],
     // In the cluster by default: managed state is billed apart and outlives the cluster on purpose.
-    state: { mode: "in-cluster" as StateMode, mysqlSku: "Standard_B2ms", mysqlStorageGb: 32, backupRetentionDays: 7, geoRedundantBackup: false },
+    state: {
+        mode: "in-cluster" as StateMode,
+        mysqlSku: "Standard_B2ms",
+        mysqlStorageGb: 32,
+        backupRetentionDays: 7,
+        geoRedundantBackup: false,
+        highAvailability: false,
+    },
     selfService: false,
     // What a namespace made through the dashboard's registration flow gets (selfService).
     selfServiceQuota: {
@@ -739,6 +748,16 @@ function readState(
         if (typeof s.geoRedundantBackup !== "boolean") {
             bad("state.geoRedundantBackup", s.geoRedundantBackup, "true or false");
         }
+        if (typeof s.highAvailability !== "boolean") {
+            bad("state.highAvailability", s.highAvailability, "true or false");
+        } else if (s.highAvailability && mysqlSkuTier(String(s.mysqlSku)) === "Burstable") {
+            // Microsoft's "High availability concepts in Azure Database for MySQL - Flexible Server".
+            bad(
+                "state.highAvailability",
+                s.highAvailability,
+                `a standby server needs a General Purpose or Business Critical size; ${String(s.mysqlSku)} is Burstable, which has no high availability (e.g. mysqlSku Standard_D2ads_v5)`,
+            );
+        }
         if (s.mode === "managed" && release?.objectStore === "minio") {
             bad(
                 "state.mode",
@@ -759,6 +778,7 @@ function readState(
         mysqlStorageGb: merged.mysqlStorageGb,
         backupRetentionDays: merged.backupRetentionDays,
         geoRedundantBackup: merged.geoRedundantBackup,
+        highAvailability: merged.highAvailability,
         ...names,
         mysqlHost: mysqlHost(names.mysqlServerName),
         mysqlUser: MYSQL_ADMIN,

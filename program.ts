@@ -78,6 +78,7 @@ export function deploy(cfg: Config, rendered: RenderedRelease, options: DeployOp
                   mysqlStorageGb: cfg.state.mysqlStorageGb,
                   backupRetentionDays: cfg.state.backupRetentionDays,
                   geoRedundantBackup: cfg.state.geoRedundantBackup,
+                  highAvailability: cfg.state.highAvailability,
                   storageAccountName: cfg.state.storageAccountName,
                   containerName: ARTIFACT_CONTAINER,
                   protect: cfg.protect,

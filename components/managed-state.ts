@@ -19,6 +19,8 @@ export interface ManagedStateArgs {
     readonly mysqlStorageGb: number;
     readonly backupRetentionDays: number;
     readonly geoRedundantBackup: boolean;
+    /** A standby with automatic failover (zone-redundant when the stack has zones). */
+    readonly highAvailability: boolean;
     readonly storageAccountName: string;
     /** The Blob container the artifacts go to. */
     readonly containerName: string;
@@ -183,6 +185,14 @@ export class ManagedState extends pulumi.ComponentResource {
                 backup: {
                     backupRetentionDays: args.backupRetentionDays,
                     geoRedundantBackup: args.geoRedundantBackup ? dbformysql.EnableStatusEnum.Enabled : dbformysql.EnableStatusEnum.Disabled,
+                },
+                // Zone-redundant only where the stack has zones; Azure sets it at creation only.
+                highAvailability: {
+                    mode: !args.highAvailability
+                        ? dbformysql.HighAvailabilityMode.Disabled
+                        : args.zones.length > 0
+                          ? dbformysql.HighAvailabilityMode.ZoneRedundant
+                          : dbformysql.HighAvailabilityMode.SameZone,
                 },
                 network: {
                     delegatedSubnetResourceId: subnet.id,

@@ -294,6 +294,16 @@ describe("the state key", () => {
         assert.notEqual(managedStateNames("kf", "aaaaaa").storageAccountName, managedStateNames("kf", "bbbbbb").storageAccountName);
     });
 
+    it("refuses high availability on a Burstable size, and takes it on the others", () => {
+        assert.throws(
+            () => resolve({ mode: "managed", highAvailability: true }),
+            /state\.highAvailability: true: a standby server needs a General Purpose or Business Critical size; Standard_B2ms is Burstable/,
+        );
+        const ha = resolve({ mode: "managed", highAvailability: true, mysqlSku: "Standard_E4ds_v5" }).state;
+        assert.ok(ha.mode === "managed" && ha.highAvailability);
+        assert.ok(resolve("managed").state.mode === "managed" && !(resolve("managed").state as { highAvailability: boolean }).highAvailability);
+    });
+
     it("reports every bad field at once, with the rule", () => {
         assert.throws(
             () => resolve({ mode: "cloud", mysqlSku: "Standard_F2s_v2", mysqlStorageGb: 10, backupRetentionDays: 40, geoRedundantBackup: "yes", size: 1 }),
@@ -410,8 +420,9 @@ describe("managed state under the program (prod stack)", { skip: skipWithoutRend
             });
             assert.equal(server.inputs.version, "8.0.21");
             assert.deepEqual(server.inputs.sku, { name: "Standard_D2ads_v5", tier: "GeneralPurpose" });
-            // Pulumi.prod.yaml: 14 days, geo-redundant.
+            // Pulumi.prod.yaml: 14 days, geo-redundant, a standby in another zone (prod has zones).
             assert.deepEqual(server.inputs.backup, { backupRetentionDays: 14, geoRedundantBackup: "Enabled" });
+            assert.deepEqual(server.inputs.highAvailability, { mode: "ZoneRedundant" });
             assert.ok(isSecretValue(server.inputs.administratorLoginPassword), "the password is a secret");
             assert.equal(server.protect, true);
             assert.deepEqual(subnet("-mysql").inputs.delegations, [{ name: "mysql-flexible-servers", serviceName: "Microsoft.DBforMySQL/flexibleServers" }]);
@@ -520,6 +531,17 @@ describe("managed state under the program (prod stack)", { skip: skipWithoutRend
         for (const [name, inputs] of first) {
             assert.equal(second.get(name), inputs, name);
         }
+    });
+
+    it("without zones, a standby in the same zone; without high availability, none", async () => {
+        const id = seaweedReleases().at(-1) as string;
+        await prod(id, { "kubeflow-azure:zones": [] });
+        assert.deepEqual(mocks.one(T.server).inputs.highAvailability, { mode: "SameZone" });
+        assert.deepEqual(mocks.one(T.account).inputs.sku, { name: "Standard_GRS" }, "geo-redundant, not zone-redundant");
+        await prod(id, { "kubeflow-azure:state": { mode: "managed", mysqlSku: "Standard_B2ms", geoRedundantBackup: false } });
+        assert.deepEqual(mocks.one(T.server).inputs.highAvailability, { mode: "Disabled" });
+        assert.deepEqual(mocks.one(T.account).inputs.sku, { name: "Standard_ZRS" });
+        assert.deepEqual(mocks.one(T.server).inputs.sku, { name: "Standard_B2ms", tier: "Burstable" });
     });
 
     it("exports the state's mode; a dev stack keeps it in the cluster with no Azure state and no subnet", async () => {
