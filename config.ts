@@ -96,8 +96,8 @@ export interface ManagedStateConfig {
     readonly storageAccountName: string;
     /** The server's host name, known before it exists. */
     readonly mysqlHost: string;
-    /** The server's administrator: the one MySQL account the pipelines and Katib log in as. */
-    readonly mysqlUser: string;
+    /** The server's administrator, used only by the Job that makes the components' own accounts. */
+    readonly mysqlAdminUser: string;
 }
 
 export type StateConfig = { readonly mode: "in-cluster" } | ManagedStateConfig;
@@ -781,7 +781,7 @@ function readState(
         highAvailability: merged.highAvailability,
         ...names,
         mysqlHost: mysqlHost(names.mysqlServerName),
-        mysqlUser: MYSQL_ADMIN,
+        mysqlAdminUser: MYSQL_ADMIN,
     };
 }
 

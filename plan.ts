@@ -37,7 +37,8 @@ export type CredentialPlan =
     { readonly kind: "client-secret"; readonly endDate: string; readonly rotation: string } | { readonly kind: "workload-identity"; readonly subject: string };
 
 /** Where the state lives; with managed state, the Secrets the component fills from Azure's outputs. */
-export type StatePlan = { readonly mode: "in-cluster" } | { readonly mode: "managed"; readonly secrets: readonly ExternalSecret[] };
+export type StatePlan =
+    { readonly mode: "in-cluster" } | { readonly mode: "managed"; readonly secrets: readonly ExternalSecret[]; readonly setup: readonly KubeObject[] };
 
 export interface DeploymentPlan {
     readonly release: RenderedRelease["release"];
@@ -125,10 +126,7 @@ export function planDeployment(cfg: Config, rendered: RenderedRelease, options: 
         ...(cfg.tls.issuer === "letsencrypt" ? acmeCatchAllDenial(served.objects) : []),
     ];
     // Managed state: the databases and the artifacts in Azure services the stack owns.
-    const managed =
-        cfg.state.mode === "managed"
-            ? useManagedObjectStore(useManagedDatabase(released, { mysqlHost: cfg.state.mysqlHost, mysqlUser: cfg.state.mysqlUser }))
-            : undefined;
+    const managed = cfg.state.mode === "managed" ? useManagedObjectStore(useManagedDatabase(released, { mysqlHost: cfg.state.mysqlHost })) : undefined;
     const prepared = prepareRelease(managed?.objects ?? released, {
         owners: {
             authservice: (o) => isAuthserviceObject(o, flavour),
@@ -191,7 +189,7 @@ export function planDeployment(cfg: Config, rendered: RenderedRelease, options: 
     if (failures.length > 0 || !platform || !profiles || !auth || !credentials || !edge) {
         throw new Error(failures.length === 1 ? failures[0] : `${failures.length} problems before any resource:\n\n${failures.join("\n\n")}`);
     }
-    const state: StatePlan = managed ? { mode: "managed", secrets: managed.secrets } : { mode: "in-cluster" };
+    const state: StatePlan = managed ? { mode: "managed", secrets: managed.secrets, setup: managed.setup } : { mode: "in-cluster" };
     return { release, platform, platformCredentials: prepared.credentials, auth, edge, credentials, profiles, artifacts, state };
 }
 

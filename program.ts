@@ -73,7 +73,7 @@ export function deploy(cfg: Config, rendered: RenderedRelease, options: DeployOp
                   location: cfg.location,
                   zones: cfg.zones,
                   mysqlServerName: cfg.state.mysqlServerName,
-                  mysqlUser: cfg.state.mysqlUser,
+                  mysqlAdminUser: cfg.state.mysqlAdminUser,
                   mysqlSku: cfg.state.mysqlSku,
                   mysqlStorageGb: cfg.state.mysqlStorageGb,
                   backupRetentionDays: cfg.state.backupRetentionDays,
@@ -142,6 +142,7 @@ export function deploy(cfg: Config, rendered: RenderedRelease, options: DeployOp
         plan: plan.platform,
         credentials: plan.platformCredentials,
         externalSecrets: stateSecrets(plan.state, state),
+        setupJobs: plan.state.mode === "managed" ? plan.state.setup : [],
         stateReady: state?.ready,
         provider: cluster.provider,
     });
@@ -211,11 +212,18 @@ function stateSecrets(plan: StatePlan, state: ManagedState | undefined): Platfor
         return [];
     }
     const value = (v: StateValue): pulumi.Input<string> => {
+        if (typeof v === "object") {
+            return v.literal;
+        }
         switch (v) {
-            case "mysql-user":
-                return state.mysqlUser;
-            case "mysql-password":
-                return state.mysqlPassword;
+            case "mysql-admin-user":
+                return state.mysqlAdminUser;
+            case "mysql-admin-password":
+                return state.mysqlAdminPassword;
+            case "kfp-password":
+                return state.kfpPassword;
+            case "katib-password":
+                return state.katibPassword;
             case "storage-account":
                 return state.storageAccountName;
             case "storage-key":

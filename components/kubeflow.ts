@@ -22,6 +22,8 @@ export interface KubeflowPlatformArgs {
     readonly externalSecrets?: readonly PlatformSecret[];
     /** What the external secrets' values need to exist first (the managed state's server, databases and endpoints). */
     readonly stateReady?: readonly pulumi.Resource[];
+    /** Jobs that must complete before the release's workloads start (managed state's MySQL accounts); they run after the external secrets. */
+    readonly setupJobs?: readonly KubeObject[];
 }
 
 /** A Secret of the release (without data) and the values the platform gives it. */
@@ -87,7 +89,25 @@ export class KubeflowPlatform extends pulumi.ComponentResource {
                 // every later phase waits for them.
                 early.push(...this.credentialSecrets(name, args.credentials, provider, group));
                 // The pods that read these start only once the services behind them exist.
-                early.push(...this.externalSecrets(name, args.externalSecrets ?? [], provider, [group, ...(args.stateReady ?? [])]));
+                const external = this.externalSecrets(name, args.externalSecrets ?? [], provider, [group, ...(args.stateReady ?? [])]);
+                early.push(...external);
+                // The provider awaits a Job until it has completed; every later phase waits on it.
+                early.push(
+                    ...(args.setupJobs ?? []).map(
+                        (job) =>
+                            new k8s.batch.v1.Job(
+                                `${name}-setup-${job.metadata.namespace}-${job.metadata.name}`,
+                                job as unknown as k8s.types.input.batch.v1.Job,
+                                {
+                                    parent: this,
+                                    provider,
+                                    dependsOn: [group, ...external],
+                                    // A Job's template cannot change: a new one replaces it under the same name.
+                                    deleteBeforeReplace: true,
+                                },
+                            ),
+                    ),
+                );
                 early.push(
                     ...volumes.map(
                         (pvc) =>

@@ -14,7 +14,7 @@ export interface ManagedStateArgs {
     readonly zones: readonly string[];
     readonly mysqlServerName: string;
     /** The administrator's login. */
-    readonly mysqlUser: string;
+    readonly mysqlAdminUser: string;
     readonly mysqlSku: string;
     readonly mysqlStorageGb: number;
     readonly backupRetentionDays: number;
@@ -51,9 +51,12 @@ export class ManagedState extends pulumi.ComponentResource {
     public readonly nodeSubnetId: pulumi.Output<string>;
     /** The server's host name, known before it exists. */
     public readonly mysqlHost: string;
-    public readonly mysqlUser: string;
+    public readonly mysqlAdminUser: string;
     /** The administrator's password: a Pulumi secret. */
-    public readonly mysqlPassword: pulumi.Output<string>;
+    public readonly mysqlAdminPassword: pulumi.Output<string>;
+    /** The passwords of the pipelines' and Katib's own accounts (manifests/transforms/managed-state.ts makes them): Pulumi secrets. */
+    public readonly kfpPassword: pulumi.Output<string>;
+    public readonly katibPassword: pulumi.Output<string>;
     public readonly storageAccountName: pulumi.Output<string>;
     /** A shared key of the storage account, for the object store's gateway: a Pulumi secret. */
     public readonly storageKey: pulumi.Output<string>;
@@ -74,8 +77,10 @@ export class ManagedState extends pulumi.ComponentResource {
         this.resourceGroupName = group.name;
         this.nodeSubnetId = nodes.id;
         this.mysqlHost = mysqlHost(args.mysqlServerName);
-        this.mysqlUser = args.mysqlUser;
-        this.mysqlPassword = mysql.password;
+        this.mysqlAdminUser = args.mysqlAdminUser;
+        this.mysqlAdminPassword = mysql.password;
+        this.kfpPassword = this.password(`${name}-mysql-kfp-password`);
+        this.katibPassword = this.password(`${name}-mysql-katib-password`);
         this.storageAccountName = blob.account.name;
         this.storageKey = blob.key;
         this.ready = [...mysql.ready, ...blob.ready];
@@ -161,12 +166,7 @@ export class ManagedState extends pulumi.ComponentResource {
         const { name, group, args, tags } = scope;
         // Azure's names for a flexible server's private zone must end in .mysql.database.azure.com.
         const { zone, link } = this.privateZone(scope, `${name}-mysql`, `${args.mysqlServerName}.private.mysql.database.azure.com`);
-        const password = new random.RandomPassword(
-            `${name}-mysql-password`,
-            // Letters and digits only: the password travels in DSNs and command lines.
-            { length: 32, special: false, minUpper: 2, minLower: 2, minNumeric: 2 },
-            { parent: this },
-        );
+        const password = this.password(`${name}-mysql-password`);
         const tier = mysqlSkuTier(args.mysqlSku);
         if (tier === undefined) {
             throw new Error(`state.mysqlSku ${args.mysqlSku}: no MySQL flexible server tier has this size (config.ts checks it first)`);
@@ -178,8 +178,8 @@ export class ManagedState extends pulumi.ComponentResource {
                 location: args.location,
                 serverName: args.mysqlServerName,
                 version: dbformysql.ServerVersion.ServerVersion_8_0_21,
-                administratorLogin: args.mysqlUser,
-                administratorLoginPassword: pulumi.secret(password.result),
+                administratorLogin: args.mysqlAdminUser,
+                administratorLoginPassword: password,
                 sku: { name: args.mysqlSku, tier },
                 storage: { storageSizeGB: args.mysqlStorageGb, autoGrow: dbformysql.EnableStatusEnum.Enabled },
                 backup: {
@@ -219,7 +219,12 @@ export class ManagedState extends pulumi.ComponentResource {
                 ),
             );
         }
-        return { password: pulumi.secret(password.result), ready: [server, transport, ...databases] as pulumi.Resource[] };
+        return { password, ready: [server, transport, ...databases] as pulumi.Resource[] };
+    }
+
+    /** A MySQL password: letters and digits only (it travels in DSNs, SQL and command lines), 32 of them, a Pulumi secret. */
+    private password(name: string): pulumi.Output<string> {
+        return pulumi.secret(new random.RandomPassword(name, { length: 32, special: false, minUpper: 2, minLower: 2, minNumeric: 2 }, { parent: this }).result);
     }
 
     /**

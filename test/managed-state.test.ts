@@ -21,6 +21,10 @@ import { configMapData, isKind, podTemplate } from "../manifests/kube";
 import { KubeObject } from "../manifests/types";
 import {
     ARTIFACT_STORE_SECRET,
+    DATABASE_GRANTS,
+    MYSQL_ADMIN_SECRET,
+    MYSQL_USERS_JOB,
+    MYSQL_USERS_SCRIPT,
     EXCLUDE_OUTBOUND_PORTS,
     MANAGED_DATABASES,
     REMOTE_SYNC_SCRIPT,
@@ -33,7 +37,7 @@ import { ConfigError, cidrWithin, managedStateNames, resolveConfig } from "../co
 import { refuseStateSwitch } from "../plan";
 
 const HOST = mysqlHost("kf-prod-abc123-mysql");
-const TARGET = { mysqlHost: HOST, mysqlUser: "kubeflow" };
+const TARGET = { mysqlHost: HOST };
 const seaweedReleases = (): string[] => availableRenders().filter((id) => findRelease(id)?.objectStore === "seaweedfs");
 
 interface Env {
@@ -104,7 +108,7 @@ describe("managed state on the real renders (KFP and Katib pointed at the server
                 assert.equal(resolvedEnv(objects, workload, host), HOST, `${workload} ${host}`);
                 assert.equal(resolvedEnv(objects, workload, port), "3306", `${workload} ${port}`);
             }
-            assert.equal(resolvedEnv(objects, "katib-db-manager", "DB_USER"), "kubeflow");
+            assert.equal(resolvedEnv(objects, "katib-db-manager", "DB_USER"), "katib", "Katib's own account");
             assert.equal(resolvedEnv(objects, "katib-db-manager", "KATIB_MYSQL_DB_DATABASE"), "katib");
             assert.equal(resolvedEnv(objects, "katib-db-manager", "DB_PASSWORD"), "secret:katib-mysql-secrets/MYSQL_ROOT_PASSWORD");
             for (const workload of ["ml-pipeline", "cache-server", "metadata-grpc-deployment"]) {
@@ -146,8 +150,9 @@ describe("managed state on the real renders (KFP and Katib pointed at the server
                     .sort((a, b) => a.object.metadata.name.localeCompare(b.object.metadata.name))
                     .map((s) => [s.object.metadata.name, s.values, s.object.data, s.object.stringData]),
                 [
-                    ["katib-mysql-secrets", { MYSQL_ROOT_PASSWORD: "mysql-password" }, undefined, undefined],
-                    ["mysql-secret", { username: "mysql-user", password: "mysql-password" }, undefined, undefined],
+                    ["katib-mysql-secrets", { MYSQL_ROOT_PASSWORD: "katib-password" }, undefined, undefined],
+                    ["kubeflow-azure-mysql-admin", { username: "mysql-admin-user", password: "mysql-admin-password" }, undefined, undefined],
+                    ["mysql-secret", { username: { literal: "kfp" }, password: "kfp-password" }, undefined, undefined],
                 ],
             );
         });
@@ -176,6 +181,96 @@ describe("managed state on the real renders (KFP and Katib pointed at the server
             assert.deepEqual(handed?.values, { AZURE_STORAGE_ACCOUNT: "storage-account", AZURE_STORAGE_ACCESS_KEY: "storage-key" });
         });
     }
+});
+
+describe("the components' own MySQL accounts", () => {
+    it("are made by a Job without a sidecar, restricted, reading the administrator's and the accounts' Secrets, on every SeaweedFS render", () => {
+        for (const id of seaweedReleases()) {
+            const plan = useManagedDatabase(loadRender(id), TARGET);
+            assert.equal(plan.setup.length, 1);
+            const job = plan.setup[0];
+            assert.deepEqual([job.kind, job.metadata.namespace, job.metadata.name], ["Job", "kubeflow", MYSQL_USERS_JOB]);
+            const template = podTemplate(job) as { metadata: { labels: Record<string, string> }; spec: Record<string, unknown> };
+            assert.equal(template.metadata.labels["sidecar.istio.io/inject"], "false", "a Job with a proxy never completes");
+            assert.equal(template.spec.automountServiceAccountToken, false);
+            assert.deepEqual(template.spec.securityContext, {
+                runAsNonRoot: true,
+                runAsUser: 999,
+                runAsGroup: 999,
+                seccompProfile: { type: "RuntimeDefault" },
+            });
+            const [c] = template.spec.containers as (Container & { securityContext: unknown })[];
+            assert.equal(c.image, "mysql:8.0", `${id}: the release's own MySQL image (Katib's)`);
+            assert.deepEqual(c.securityContext, { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true });
+            const env = Object.fromEntries(
+                (c.env ?? []).map((e) => [e.name, e.value ?? `${e.valueFrom?.secretKeyRef?.name}/${e.valueFrom?.secretKeyRef?.key}`]),
+            );
+            assert.deepEqual(env, {
+                MYSQL_HOST: HOST,
+                ADMIN_USER: `${MYSQL_ADMIN_SECRET}/username`,
+                ADMIN_PASSWORD: `${MYSQL_ADMIN_SECRET}/password`,
+                KFP_PASSWORD: "mysql-secret/password",
+                KATIB_PASSWORD: "katib-mysql-secrets/MYSQL_ROOT_PASSWORD",
+            });
+        }
+    });
+
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mysql-users-"));
+    const log = path.join(dir, "log");
+    // A stand-in for the mysql client: records its arguments, the password it was given
+    // through the environment, and the SQL on stdin; fails when asked to.
+    fs.writeFileSync(
+        path.join(dir, "mysql"),
+        [
+            "#!/bin/sh",
+            'printf "args %s\\npwd %s\\n" "$*" "$MYSQL_PWD" > "$LOG"',
+            'cat >> "$LOG"',
+            'if [ -n "${FAIL:-}" ]; then echo "ERROR 2003 (HY000): Can\'t connect" >&2; exit 1; fi',
+        ].join("\n"),
+        { mode: 0o755 },
+    );
+    const run = (extra: Record<string, string> = {}) =>
+        spawnSync("/bin/sh", ["-c", MYSQL_USERS_SCRIPT], {
+            env: {
+                PATH: `${dir}:${process.env.PATH ?? ""}`,
+                LOG: log,
+                MYSQL_HOST: HOST,
+                ADMIN_USER: "kubeflow",
+                ADMIN_PASSWORD: "Admin1pass",
+                KFP_PASSWORD: "Kfp1pass",
+                KATIB_PASSWORD: "Katib1pass",
+                ...extra,
+            },
+            encoding: "utf8",
+        });
+
+    it("logs in as the administrator with the password in MYSQL_PWD, and gives each account its own databases only", () => {
+        const r = run();
+        assert.equal(r.status, 0, r.stderr);
+        assert.match(r.stdout, /MySQL accounts ready: kfp, katib/);
+        const [args, pwd, ...sql] = fs.readFileSync(log, "utf8").trim().split("\n");
+        assert.equal(args, `args --host=${HOST} --port=3306 --user=kubeflow --connect-timeout=10`);
+        assert.equal(pwd, "pwd Admin1pass", "the password never on the command line");
+        assert.deepEqual(sql, [
+            "CREATE USER IF NOT EXISTS 'kfp'@'%' IDENTIFIED WITH mysql_native_password BY 'Kfp1pass';",
+            "ALTER USER 'kfp'@'%' IDENTIFIED WITH mysql_native_password BY 'Kfp1pass';",
+            "GRANT ALL PRIVILEGES ON mlpipeline.* TO 'kfp'@'%';",
+            "GRANT ALL PRIVILEGES ON cachedb.* TO 'kfp'@'%';",
+            "GRANT ALL PRIVILEGES ON metadb.* TO 'kfp'@'%';",
+            "CREATE USER IF NOT EXISTS 'katib'@'%' IDENTIFIED WITH mysql_native_password BY 'Katib1pass';",
+            "ALTER USER 'katib'@'%' IDENTIFIED WITH mysql_native_password BY 'Katib1pass';",
+            "GRANT ALL PRIVILEGES ON katib.* TO 'katib'@'%';",
+        ]);
+        // Every database the server is created with belongs to exactly one account.
+        assert.deepEqual(Object.values(DATABASE_GRANTS).flat().sort(), [...MANAGED_DATABASES].sort());
+    });
+
+    it("fails the Job when the server refuses, so the provider reports it and no workload starts", () => {
+        const r = run({ FAIL: "1" });
+        assert.notEqual(r.status, 0);
+        assert.match(r.stderr, /Can't connect/);
+        assert.doesNotMatch(r.stdout, /accounts ready/);
+    });
 });
 
 describe("managed state on a render that lacks what it rewires", () => {
@@ -488,8 +583,20 @@ describe("managed state under the program (prod stack)", { skip: skipWithoutRend
                 assert.ok(isSecretValue(data), `${name}: stringData is secret`);
                 return plain(data) as Record<string, string>;
             };
-            assert.deepEqual(values("mysql-secret"), { username: "kubeflow", password: MOCK.randomPassword });
+            assert.deepEqual(values("mysql-secret"), { username: "kfp", password: MOCK.randomPassword });
             assert.deepEqual(values("katib-mysql-secrets"), { MYSQL_ROOT_PASSWORD: MOCK.randomPassword });
+            assert.deepEqual(values(MYSQL_ADMIN_SECRET), { username: "kubeflow", password: MOCK.randomPassword });
+            // The accounts Job runs after its Secrets, and every phase after the first waits for it.
+            const job = mocks.one("kubernetes:batch/v1:Job", MYSQL_USERS_JOB);
+            assert.equal(job.deleteBeforeReplace, true);
+            for (const name of ["mysql-secret", "katib-mysql-secrets", MYSQL_ADMIN_SECRET]) {
+                assert.ok(job.dependencies.includes(secret(name).urn), `the Job waits on ${name}`);
+            }
+            const phases = mocks.ofType(T.group).filter((g) => /-kubeflow-phase-[1-9]\d*$/.test(g.name));
+            assert.ok(phases.length > 2);
+            for (const phase of phases) {
+                assert.ok(mocks.transitiveDependencies(phase.urn).has(job.urn), `${phase.name} waits on the accounts`);
+            }
             assert.deepEqual(values(ARTIFACT_STORE_SECRET), {
                 AZURE_STORAGE_ACCOUNT: String(mocks.one(T.account).inputs.accountName),
                 AZURE_STORAGE_ACCESS_KEY: MOCK.storageKey,

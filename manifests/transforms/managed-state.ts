@@ -47,8 +47,9 @@ export function mysqlHost(serverName: string): string {
     return `${serverName}.mysql.database.azure.com`;
 }
 
-/** A value the component fills in from the managed state's outputs. */
-export type StateValue = "mysql-user" | "mysql-password" | "storage-account" | "storage-key";
+/** A value the component fills in from the managed state's outputs, or one known now. */
+export type StateValue =
+    "mysql-admin-user" | "mysql-admin-password" | "kfp-password" | "katib-password" | "storage-account" | "storage-key" | { readonly literal: string };
 
 /** A Secret whose values come from the managed state, applied apart from the big groups. */
 export interface ExternalSecret {
@@ -60,16 +61,29 @@ export interface ExternalSecret {
 export interface ManagedStateTarget {
     /** The server's host name (mysqlHost). */
     readonly mysqlHost: string;
-    /** The administrator's login: the one account every component uses. */
-    readonly mysqlUser: string;
 }
 
 export interface ManagedStatePlan {
     readonly objects: KubeObject[];
     readonly secrets: readonly ExternalSecret[];
+    /** The Job that gives the pipelines and Katib their own MySQL accounts, run before any of them starts. */
+    readonly setup: readonly KubeObject[];
     /** What was taken out (the in-cluster databases), for the plan's report. */
     readonly dropped: readonly string[];
 }
+
+/** The pipelines' MySQL account (API server, cache server, ml-metadata share mysql-secret): their three databases only. */
+export const KFP_DB_USER = "kfp";
+/** Katib's MySQL account: its database only. */
+export const KATIB_DB_USER = "katib";
+/** Which account may do what: each component's databases, nothing else. */
+export const DATABASE_GRANTS: Readonly<Record<string, readonly string[]>> = {
+    [KFP_DB_USER]: ["mlpipeline", "cachedb", "metadb"],
+    [KATIB_DB_USER]: ["katib"],
+};
+/** The Secret with the server administrator's login, read only by the accounts Job. */
+export const MYSQL_ADMIN_SECRET = "kubeflow-azure-mysql-admin";
+export const MYSQL_USERS_JOB = "kubeflow-azure-mysql-users";
 
 const NS = "kubeflow";
 
@@ -137,11 +151,12 @@ export function useManagedDatabase(objects: readonly KubeObject[], target: Manag
             continue;
         }
         if (isKind(o, "", "Secret", NS, PIPELINE_DB_SECRET)) {
-            secrets.push({ object: withoutData(o), values: { username: "mysql-user", password: "mysql-password" } });
+            secrets.push({ object: withoutData(o), values: { username: { literal: KFP_DB_USER }, password: "kfp-password" } });
             continue;
         }
         if (isKind(o, "", "Secret", NS, KATIB_DB_SECRET)) {
-            secrets.push({ object: withoutData(o), values: { MYSQL_ROOT_PASSWORD: "mysql-password" } });
+            // The key's name is upstream's; the value is the katib account's password.
+            secrets.push({ object: withoutData(o), values: { MYSQL_ROOT_PASSWORD: "katib-password" } });
             continue;
         }
         if (isKind(o, "", "ConfigMap", NS, PIPELINE_CONFIG)) {
@@ -155,7 +170,7 @@ export function useManagedDatabase(objects: readonly KubeObject[], target: Manag
         let next = o;
         if (isKind(o, "apps", "Deployment", NS, KATIB_DB_MANAGER)) {
             next = withContainerEnv(o, {
-                DB_USER: target.mysqlUser,
+                DB_USER: KATIB_DB_USER,
                 KATIB_MYSQL_DB_HOST: target.mysqlHost,
                 KATIB_MYSQL_DB_PORT: String(MYSQL_PORT),
                 KATIB_MYSQL_DB_DATABASE: "katib",
@@ -166,7 +181,89 @@ export function useManagedDatabase(objects: readonly KubeObject[], target: Manag
         }
         out.push(next);
     }
-    return { objects: out, secrets, dropped };
+    const image = podImage(objects.find((o) => isKind(o, "apps", "Deployment", NS, "katib-mysql"))) ?? MYSQL_CLIENT_IMAGE;
+    const admin: ExternalSecret = {
+        object: { apiVersion: "v1", kind: "Secret", metadata: { name: MYSQL_ADMIN_SECRET, namespace: NS, labels: MANAGED_BY }, type: "Opaque" },
+        values: { username: "mysql-admin-user", password: "mysql-admin-password" },
+    };
+    return { objects: out, secrets: [admin, ...secrets], setup: [mysqlUsersJob(target.mysqlHost, image)], dropped };
+}
+
+const MANAGED_BY = { "app.kubernetes.io/managed-by": "kubeflow-azure" };
+/** The MySQL client when the render has no MySQL image of its own to reuse (Katib's `mysql:8.0`). */
+const MYSQL_CLIENT_IMAGE = "mysql:8.0";
+
+function podImage(o: KubeObject | undefined): string | undefined {
+    if (!o) {
+        return undefined;
+    }
+    return (podTemplate(o)?.spec as { containers?: { image?: string }[] } | undefined)?.containers?.[0]?.image;
+}
+
+/**
+ * The SQL the accounts Job runs as the administrator: each account created with
+ * mysql_native_password (ml-metadata 1.14's client speaks nothing else:
+ * google/ml-metadata#178), its password set again on every run (so a new password takes
+ * effect), and all privileges on its own databases only. The passwords are letters and
+ * digits (components/managed-state.ts), so they sit in quotes as they are.
+ */
+export const MYSQL_USERS_SCRIPT = [
+    "set -eu",
+    'export MYSQL_PWD="$ADMIN_PASSWORD"',
+    'mysql --host="$MYSQL_HOST" --port=3306 --user="$ADMIN_USER" --connect-timeout=10 <<SQL',
+    ...Object.entries(DATABASE_GRANTS).flatMap(([user, databases]) => {
+        const password = `$${user.toUpperCase()}_PASSWORD`;
+        return [
+            `CREATE USER IF NOT EXISTS '${user}'@'%' IDENTIFIED WITH mysql_native_password BY '${password}';`,
+            `ALTER USER '${user}'@'%' IDENTIFIED WITH mysql_native_password BY '${password}';`,
+            // Plain identifiers, never backquoted: the heredoc is unquoted (for the passwords), and
+            // the shell would run a backquoted name as a command.
+            ...databases.map((db) => `GRANT ALL PRIVILEGES ON ${db}.* TO '${user}'@'%';`),
+        ];
+    }),
+    "SQL",
+    'echo "MySQL accounts ready: ' + Object.keys(DATABASE_GRANTS).join(", ") + '"',
+].join("\n");
+
+/**
+ * The Job that makes the components' own accounts on the server, from inside the cluster
+ * (the server has no public endpoint, so Pulumi cannot reach it). No sidecar (a Job whose
+ * pod keeps an Istio proxy never completes), restricted Pod Security.
+ */
+export function mysqlUsersJob(host: string, image: string): KubeObject {
+    const fromSecret = (name: string, secret: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
+    return {
+        apiVersion: "batch/v1",
+        kind: "Job",
+        metadata: { name: MYSQL_USERS_JOB, namespace: NS, labels: MANAGED_BY },
+        spec: {
+            backoffLimit: 6,
+            template: {
+                metadata: { labels: { ...MANAGED_BY, "app.kubernetes.io/name": MYSQL_USERS_JOB, "sidecar.istio.io/inject": "false" } },
+                spec: {
+                    restartPolicy: "OnFailure",
+                    automountServiceAccountToken: false,
+                    securityContext: { runAsNonRoot: true, runAsUser: 999, runAsGroup: 999, seccompProfile: { type: "RuntimeDefault" } },
+                    containers: [
+                        {
+                            name: "accounts",
+                            image,
+                            command: ["/bin/sh", "-c", MYSQL_USERS_SCRIPT],
+                            env: [
+                                { name: "MYSQL_HOST", value: host },
+                                fromSecret("ADMIN_USER", MYSQL_ADMIN_SECRET, "username"),
+                                fromSecret("ADMIN_PASSWORD", MYSQL_ADMIN_SECRET, "password"),
+                                fromSecret("KFP_PASSWORD", PIPELINE_DB_SECRET, "password"),
+                                fromSecret("KATIB_PASSWORD", KATIB_DB_SECRET, "MYSQL_ROOT_PASSWORD"),
+                            ],
+                            securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true },
+                            resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } },
+                        },
+                    ],
+                },
+            },
+        },
+    };
 }
 
 function withoutData(o: KubeObject): KubeObject {
@@ -273,12 +370,13 @@ export function useManagedObjectStore(plan: ManagedStatePlan): ManagedStatePlan 
     const secret: KubeObject = {
         apiVersion: "v1",
         kind: "Secret",
-        metadata: { name: ARTIFACT_STORE_SECRET, namespace: NS, labels: { "app.kubernetes.io/managed-by": "kubeflow-azure" } },
+        metadata: { name: ARTIFACT_STORE_SECRET, namespace: NS, labels: MANAGED_BY },
         type: "Opaque",
     };
     return {
         objects,
         secrets: [...plan.secrets, { object: secret, values: { AZURE_STORAGE_ACCOUNT: "storage-account", AZURE_STORAGE_ACCESS_KEY: "storage-key" } }],
+        setup: plan.setup,
         dropped: plan.dropped,
     };
 }

@@ -96,6 +96,12 @@ async function rulesOf(server: KubeServer, user: string, namespace: string): Pro
     return (answer.status?.resourceRules ?? []).map((r) => JSON.stringify([r.verbs, r.apiGroups ?? [], r.resources ?? [], r.resourceNames ?? []])).sort();
 }
 
+/** A pod spec run as its namespace's default account (the dry runs' namespace has no other). */
+function withoutAccount(spec: k8s.V1PodSpec): k8s.V1PodSpec {
+    const { serviceAccountName: _name, serviceAccount: _legacy, ...rest } = spec as k8s.V1PodSpec & { serviceAccount?: string };
+    return rest;
+}
+
 /** Registers the suites of one release. */
 export function describeRelease(id: string): void {
     const binaries = kubeBinariesOrSkip();
@@ -257,7 +263,7 @@ export function describeRelease(id: string): void {
                 assert.match(config.data?.mysqlHost ?? "", /^kf-prod-[0-9a-f]{6}-mysql\.mysql\.database\.azure\.com$/);
                 assert.equal(config.data?.dbHost, config.data?.mysqlHost);
                 const secret = (await read("v1", "Secret", "mysql-secret")) as { data?: Record<string, string> };
-                assert.equal(Buffer.from(secret.data?.username ?? "", "base64").toString(), "kubeflow");
+                assert.equal(Buffer.from(secret.data?.username ?? "", "base64").toString(), "kfp", "the pipelines' own account");
                 assert.ok((secret.data?.password ?? "").length > 0, "a password");
                 for (const name of ["katib-mysql-secrets", "kubeflow-azure-artifact-store"]) {
                     assert.ok(await read("v1", "Secret", name), name);
@@ -272,6 +278,29 @@ export function describeRelease(id: string): void {
                     store.spec?.template?.spec?.containers?.map((c) => c.name),
                     ["seaweedfs", "remote-sync"],
                 );
+                // The accounts Job and the store with its sidecar: their pods pass the restricted
+                // Pod Security Standard (a dry run in a namespace that enforces it).
+                const job = (await read("batch/v1", "Job", "kubeflow-azure-mysql-users")) as { spec?: { template?: { spec?: k8s.V1PodSpec } } };
+                await server.config
+                    .makeApiClient(k8s.CoreV1Api)
+                    .createNamespace({ body: { metadata: { name: "restricted-dry-run", labels: { "pod-security.kubernetes.io/enforce": "restricted" } } } });
+                // No controller manager here: the namespace's default account is made by hand.
+                await server.config
+                    .makeApiClient(k8s.CoreV1Api)
+                    .createNamespacedServiceAccount({ namespace: "restricted-dry-run", body: { metadata: { name: "default" } } });
+                for (const [what, spec] of [
+                    ["accounts Job", job.spec?.template?.spec],
+                    ["seaweedfs", (store.spec?.template?.spec as k8s.V1PodSpec | undefined) ?? undefined],
+                ] as const) {
+                    assert.ok(spec, what);
+                    const pod = await server.config.makeApiClient(k8s.CoreV1Api).createNamespacedPod({
+                        namespace: "restricted-dry-run",
+                        body: { apiVersion: "v1", kind: "Pod", metadata: { name: "dry-run" }, spec: withoutAccount(spec) },
+                        dryRun: "All",
+                    });
+                    assert.equal(pod.metadata?.name, "dry-run", what);
+                }
+                assert.ok(await read("v1", "Secret", "kubeflow-azure-mysql-admin"));
                 for (const [apiVersion, kind, name] of [
                     ["apps/v1", "Deployment", "mysql"],
                     ["apps/v1", "Deployment", "katib-mysql"],
