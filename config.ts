@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_STATE_ADDRESS_SPACE, StateNetwork, cidrOverlaps, cidrWithin, isCidr, stateAddressSpaceRule, stateNetwork } from "./azure/network";
 import { REGIONS_SOURCE, checkRegion, findRegion } from "./azure/regions";
 import { DEFAULT_RELEASE, findRelease, kubernetesMinor, releaseIds, supportsKubernetes } from "./manifests/catalog";
 import { ProfileConfig, readResourceQuota, validateProfiles } from "./manifests/profiles";
@@ -91,6 +92,8 @@ export interface ManagedStateConfig {
     readonly geoRedundantBackup: boolean;
     /** A standby server with automatic failover: in another zone when the stack has zones, else in the same one. */
     readonly highAvailability: boolean;
+    /** The network the state and the cluster's nodes share: its range (`state.addressSpace`) and the subnets carved from it. */
+    readonly network: StateNetwork;
     /** Globally unique names derived from the stack (config.ts managedStateNames). */
     readonly mysqlServerName: string;
     readonly storageAccountName: string;
@@ -198,6 +201,7 @@ export const DEFAULTS = {
         backupRetentionDays: 7,
         geoRedundantBackup: false,
         highAvailability: false,
+        addressSpace: DEFAULT_STATE_ADDRESS_SPACE,
     },
     selfService: false,
     // What a namespace made through the dashboard's registration flow gets (selfService).
@@ -758,6 +762,10 @@ function readState(
                 `a standby server needs a General Purpose or Business Critical size; ${String(s.mysqlSku)} is Burstable, which has no high availability (e.g. mysqlSku Standard_D2ads_v5)`,
             );
         }
+        const addressSpaceProblem = stateAddressSpaceRule(s.addressSpace);
+        if (addressSpaceProblem) {
+            bad("state.addressSpace", s.addressSpace, addressSpaceProblem);
+        }
         if (s.mode === "managed" && release?.objectStore === "minio") {
             bad(
                 "state.mode",
@@ -779,6 +787,8 @@ function readState(
         backupRetentionDays: merged.backupRetentionDays,
         geoRedundantBackup: merged.geoRedundantBackup,
         highAvailability: merged.highAvailability,
+        // A range the rule refused has been reported; the default stands in until the error is thrown.
+        network: stateNetwork(stateAddressSpaceRule(merged.addressSpace) === undefined ? merged.addressSpace : DEFAULT_STATE_ADDRESS_SPACE),
         ...names,
         mysqlHost: mysqlHost(names.mysqlServerName),
         mysqlAdminUser: MYSQL_ADMIN,
@@ -905,32 +915,7 @@ function checkVmSize(key: string, value: unknown, bad: Report): void {
     }
 }
 
-export function isCidr(value: string): boolean {
-    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
-    if (!m) {
-        return false;
-    }
-    const octets = m.slice(1, 5).map(Number);
-    return octets.every((o) => o <= 255) && Number(m[5]) <= 32;
-}
-
-function ipv4(value: string): number {
-    return value.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0);
-}
-
-/** Whether every address of the IPv4 CIDR `inner` is in `outer`. */
-export function cidrWithin(inner: string, outer: string): boolean {
-    return cidrOverlaps(inner, outer) && Number(inner.split("/")[1]) >= Number(outer.split("/")[1]);
-}
-
-/** Whether two IPv4 CIDRs share an address. */
-export function cidrOverlaps(a: string, b: string): boolean {
-    const [addrA, bitsA] = a.split("/");
-    const [addrB, bitsB] = b.split("/");
-    const bits = Math.min(Number(bitsA), Number(bitsB));
-    const size = 2 ** (32 - bits);
-    return Math.floor(ipv4(addrA) / size) === Math.floor(ipv4(addrB) / size);
-}
+export { cidrOverlaps, cidrWithin, isCidr };
 
 function splitKey(fullKey: string): [string, string] {
     const i = fullKey.indexOf(":");

@@ -17,5 +17,9 @@ export = async (): Promise<StackOutputValues> => {
     // What the stack runs now decides the upgrade's one-time steps (the artifacts' copy)
     // and whether the configured state is where the stack's data already is.
     const deployed = await deployedStack();
-    return deploy(cfg, rendered, { deployedRelease: deployed.release, deployedState: deployed.state }).outputs;
+    return deploy(cfg, rendered, {
+        deployedRelease: deployed.release,
+        deployedState: deployed.state,
+        deployedStateAddressSpace: deployed.stateAddressSpace,
+    }).outputs;
 };

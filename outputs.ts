@@ -31,6 +31,8 @@ export interface StackOutputs {
     tlsIssuer: "self-signed" | "letsencrypt";
     /** Where Kubeflow's databases and artifacts live: `in-cluster` (volumes of the cluster) or `managed` (Azure Database for MySQL and Blob Storage). */
     state: "in-cluster" | "managed";
+    /** With managed state, the range of the network the state and the cluster's nodes share (to plan peerings); empty with in-cluster state. */
+    stateAddressSpace: string;
 }
 
 export const OUTPUT_NAMES = [
@@ -47,6 +49,7 @@ export const OUTPUT_NAMES = [
     "clusterOidcIssuerUrl",
     "tlsIssuer",
     "state",
+    "stateAddressSpace",
 ] as const satisfies readonly (keyof StackOutputs)[];
 
 /** Outputs that are Pulumi secrets. */
@@ -71,5 +74,6 @@ export function readStack(ref: pulumi.StackReference): StackOutputValues {
         clusterOidcIssuerUrl: read("clusterOidcIssuerUrl"),
         tlsIssuer: read("tlsIssuer"),
         state: read("state"),
+        stateAddressSpace: read("stateAddressSpace"),
     };
 }

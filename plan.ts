@@ -60,6 +60,8 @@ export interface PlanOptions {
     readonly deployedRelease?: string;
     /** Where the stack keeps its state now (its last `state` output), undefined on a first deploy. */
     readonly deployedState?: StateMode;
+    /** With managed state deployed, its network's range (components/deployed-release.ts). */
+    readonly deployedStateAddressSpace?: string;
     readonly now?: Date;
 }
 
@@ -100,6 +102,9 @@ export function planDeployment(cfg: Config, rendered: RenderedRelease, options: 
     }
     const flavour = release.authservice;
     refuseStateSwitch(cfg.state.mode, options.deployedState);
+    if (cfg.state.mode === "managed") {
+        refuseNetworkMove(cfg.state.network.addressSpace, options.deployedStateAddressSpace);
+    }
     // The configured profiles replace the release's example one; the dashboard's flag
     // is set before the hand-over, so whichever component deploys the dashboard has it.
     // "Log out" ends the Entra session too. The dashboard is a platform object, built
@@ -197,6 +202,28 @@ export function planDeployment(cfg: Config, rendered: RenderedRelease, options: 
  * A stack keeps its state where it is: moving it between the cluster and Azure's
  * services means moving the data, which no update does. Refused before anything changes.
  */
+/**
+ * A managed stack keeps its network's range: Azure changes no subnet that holds something
+ * (the nodes, the server's delegation, the private endpoint), and a new network would mean
+ * a new server and a new cluster. Refused before anything changes, with the way back.
+ */
+export function refuseNetworkMove(configured: string, deployed: string | undefined): void {
+    if (deployed === undefined || deployed === configured) {
+        return;
+    }
+    throw new Error(
+        formatProblems("the managed state's network cannot change its range in an update; nothing was changed:", [
+            {
+                where: "kubeflow-azure:state.addressSpace",
+                value: JSON.stringify(configured),
+                rule:
+                    `this stack's nodes, MySQL server and storage endpoint are in ${deployed}, and Azure moves no subnet that is in use. ` +
+                    `Set state.addressSpace back to ${deployed}, or deploy a new stack in the new range and move the data (README: Managed state, Moving an existing stack)`,
+            },
+        ]),
+    );
+}
+
 export function refuseStateSwitch(configured: StateMode, deployed: StateMode | undefined): void {
     if (deployed === undefined || deployed === configured) {
         return;

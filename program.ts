@@ -42,11 +42,17 @@ export interface DeployOptions {
     readonly deployedRelease?: string;
     /** Where the stack keeps its state now (its last `state` output), undefined on a first deploy. */
     readonly deployedState?: StateMode;
+    /** With managed state deployed, its network's range. */
+    readonly deployedStateAddressSpace?: string;
 }
 
 export function deploy(cfg: Config, rendered: RenderedRelease, options: DeployOptions = {}): Deployment {
     // All pure work first, once: every problem is reported before any resource is registered.
-    const plan = planDeployment(cfg, rendered, { deployedRelease: options.deployedRelease, deployedState: options.deployedState });
+    const plan = planDeployment(cfg, rendered, {
+        deployedRelease: options.deployedRelease,
+        deployedState: options.deployedState,
+        deployedStateAddressSpace: options.deployedStateAddressSpace,
+    });
     const release = plan.release;
     const flavour = release.authservice;
 
@@ -71,6 +77,7 @@ export function deploy(cfg: Config, rendered: RenderedRelease, options: DeployOp
         cfg.state.mode === "managed"
             ? new ManagedState(`${cfg.name}-state`, {
                   location: cfg.location,
+                  network: cfg.state.network,
                   zones: cfg.zones,
                   mysqlServerName: cfg.state.mysqlServerName,
                   mysqlAdminUser: cfg.state.mysqlAdminUser,
@@ -202,6 +209,7 @@ export function deploy(cfg: Config, rendered: RenderedRelease, options: DeployOp
             clusterOidcIssuerUrl: cluster.oidcIssuerUrl,
             tlsIssuer: pulumi.output(cfg.tls.issuer),
             state: pulumi.output(cfg.state.mode),
+            stateAddressSpace: pulumi.output(cfg.state.mode === "managed" ? cfg.state.network.addressSpace : ""),
         },
     };
 }

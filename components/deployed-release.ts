@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_STATE_ADDRESS_SPACE } from "../azure/network";
 import type { StateMode } from "../config";
 
 /** What the stack runs now, from the outputs of its last update. */
@@ -7,6 +8,8 @@ export interface DeployedStack {
     readonly release?: string;
     /** Its `state` output; `in-cluster` for a stack deployed before the output existed (state was always in the cluster then). */
     readonly state?: StateMode;
+    /** With managed state, its network's range: the `stateAddressSpace` output, or the only range there was for a stack deployed before that output existed. */
+    readonly stateAddressSpace?: string;
 }
 
 /**
@@ -20,11 +23,27 @@ export interface DeployedStack {
  */
 export async function deployedStack(): Promise<DeployedStack> {
     const self = new pulumi.StackReference(selfStackName());
-    const [release, state] = await Promise.all([self.getOutputDetails("kubeflowRelease"), self.getOutputDetails("state")]);
-    if (typeof release.value !== "string") {
+    const [release, state, addressSpace] = await Promise.all([
+        self.getOutputDetails("kubeflowRelease"),
+        self.getOutputDetails("state"),
+        self.getOutputDetails("stateAddressSpace"),
+    ]);
+    return readDeployedStack(release.value, state.value, addressSpace.value);
+}
+
+/** What the stack runs now, from the values of its `kubeflowRelease`, `state` and `stateAddressSpace` outputs (undefined where absent). */
+export function readDeployedStack(release: unknown, state: unknown, addressSpace: unknown): DeployedStack {
+    if (typeof release !== "string") {
         return {};
     }
-    return { release: release.value, state: state.value === "managed" ? "managed" : "in-cluster" };
+    if (state !== "managed") {
+        return { release, state: "in-cluster" };
+    }
+    return {
+        release,
+        state: "managed",
+        stateAddressSpace: typeof addressSpace === "string" && addressSpace !== "" ? addressSpace : DEFAULT_STATE_ADDRESS_SPACE,
+    };
 }
 
 /** The release the stack runs now (deployedStack's), undefined on a first deploy. */

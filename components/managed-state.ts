@@ -6,10 +6,13 @@ import * as resources from "@pulumi/azure-native/resources";
 import * as storage from "@pulumi/azure-native/storage";
 import * as random from "@pulumi/random";
 import { mysqlSkuTier } from "../config";
-import { MANAGED_DATABASES, STATE_NETWORK, mysqlHost } from "../manifests/transforms/managed-state";
+import type { StateNetwork } from "../azure/network";
+import { MANAGED_DATABASES, mysqlHost } from "../manifests/transforms/managed-state";
 
 export interface ManagedStateArgs {
     readonly location: string;
+    /** The network's range and its subnets (azure/network.ts). */
+    readonly network: StateNetwork;
     /** Availability zones of the stack; with zones the storage account is zone-redundant. */
     readonly zones: readonly string[];
     readonly mysqlServerName: string;
@@ -100,14 +103,14 @@ export class ManagedState extends pulumi.ComponentResource {
             {
                 resourceGroupName: group.name,
                 location: args.location,
-                addressSpace: { addressPrefixes: [STATE_NETWORK.addressSpace] },
+                addressSpace: { addressPrefixes: [args.network.addressSpace] },
                 tags,
             },
             { parent: this, protect: args.protect, ignoreChanges: ["subnets"] },
         );
         const nodes = new network.Subnet(
             `${name}-nodes`,
-            { resourceGroupName: group.name, virtualNetworkName: vnet.name, addressPrefix: STATE_NETWORK.nodes },
+            { resourceGroupName: group.name, virtualNetworkName: vnet.name, addressPrefix: args.network.nodes },
             { parent: this },
         );
         const mysqlSubnet = new network.Subnet(
@@ -115,7 +118,7 @@ export class ManagedState extends pulumi.ComponentResource {
             {
                 resourceGroupName: group.name,
                 virtualNetworkName: vnet.name,
-                addressPrefix: STATE_NETWORK.mysql,
+                addressPrefix: args.network.mysql,
                 delegations: [{ name: "mysql-flexible-servers", serviceName: "Microsoft.DBforMySQL/flexibleServers" }],
             },
             { parent: this, dependsOn: [nodes] },
@@ -125,7 +128,7 @@ export class ManagedState extends pulumi.ComponentResource {
             {
                 resourceGroupName: group.name,
                 virtualNetworkName: vnet.name,
-                addressPrefix: STATE_NETWORK.endpoints,
+                addressPrefix: args.network.endpoints,
                 privateEndpointNetworkPolicies: network.VirtualNetworkPrivateEndpointNetworkPolicies.Disabled,
             },
             { parent: this, dependsOn: [mysqlSubnet] },

@@ -28,13 +28,12 @@ import {
     EXCLUDE_OUTBOUND_PORTS,
     MANAGED_DATABASES,
     REMOTE_SYNC_SCRIPT,
-    STATE_NETWORK,
     mysqlHost,
     useManagedDatabase,
     useManagedObjectStore,
 } from "../manifests/transforms/managed-state";
-import { ConfigError, cidrWithin, managedStateNames, resolveConfig } from "../config";
-import { refuseStateSwitch } from "../plan";
+import { ConfigError, managedStateNames, resolveConfig } from "../config";
+import { refuseNetworkMove, refuseStateSwitch } from "../plan";
 
 const HOST = mysqlHost("kf-prod-abc123-mysql");
 const TARGET = { mysqlHost: HOST };
@@ -450,15 +449,31 @@ describe("the state key", () => {
         }
     });
 
-    it("keeps the state network clear of AKS's pod and service ranges, each subnet inside it", () => {
-        for (const subnet of [STATE_NETWORK.nodes, STATE_NETWORK.mysql, STATE_NETWORK.endpoints]) {
-            assert.ok(cidrWithin(subnet, STATE_NETWORK.addressSpace), subnet);
-        }
-        for (const aks of ["10.244.0.0/16", "10.0.0.0/16"]) {
-            assert.ok(!cidrWithin(STATE_NETWORK.addressSpace, aks) && !cidrWithin(aks, STATE_NETWORK.addressSpace), aks);
-        }
-        // The delegated subnet is at least a /29 (Microsoft's private access guidance).
-        assert.ok(Number(STATE_NETWORK.mysql.split("/")[1]) <= 29);
+    it("takes a network range of the user's, refuses a bad one with the others, and keeps a deployed stack's range", () => {
+        const managed = resolve({ mode: "managed", addressSpace: "172.20.0.0/20" }).state;
+        assert.ok(managed.mode === "managed");
+        assert.deepEqual(managed.network, { addressSpace: "172.20.0.0/20", nodes: "172.20.0.0/22", mysql: "172.20.4.0/28", endpoints: "172.20.4.16/28" });
+        assert.ok(resolve("managed").state.mode === "managed");
+        assert.equal((resolve("managed").state as { network: { addressSpace: string } }).network.addressSpace, "10.224.0.0/16");
+        assert.throws(
+            () => resolve({ mode: "managed", addressSpace: "10.244.0.0/16", backupRetentionDays: 0 }),
+            (e: ConfigError) => {
+                assert.deepEqual(
+                    e.problems.map((p) => p.where).sort(),
+                    ["kubeflow-azure:state.backupRetentionDays", "kubeflow-azure:state.addressSpace"].sort(),
+                );
+                assert.match(e.message, /state\.addressSpace: "10\.244\.0\.0\/16": a range clear of 10\.244\.0\.0\/16, the cluster's pod range/);
+                return true;
+            },
+        );
+        // An in-cluster stack makes no network, but a bad range is still a typo to report.
+        assert.throws(() => resolve({ mode: "in-cluster", addressSpace: "10.224.0.0/8" }), /state\.addressSpace: "10\.224\.0\.0\/8": a \/16 to a \/24/);
+        assert.throws(
+            () => refuseNetworkMove("172.20.0.0/20", "10.224.0.0/16"),
+            /state\.addressSpace: "172\.20\.0\.0\/20": this stack's nodes, MySQL server and storage endpoint are in 10\.224\.0\.0\/16.*Set state\.addressSpace back to 10\.224\.0\.0\/16/s,
+        );
+        assert.doesNotThrow(() => refuseNetworkMove("172.20.0.0/20", "172.20.0.0/20"));
+        assert.doesNotThrow(() => refuseNetworkMove("172.20.0.0/20", undefined));
     });
 });
 
@@ -651,12 +666,26 @@ describe("managed state under the program (prod stack)", { skip: skipWithoutRend
         assert.deepEqual(mocks.one(T.server).inputs.sku, { name: "Standard_B2ms", tier: "Burstable" });
     });
 
+    it("puts the network, its subnets and the exported range in the configured range", async () => {
+        const id = seaweedReleases().at(-1) as string;
+        const deployment = await prod(id, { "kubeflow-azure:state": { mode: "managed", mysqlSku: "Standard_D2ads_v5", addressSpace: "192.168.16.0/20" } });
+        assert.deepEqual(mocks.one("azure-native:network:VirtualNetwork").inputs.addressSpace, { addressPrefixes: ["192.168.16.0/20"] });
+        assert.deepEqual(Object.fromEntries(mocks.ofType(T.subnet).map((s) => [s.name.split("-").at(-1), s.inputs.addressPrefix])), {
+            nodes: "192.168.16.0/22",
+            mysql: "192.168.20.0/28",
+            endpoints: "192.168.20.16/28",
+        });
+        assert.equal(await new Promise((r) => deployment.outputs.stateAddressSpace.apply(r)), "192.168.16.0/20");
+    });
+
     it("exports the state's mode; a dev stack keeps it in the cluster with no Azure state and no subnet", async () => {
         const id = seaweedReleases().at(-1) as string;
         const deployment = await prod(id);
         assert.equal(await new Promise((r) => deployment.outputs.state.apply(r)), "managed");
+        assert.equal(await new Promise((r) => deployment.outputs.stateAddressSpace.apply(r)), "10.224.0.0/16");
         const dev = await runProgram(mocks, { stack: "dev", rendered: miniRelease(), overrides: templateValues("dev") });
         assert.equal(await new Promise((r) => dev.outputs.state.apply(r)), "in-cluster");
+        assert.equal(await new Promise((r) => dev.outputs.stateAddressSpace.apply(r)), "");
         assert.equal(mocks.ofType(T.component).length, 0);
         assert.equal((mocks.one(T.cluster).inputs.agentPoolProfiles as { vnetSubnetID?: string }[])[0].vnetSubnetID, undefined);
         assert.ok(mocks.resources.some((r) => r.type === T.secret || r.type === T.group));
@@ -673,6 +702,15 @@ describe("managed state under the program (prod stack)", { skip: skipWithoutRend
             () => program.deploy(cfg, realRelease(release), { deployedRelease: release.id, deployedState: "in-cluster" }),
             /kubeflow-azure:state\.mode: "managed": this stack keeps its state in the cluster/,
         );
+        assert.throws(
+            () =>
+                program.deploy(cfg, realRelease(release), {
+                    deployedRelease: release.id,
+                    deployedState: "managed",
+                    deployedStateAddressSpace: "172.20.0.0/20",
+                }),
+            /kubeflow-azure:state\.addressSpace: "10\.224\.0\.0\/16": this stack's nodes, MySQL server and storage endpoint are in 172\.20\.0\.0\/20/,
+        );
         await mocks.settle();
         assert.equal(mocks.resources.length, 0, "nothing registered");
     });
@@ -684,5 +722,13 @@ describe("the state a stack runs, read from the stack itself", () => {
         const { deployedStack } = await import("../components/deployed-release");
         // The mocks answer every StackReference with this program's outputs (tools/mock-answers.ts).
         assert.deepEqual(await deployedStack(), { release: "26.03", state: "in-cluster" });
+    });
+
+    it("is the managed network's range, the only range there was for a stack deployed before the output existed", async () => {
+        const { readDeployedStack } = await import("../components/deployed-release");
+        assert.deepEqual(readDeployedStack("26.03", "managed", "172.20.0.0/20"), { release: "26.03", state: "managed", stateAddressSpace: "172.20.0.0/20" });
+        assert.deepEqual(readDeployedStack("26.03", "managed", undefined), { release: "26.03", state: "managed", stateAddressSpace: "10.224.0.0/16" });
+        assert.deepEqual(readDeployedStack("v1.10.2", undefined, undefined), { release: "v1.10.2", state: "in-cluster" });
+        assert.deepEqual(readDeployedStack(undefined, undefined, undefined), {});
     });
 });

@@ -152,6 +152,7 @@ export function answerResource(args: pulumi.runtime.MockResourceArgs, preview: b
                 clusterOidcIssuerUrl: MOCK.clusterOidcIssuer,
                 tlsIssuer: "self-signed",
                 state: "in-cluster",
+                stateAddressSpace: "",
             };
             state.secretOutputNames = ["kubeconfig"];
             return { id: String(inputs.name), state };

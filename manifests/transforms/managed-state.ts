@@ -23,14 +23,6 @@
 import { isKind, podTemplate, withContainerEnv } from "../kube";
 import { KubeObject, Problem, formatProblems, objectKey } from "../types";
 
-/** The state's network: the nodes, the server's delegated subnet (at least /29) and the private endpoints. Clear of AKS's default pod (10.244.0.0/16) and service (10.0.0.0/16) ranges. */
-export const STATE_NETWORK = {
-    addressSpace: "10.224.0.0/16",
-    nodes: "10.224.0.0/18",
-    mysql: "10.224.64.0/28",
-    endpoints: "10.224.64.16/28",
-} as const;
-
 /** The databases the pipelines (mlpipeline, cachedb, metadb) and Katib (katib) use, created with the server. */
 export const MANAGED_DATABASES = ["mlpipeline", "cachedb", "metadb", "katib"] as const;
 
