@@ -20,6 +20,7 @@ import { RELEASES, findRelease } from "../manifests/catalog";
 import { configMapData, isKind, podTemplate } from "../manifests/kube";
 import { KubeObject } from "../manifests/types";
 import {
+    API_SERVER_EXTRA_PARAMS_ENV,
     ARTIFACT_STORE_SECRET,
     DATABASE_GRANTS,
     MYSQL_ADMIN_SECRET,
@@ -117,6 +118,22 @@ describe("managed state on the real renders (KFP and Katib pointed at the server
                 const annotations = (podTemplate(deployment(objects, workload))?.metadata as { annotations?: Record<string, string> }).annotations ?? {};
                 assert.equal(annotations[EXCLUDE_OUTBOUND_PORTS], "3306", workload);
             }
+
+            // The API server and the cache server speak TLS to the server, verifying it: the
+            // setting as each process parses it (viper/cast and the cache server's flag both
+            // json.Unmarshal into map[string]string, so a non-string value would be dropped
+            // in silence), and a host name the certificate names, not an address.
+            assert.equal(resolvedEnv(render, "ml-pipeline", API_SERVER_EXTRA_PARAMS_ENV), undefined, "upstream sets no extra params");
+            const apiParams: unknown = JSON.parse(resolvedEnv(objects, "ml-pipeline", API_SERVER_EXTRA_PARAMS_ENV) ?? "null");
+            const cacheArgs = containers(deployment(objects, "cache-server")).flatMap((c) => (c as { args?: string[] }).args ?? []);
+            assert.equal(cacheArgs.filter((a) => a.startsWith("--db_extra_params=")).length, 1, "one flag");
+            assert.ok(cacheArgs.includes("--db_host=$(DBCONFIG_HOST_NAME)"), "the flag sits beside the database's own");
+            const cacheParams: unknown = JSON.parse(cacheArgs.find((a) => a.startsWith("--db_extra_params="))?.slice("--db_extra_params=".length) ?? "null");
+            for (const params of [apiParams, cacheParams]) {
+                assert.deepEqual(params, { tls: "true" });
+                assert.ok(Object.values(params as object).every((v) => typeof v === "string"));
+            }
+            assert.match(HOST, /^[a-z0-9-]+\.mysql\.database\.azure\.com$/);
 
             // Every database the components name is one the server is created with.
             const config = configMapData(objects.find((o) => isKind(o, "", "ConfigMap", "kubeflow", "pipeline-install-config")) as KubeObject);
@@ -274,11 +291,12 @@ describe("the components' own MySQL accounts", () => {
 
 describe("managed state on a render that lacks what it rewires", () => {
     it("names every missing object at once, and a render without SeaweedFS", () => {
-        const lacking = miniObjects().filter((o) => !["pipeline-install-config", "katib-mysql-secrets", "katib-db-manager"].includes(o.metadata.name));
+        const gone = ["pipeline-install-config", "katib-mysql-secrets", "katib-db-manager", "ml-pipeline"];
+        const lacking = miniObjects().filter((o) => !gone.includes(o.metadata.name));
         assert.throws(
             () => useManagedDatabase(lacking, TARGET),
             (e: Error) => {
-                for (const name of ["pipeline-install-config", "katib-mysql-secrets", "katib-db-manager"]) {
+                for (const name of gone) {
                     assert.match(e.message, new RegExp(`kubeflow/${name}: \\(missing\\)`));
                 }
                 assert.doesNotMatch(e.message, /mysql-secret:/);
@@ -290,6 +308,11 @@ describe("managed state on a render that lacks what it rewires", () => {
             TARGET,
         );
         assert.throws(() => useManagedObjectStore(noStore), /kubeflow\/seaweedfs: \(missing\): managed state mounts the Blob container in SeaweedFS/);
+        // A cache server whose flags moved (no --db_host) would not get the TLS setting.
+        const moved = miniObjects().map((o) =>
+            o.metadata.name === "cache-server" ? { ...o, spec: { template: { spec: { containers: [{ name: "server", image: "kfp-cache-server" }] } } } } : o,
+        );
+        assert.throws(() => useManagedDatabase(moved, TARGET), /kubeflow\/cache-server: \(no container with --db_host\)/);
     });
 });
 

@@ -15,12 +15,15 @@
  * - Neither ml-metadata's server (its MySQL flags have no TLS option; TLS only through a
  *   config file of the whole connection) nor Katib's DSN speaks TLS, so the server does
  *   not require it and the connection stays inside the stack's network (private access).
+ * - The API server and the cache server do speak it, and are made to, verifying the
+ *   server's certificate against the image's CA bundle for the host name they dial
+ *   (MYSQL_TLS below).
  *
  * The Secrets carry values that exist only once Azure made them (the password, the
  * storage key): they leave the big groups and come back as ExternalSecrets the component
  * fills from Pulumi outputs.
  */
-import { isKind, podTemplate, withContainerEnv } from "../kube";
+import { isKind, podContainers, podTemplate, withContainerEnv } from "../kube";
 import { KubeObject, Problem, formatProblems, objectKey } from "../types";
 
 /** The databases the pipelines (mlpipeline, cachedb, metadb) and Katib (katib) use, created with the server. */
@@ -98,6 +101,31 @@ const DATABASE_CLIENTS = ["ml-pipeline", "cache-server", "metadata-grpc-deployme
 /** Istio's annotation: outbound ports the sidecar's iptables rules leave alone. */
 export const EXCLUDE_OUTBOUND_PORTS = "traffic.sidecar.istio.io/excludeOutboundPorts";
 
+/**
+ * The pipelines' API server and cache server connect to MySQL over TLS with verification.
+ * Both build their DSN with go-sql-driver/mysql 1.9.2's FormatDSN from a params map that
+ * takes "extra params", and open it with sql.Open, whose ParseDSN reads `tls=true` as a
+ * TLS config with the system's roots and the dialled host as ServerName (KFP 2.15.0 and
+ * 2.16.0: backend/src/apiserver/client/sql.go CreateMySQLConfig, client_manager.go
+ * initDBDriver; go-sql-driver dsn.go parseDSNParams, normalize).
+ * - API server: viper reads DBConfig.MySQLConfig.ExtraParams from the environment
+ *   (DBCONFIG_MYSQLCONFIG_EXTRAPARAMS, key replacer "." -> "_") and casts the string with
+ *   json.Unmarshal into map[string]string (apiserver/common/config.go GetMapConfig; cast
+ *   1.9.2 toMapE): the value must be a JSON object of strings, or it is dropped in silence.
+ * - Cache server: its `--db_extra_params` flag, json.Unmarshal'd the same way, error
+ *   ignored (backend/src/cache/main.go, client_manager.go).
+ * The certificate names `<server>.mysql.database.azure.com`, the host both dial (Microsoft,
+ * "Connect to Azure Database for MySQL - Flexible Server with encrypted connections");
+ * it chains to DigiCert roots that the API server's image (debian:stable with
+ * ca-certificates, backend/Dockerfile) and the cache server's (alpine, whose base image
+ * carries the CA bundle, backend/Dockerfile.cacheserver) both hold.
+ */
+export const MYSQL_TLS = { tls: "true" } as const;
+export const API_SERVER_EXTRA_PARAMS_ENV = "DBCONFIG_MYSQLCONFIG_EXTRAPARAMS";
+export const CACHE_SERVER_EXTRA_PARAMS_FLAG = "--db_extra_params";
+const API_SERVER = "ml-pipeline";
+const CACHE_SERVER = "cache-server";
+
 export const PIPELINE_CONFIG = "pipeline-install-config";
 export const PIPELINE_DB_SECRET = "mysql-secret";
 export const KATIB_DB_SECRET = "katib-mysql-secrets";
@@ -116,10 +144,20 @@ export function useManagedDatabase(objects: readonly KubeObject[], target: Manag
         ["", "Secret", PIPELINE_DB_SECRET],
         ["", "Secret", KATIB_DB_SECRET],
         ["apps", "Deployment", KATIB_DB_MANAGER],
+        ["apps", "Deployment", API_SERVER],
+        ["apps", "Deployment", CACHE_SERVER],
     ] as const) {
         if (!find(group, kind, name)) {
             problems.push({ where: `${NS}/${name}`, value: "(missing)", rule: `managed state points this ${kind} at the MySQL server; the render has none` });
         }
+    }
+    const cache = find("apps", "Deployment", CACHE_SERVER);
+    if (cache && !podContainers(cache).some(isCacheServerContainer)) {
+        problems.push({
+            where: `${NS}/${CACHE_SERVER}`,
+            value: "(no container with --db_host)",
+            rule: "managed state gives the cache server's container its TLS setting next to its database flags",
+        });
     }
     const config = find("", "ConfigMap", PIPELINE_CONFIG);
     for (const key of ["dbHost", "dbPort", "mysqlHost", "mysqlPort"]) {
@@ -168,6 +206,12 @@ export function useManagedDatabase(objects: readonly KubeObject[], target: Manag
                 KATIB_MYSQL_DB_DATABASE: "katib",
             });
         }
+        if (isKind(o, "apps", "Deployment", NS, API_SERVER)) {
+            next = withContainerEnv(o, { [API_SERVER_EXTRA_PARAMS_ENV]: JSON.stringify(MYSQL_TLS) });
+        }
+        if (isKind(o, "apps", "Deployment", NS, CACHE_SERVER)) {
+            next = withCacheServerTls(o);
+        }
         if (isKind(next, "apps", "Deployment", NS) && (DATABASE_CLIENTS as readonly string[]).includes(next.metadata.name)) {
             next = withPodAnnotation(next, EXCLUDE_OUTBOUND_PORTS, String(MYSQL_PORT));
         }
@@ -179,6 +223,21 @@ export function useManagedDatabase(objects: readonly KubeObject[], target: Manag
         values: { username: "mysql-admin-user", password: "mysql-admin-password" },
     };
     return { objects: out, secrets: [admin, ...secrets], setup: [mysqlUsersJob(target.mysqlHost, image)], dropped };
+}
+
+/** The cache server's own container: the one given the database's flags. */
+function isCacheServerContainer(c: { args?: unknown }): boolean {
+    return Array.isArray(c.args) && c.args.some((a) => typeof a === "string" && a.startsWith("--db_host="));
+}
+
+/** The cache server's container with `--db_extra_params` set to MYSQL_TLS (any earlier value replaced). */
+function withCacheServerTls(o: KubeObject): KubeObject {
+    const spec = o.spec as { template: { spec: { containers: { name: string; args?: string[] }[] } } };
+    const flag = `${CACHE_SERVER_EXTRA_PARAMS_FLAG}=${JSON.stringify(MYSQL_TLS)}`;
+    const containers = spec.template.spec.containers.map((c) =>
+        isCacheServerContainer(c) ? { ...c, args: [...(c.args ?? []).filter((a) => !a.startsWith(`${CACHE_SERVER_EXTRA_PARAMS_FLAG}=`)), flag] } : c,
+    );
+    return { ...o, spec: { ...spec, template: { ...spec.template, spec: { ...spec.template.spec, containers } } } };
 }
 
 const MANAGED_BY = { "app.kubernetes.io/managed-by": "kubeflow-azure" };

@@ -273,6 +273,13 @@ export function describeRelease(id: string): void {
                 };
                 const env = katib.spec?.template?.spec?.containers?.[0]?.env ?? [];
                 assert.equal(env.find((e) => e.name === "KATIB_MYSQL_DB_HOST")?.value, config.data?.mysqlHost);
+                // The API server's and the cache server's TLS setting, as the server stored it.
+                type Workload = { spec?: { template?: { spec?: { containers?: { env?: { name: string; value?: string }[]; args?: string[] }[] } } } };
+                const apiServer = (await read("apps/v1", "Deployment", "ml-pipeline")) as Workload;
+                const apiEnv = apiServer.spec?.template?.spec?.containers?.flatMap((c) => c.env ?? []) ?? [];
+                assert.equal(apiEnv.find((e) => e.name === "DBCONFIG_MYSQLCONFIG_EXTRAPARAMS")?.value, '{"tls":"true"}');
+                const cache = (await read("apps/v1", "Deployment", "cache-server")) as Workload;
+                assert.ok(cache.spec?.template?.spec?.containers?.some((c) => c.args?.includes('--db_extra_params={"tls":"true"}')));
                 const store = (await read("apps/v1", "Deployment", "seaweedfs")) as { spec?: { template?: { spec?: { containers?: { name: string }[] } } } };
                 assert.deepEqual(
                     store.spec?.template?.spec?.containers?.map((c) => c.name),
