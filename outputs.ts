@@ -33,6 +33,14 @@ export interface StackOutputs {
     state: "in-cluster" | "managed";
     /** With managed state, the range of the network the state and the cluster's nodes share (to plan peerings); empty with in-cluster state. */
     stateAddressSpace: string;
+    /** With managed state, the resource group of the state (the MySQL server, the storage account, the network); empty with in-cluster state. */
+    stateResourceGroupName: string;
+    /** With managed state, the resource id of the network the state and the cluster's nodes share; empty with in-cluster state. */
+    stateNetworkId: string;
+    /** With managed state, the MySQL flexible server's name (restores, `az mysql flexible-server ...`); empty with in-cluster state. */
+    stateMysqlServerName: string;
+    /** With managed state, the storage account holding the artifacts' container; empty with in-cluster state. */
+    stateStorageAccountName: string;
 }
 
 export const OUTPUT_NAMES = [
@@ -50,6 +58,10 @@ export const OUTPUT_NAMES = [
     "tlsIssuer",
     "state",
     "stateAddressSpace",
+    "stateResourceGroupName",
+    "stateNetworkId",
+    "stateMysqlServerName",
+    "stateStorageAccountName",
 ] as const satisfies readonly (keyof StackOutputs)[];
 
 /** Outputs that are Pulumi secrets. */
@@ -75,5 +87,9 @@ export function readStack(ref: pulumi.StackReference): StackOutputValues {
         tlsIssuer: read("tlsIssuer"),
         state: read("state"),
         stateAddressSpace: read("stateAddressSpace"),
+        stateResourceGroupName: read("stateResourceGroupName"),
+        stateNetworkId: read("stateNetworkId"),
+        stateMysqlServerName: read("stateMysqlServerName"),
+        stateStorageAccountName: read("stateStorageAccountName"),
     };
 }

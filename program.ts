@@ -210,6 +210,10 @@ export function deploy(cfg: Config, rendered: RenderedRelease, options: DeployOp
             tlsIssuer: pulumi.output(cfg.tls.issuer),
             state: pulumi.output(cfg.state.mode),
             stateAddressSpace: pulumi.output(cfg.state.mode === "managed" ? cfg.state.network.addressSpace : ""),
+            stateResourceGroupName: state?.resourceGroupName ?? pulumi.output(""),
+            stateNetworkId: state?.networkId ?? pulumi.output(""),
+            stateMysqlServerName: state?.mysqlServerName ?? pulumi.output(""),
+            stateStorageAccountName: state?.storageAccountName ?? pulumi.output(""),
         },
     };
 }

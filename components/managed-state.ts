@@ -50,6 +50,9 @@ interface Scope {
  */
 export class ManagedState extends pulumi.ComponentResource {
     public readonly resourceGroupName: pulumi.Output<string>;
+    /** The network the state and the cluster's nodes share (peer a hub with it). */
+    public readonly networkId: pulumi.Output<string>;
+    public readonly mysqlServerName: pulumi.Output<string>;
     /** The subnet the cluster's node pools join. */
     public readonly nodeSubnetId: pulumi.Output<string>;
     /** The server's host name, known before it exists. */
@@ -78,6 +81,8 @@ export class ManagedState extends pulumi.ComponentResource {
         const blob = this.blobStorage(scope, endpoints);
 
         this.resourceGroupName = group.name;
+        this.networkId = vnet.id;
+        this.mysqlServerName = mysql.server.name;
         this.nodeSubnetId = nodes.id;
         this.mysqlHost = mysqlHost(args.mysqlServerName);
         this.mysqlAdminUser = args.mysqlAdminUser;
@@ -87,7 +92,13 @@ export class ManagedState extends pulumi.ComponentResource {
         this.storageAccountName = blob.account.name;
         this.storageKey = blob.key;
         this.ready = [...mysql.ready, ...blob.ready];
-        this.registerOutputs({ resourceGroupName: this.resourceGroupName, nodeSubnetId: this.nodeSubnetId });
+        this.registerOutputs({
+            resourceGroupName: this.resourceGroupName,
+            networkId: this.networkId,
+            nodeSubnetId: this.nodeSubnetId,
+            mysqlServerName: this.mysqlServerName,
+            storageAccountName: this.storageAccountName,
+        });
     }
 
     /**
@@ -222,7 +233,7 @@ export class ManagedState extends pulumi.ComponentResource {
                 ),
             );
         }
-        return { password, ready: [server, transport, ...databases] as pulumi.Resource[] };
+        return { server, password, ready: [server, transport, ...databases] as pulumi.Resource[] };
     }
 
     /** A MySQL password: letters and digits only (it travels in DSNs, SQL and command lines), 32 of them, a Pulumi secret. */

@@ -11,6 +11,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
+import type * as pulumi from "@pulumi/pulumi";
 import { MOCK, Mocks, RecordedResource, installMocks, isSecretValue } from "./mocks";
 import { CONTEXT, releaseConfig, stackConfig, templateValues } from "./stack-files";
 import { availableRenders, loadRender, skipWithoutRenders } from "./upstream";
@@ -701,14 +702,26 @@ describe("managed state under the program (prod stack)", { skip: skipWithoutRend
         assert.equal(await new Promise((r) => deployment.outputs.stateAddressSpace.apply(r)), "192.168.16.0/20");
     });
 
-    it("exports the state's mode; a dev stack keeps it in the cluster with no Azure state and no subnet", async () => {
+    it("exports the state's mode and where it is; a dev stack keeps it in the cluster with no Azure state and no subnet", async () => {
         const id = seaweedReleases().at(-1) as string;
         const deployment = await prod(id);
-        assert.equal(await new Promise((r) => deployment.outputs.state.apply(r)), "managed");
-        assert.equal(await new Promise((r) => deployment.outputs.stateAddressSpace.apply(r)), "10.224.0.0/16");
+        const value = (o: pulumi.Output<string>): Promise<string> => new Promise((r) => o.apply(r));
+        assert.equal(await value(deployment.outputs.state), "managed");
+        assert.equal(await value(deployment.outputs.stateAddressSpace), "10.224.0.0/16");
+        // The names and ids of what the state's resources are, as Azure reports them (the mocks' answers).
+        const group = mocks.resources.find((r) => r.type === "azure-native:resources:ResourceGroup" && r.parent === mocks.one(T.component).urn);
+        assert.ok(group);
+        assert.ok((await value(deployment.outputs.stateResourceGroupName)).startsWith(group.name), "the group's name as Azure gives it");
+        const vnet = mocks.one("azure-native:network:VirtualNetwork");
+        assert.match(await value(deployment.outputs.stateNetworkId), new RegExp(`/providers/Microsoft\\.Network/virtualNetworks/${vnet.name}`));
+        assert.equal(await value(deployment.outputs.stateMysqlServerName), String(mocks.one(T.server).inputs.serverName));
+        assert.match(await value(deployment.outputs.stateMysqlServerName), /^kf-prod-[0-9a-f]{6}-mysql$/);
+        assert.equal(await value(deployment.outputs.stateStorageAccountName), String(mocks.one(T.account).inputs.accountName));
         const dev = await runProgram(mocks, { stack: "dev", rendered: miniRelease(), overrides: templateValues("dev") });
-        assert.equal(await new Promise((r) => dev.outputs.state.apply(r)), "in-cluster");
-        assert.equal(await new Promise((r) => dev.outputs.stateAddressSpace.apply(r)), "");
+        assert.equal(await value(dev.outputs.state), "in-cluster");
+        for (const key of ["stateAddressSpace", "stateResourceGroupName", "stateNetworkId", "stateMysqlServerName", "stateStorageAccountName"] as const) {
+            assert.equal(await value(dev.outputs[key]), "", key);
+        }
         assert.equal(mocks.ofType(T.component).length, 0);
         assert.equal((mocks.one(T.cluster).inputs.agentPoolProfiles as { vnetSubnetID?: string }[])[0].vnetSubnetID, undefined);
         assert.ok(mocks.resources.some((r) => r.type === T.secret || r.type === T.group));

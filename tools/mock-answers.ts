@@ -153,6 +153,10 @@ export function answerResource(args: pulumi.runtime.MockResourceArgs, preview: b
                 tlsIssuer: "self-signed",
                 state: "in-cluster",
                 stateAddressSpace: "",
+                stateResourceGroupName: "",
+                stateNetworkId: "",
+                stateMysqlServerName: "",
+                stateStorageAccountName: "",
             };
             state.secretOutputNames = ["kubeconfig"];
             return { id: String(inputs.name), state };
