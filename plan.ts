@@ -198,46 +198,44 @@ export function planDeployment(cfg: Config, rendered: RenderedRelease, options: 
     return { release, platform, platformCredentials: prepared.credentials, auth, edge, credentials, profiles, artifacts, state };
 }
 
+/** An update refused before anything changes: one configuration key, its value, and the rule with the way back. */
+function refusedUpdate(title: string, key: string, value: string, rule: string): Error {
+    return new Error(formatProblems(`${title}; nothing was changed:`, [{ where: `kubeflow-azure:${key}`, value: JSON.stringify(value), rule }]));
+}
+
 /**
  * A stack keeps its state where it is: moving it between the cluster and Azure's
  * services means moving the data, which no update does. Refused before anything changes.
  */
+export function refuseStateSwitch(configured: StateMode, deployed: StateMode | undefined): void {
+    if (deployed === undefined || deployed === configured) {
+        return;
+    }
+    throw refusedUpdate(
+        "the stack's state cannot move in an update",
+        "state.mode",
+        configured,
+        `this stack keeps its state ${deployed === "managed" ? "in Azure Database for MySQL and Blob Storage (managed)" : "in the cluster (in-cluster)"}, ` +
+            `and an update does not move the data. Set state.mode back to ${deployed}, ` +
+            "or deploy a new stack with the other mode and move the data yourself (README: Managed state, Moving an existing stack)",
+    );
+}
+
 /**
- * A managed stack keeps its network's range: Azure changes no subnet that holds something
- * (the nodes, the server's delegation, the private endpoint), and a new network would mean
- * a new server and a new cluster. Refused before anything changes, with the way back.
+ * A managed stack keeps its network's range: Azure changes the range of no subnet that
+ * holds something (the nodes, the server's delegation, the private endpoint), and moves no
+ * private-access MySQL server to another subnet. Refused before anything changes, with the
+ * way back.
  */
 export function refuseNetworkMove(configured: string, deployed: string | undefined): void {
     if (deployed === undefined || deployed === configured) {
         return;
     }
-    throw new Error(
-        formatProblems("the managed state's network cannot change its range in an update; nothing was changed:", [
-            {
-                where: "kubeflow-azure:state.addressSpace",
-                value: JSON.stringify(configured),
-                rule:
-                    `this stack's nodes, MySQL server and storage endpoint are in ${deployed}, and Azure moves no subnet that is in use. ` +
-                    `Set state.addressSpace back to ${deployed}, or deploy a new stack in the new range and move the data (README: Managed state, Moving an existing stack)`,
-            },
-        ]),
-    );
-}
-
-export function refuseStateSwitch(configured: StateMode, deployed: StateMode | undefined): void {
-    if (deployed === undefined || deployed === configured) {
-        return;
-    }
-    throw new Error(
-        formatProblems("the stack's state cannot move in an update; nothing was changed:", [
-            {
-                where: "kubeflow-azure:state.mode",
-                value: JSON.stringify(configured),
-                rule:
-                    `this stack keeps its state ${deployed === "managed" ? "in Azure Database for MySQL and Blob Storage (managed)" : "in the cluster (in-cluster)"}, ` +
-                    `and an update does not move the data. Set state.mode back to ${deployed}, ` +
-                    "or deploy a new stack with the other mode and move the data yourself (README: Managed state, Moving an existing stack)",
-            },
-        ]),
+    throw refusedUpdate(
+        "the managed state's network cannot change its range in an update",
+        "state.addressSpace",
+        configured,
+        `this stack's nodes, MySQL server and storage endpoint are in ${deployed}, and Azure moves no subnet that is in use. ` +
+            `Set state.addressSpace back to ${deployed}, or deploy a new stack in the new range and move the data (README: Managed state, Moving an existing stack)`,
     );
 }
