@@ -762,10 +762,6 @@ function readState(
                 `a standby server needs a General Purpose or Business Critical size; ${String(s.mysqlSku)} is Burstable, which has no high availability (e.g. mysqlSku Standard_D2ads_v5)`,
             );
         }
-        const addressSpaceProblem = stateAddressSpaceRule(s.addressSpace);
-        if (addressSpaceProblem) {
-            bad("state.addressSpace", s.addressSpace, addressSpaceProblem);
-        }
         if (s.mode === "managed" && release?.objectStore === "minio") {
             bad(
                 "state.mode",
@@ -777,6 +773,11 @@ function readState(
             );
         }
     });
+    // Checked for an in-cluster stack too: a bad range is a typo to report either way.
+    const rangeProblem = stateAddressSpaceRule(merged.addressSpace);
+    if (rangeProblem) {
+        bad("state.addressSpace", merged.addressSpace, rangeProblem);
+    }
     if (merged.mode !== "managed") {
         return { mode: "in-cluster" };
     }
@@ -787,8 +788,8 @@ function readState(
         backupRetentionDays: merged.backupRetentionDays,
         geoRedundantBackup: merged.geoRedundantBackup,
         highAvailability: merged.highAvailability,
-        // A range the rule refused has been reported; the default stands in until the error is thrown.
-        network: stateNetwork(stateAddressSpaceRule(merged.addressSpace) === undefined ? merged.addressSpace : DEFAULT_STATE_ADDRESS_SPACE),
+        // A refused range has been reported; the default stands in until the error is thrown.
+        network: stateNetwork(rangeProblem ? DEFAULT_STATE_ADDRESS_SPACE : merged.addressSpace),
         ...names,
         mysqlHost: mysqlHost(names.mysqlServerName),
         mysqlAdminUser: MYSQL_ADMIN,
@@ -914,8 +915,6 @@ function checkVmSize(key: string, value: unknown, bad: Report): void {
         bad(key, value, "an Azure VM size such as Standard_D4s_v5");
     }
 }
-
-export { cidrOverlaps, cidrWithin, isCidr };
 
 function splitKey(fullKey: string): [string, string] {
     const i = fullKey.indexOf(":");

@@ -389,12 +389,24 @@ interface EnvVar {
     valueFrom?: unknown;
 }
 
+/** A container of a pod template, with the fields the transforms rewrite. */
+export interface TemplateContainer {
+    name: string;
+    args?: string[];
+    env?: EnvVar[];
+}
+
+/** A workload (Deployment, StatefulSet, Job: `spec.template`) with each container of its pods replaced by `f`'s copy. */
+export function mapContainers(o: KubeObject, f: (c: TemplateContainer) => TemplateContainer): KubeObject {
+    const spec = o.spec as { template: { spec: { containers?: TemplateContainer[] } } };
+    const containers = (spec.template.spec.containers ?? []).map(f);
+    return { ...o, spec: { ...spec, template: { ...spec.template, spec: { ...spec.template.spec, containers } } } };
+}
+
 /** A workload with its containers' env set to these literal values (replacing any earlier definition of them). */
 export function withContainerEnv(o: KubeObject, values: Readonly<Record<string, string>>): KubeObject {
-    const spec = o.spec as { template: { spec: { containers?: { name: string; env?: EnvVar[] }[] } } };
-    const containers = (spec.template.spec.containers ?? []).map((c) => {
+    return mapContainers(o, (c) => {
         const env = (c.env ?? []).filter((e) => !(e.name in values));
         return { ...c, env: [...env, ...Object.entries(values).map(([name, value]) => ({ name, value }))] };
     });
-    return { ...o, spec: { ...spec, template: { ...spec.template, spec: { ...spec.template.spec, containers } } } };
 }

@@ -23,7 +23,7 @@
  * storage key): they leave the big groups and come back as ExternalSecrets the component
  * fills from Pulumi outputs.
  */
-import { isKind, podContainers, podTemplate, withContainerEnv } from "../kube";
+import { isKind, mapContainers, podContainers, podTemplate, withContainerEnv } from "../kube";
 import { KubeObject, Problem, formatProblems, objectKey } from "../types";
 
 /** The databases the pipelines (mlpipeline, cachedb, metadb) and Katib (katib) use, created with the server. */
@@ -232,12 +232,10 @@ function isCacheServerContainer(c: { args?: unknown }): boolean {
 
 /** The cache server's container with `--db_extra_params` set to MYSQL_TLS (any earlier value replaced). */
 function withCacheServerTls(o: KubeObject): KubeObject {
-    const spec = o.spec as { template: { spec: { containers: { name: string; args?: string[] }[] } } };
     const flag = `${CACHE_SERVER_EXTRA_PARAMS_FLAG}=${JSON.stringify(MYSQL_TLS)}`;
-    const containers = spec.template.spec.containers.map((c) =>
+    return mapContainers(o, (c) =>
         isCacheServerContainer(c) ? { ...c, args: [...(c.args ?? []).filter((a) => !a.startsWith(`${CACHE_SERVER_EXTRA_PARAMS_FLAG}=`)), flag] } : c,
     );
-    return { ...o, spec: { ...spec, template: { ...spec.template, spec: { ...spec.template.spec, containers } } } };
 }
 
 const MANAGED_BY = { "app.kubernetes.io/managed-by": "kubeflow-azure" };
